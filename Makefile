@@ -1,0 +1,33 @@
+# Two entry points: `make demo` and `make test`. Both create and reuse .venv.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# The first interpreter found that is Python 3.11 or newer.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+            command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            && { echo $$p; break; }; done)
+
+.PHONY: demo test lint clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: Python 3.11 or newer is needed" >&2; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/workbook check data/examples
+
+test: $(STAMP)
+	$(BIN)/ruff check workbook tests benchmarks
+	$(BIN)/ruff format --check workbook tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix workbook tests benchmarks
+	$(BIN)/ruff format workbook tests benchmarks
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,274 @@
+"""The assessment: which stage the evidence supports, and what is not yet true.
+
+``assess`` is pure: it reads the record, the evidence findings and the
+catalogue it is given and touches no file, widget or clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from workbook.catalogue import Catalogue
+from workbook.criteria import GATES, PASSING, Context, Criterion, Status
+from workbook.evidence import Findings
+from workbook.records import AREAS, STAGES, Record, SignOff, Waiver
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    criterion: Criterion
+    status: Status
+    detail: str
+
+    @property
+    def passes(self) -> bool:
+        return self.status in PASSING
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.criterion
+        return {
+            "criterion": c.id,
+            "gate": c.gate,
+            "area": c.area,
+            "status": self.status,
+            "detail": self.detail,
+            "question": c.question,
+            "satisfied_by": c.satisfied_by,
+        }
+
+
+@dataclass(frozen=True)
+class WaiverState:
+    waiver: Waiver
+    expired: bool
+    days_left: int
+
+
+@dataclass(frozen=True)
+class SignoffState:
+    signoff: SignOff
+    current: bool
+
+
+@dataclass(frozen=True)
+class AreaReadiness:
+    area: str
+    met: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.met / self.total if self.total else 1.0
+
+
+def stage_label(stage: str | None) -> str:
+    """``production_candidate`` -> ``production candidate``."""
+    return (stage or "none").replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The result of assessing one record: everything presentation needs, computed once."""
+
+    record: Record
+    catalogue_name: str
+    as_of: dt.date
+    digest: str
+    results: tuple[CriterionResult, ...]
+    gates: dict[str, bool]
+    supported_stage: str
+    waivers: tuple[WaiverState, ...]
+    signoffs: tuple[SignoffState, ...]
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def claimed_stage(self) -> str:
+        return self.record.stage
+
+    @property
+    def overclaimed(self) -> bool:
+        return STAGES.index(self.claimed_stage) > STAGES.index(self.supported_stage)
+
+    @property
+    def next_gate(self) -> str | None:
+        """The gate that would admit the next stage after the supported one."""
+        i = STAGES.index(self.supported_stage)
+        return STAGES[i + 1] if i + 1 < len(STAGES) else None
+
+    @property
+    def horizon(self) -> str | None:
+        """The furthest gate this record is answerable to: claimed, target or next."""
+        wanted = [self.claimed_stage, self.record.target_stage, self.next_gate]
+        highest = max(STAGES.index(s) for s in wanted if s)
+        return STAGES[highest] if highest > 0 else None
+
+    @property
+    def blockers(self) -> list[CriterionResult]:
+        """Failing criteria of every gate up to the horizon, by gate then area."""
+        if self.horizon is None:
+            return []
+        last = GATES.index(self.horizon)
+        return [r for r in self.results if not r.passes and GATES.index(r.criterion.gate) <= last]
+
+    def results_for(
+        self, gate: str | None = None, area: str | None = None
+    ) -> list[CriterionResult]:
+        return [
+            r
+            for r in self.results
+            if (gate is None or r.criterion.gate == gate)
+            and (area is None or r.criterion.area == area)
+        ]
+
+    @property
+    def readiness(self) -> list[AreaReadiness]:
+        """Per area: criteria of the next gate that pass (areas with none are left out)."""
+        if self.next_gate is None:
+            return []
+        out = []
+        for area in AREAS:
+            rs = self.results_for(self.next_gate, area)
+            if rs:
+                out.append(AreaReadiness(area, sum(r.passes for r in rs), len(rs)))
+        return out
+
+    @property
+    def weakest_area(self) -> str | None:
+        """The area furthest from the next gate (the weakest sets the pace, not the average)."""
+        lagging = [a for a in self.readiness if a.met < a.total]
+        if not lagging:
+            return None
+        return min(lagging, key=lambda a: (a.share, -(a.total - a.met), AREAS.index(a.area))).area
+
+    @property
+    def headline(self) -> str:
+        n = len(self.blockers)
+        conditions = f"{n} condition{'s are' if n != 1 else ' is'} not yet met"
+        claimed = stage_label(self.claimed_stage)
+        lead = f"Labelled {claimed}; the evidence supports {stage_label(self.supported_stage)}."
+        if n == 0:
+            return f"{lead} Every condition is met."
+        if self.overclaimed:
+            return f"{lead} {conditions}."
+        return f"{lead} {conditions} for {stage_label(self.horizon)}."
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable form (``workbook check --json``)."""
+        return {
+            "id": self.id,
+            "name": self.record.name,
+            "claimed_stage": self.claimed_stage,
+            "target_stage": self.record.target_stage,
+            "supported_stage": self.supported_stage,
+            "overclaimed": self.overclaimed,
+            "next_gate": self.next_gate,
+            "weakest_area": self.weakest_area,
+            "headline": self.headline,
+            "as_of": self.as_of.isoformat(),
+            "catalogue": self.catalogue_name,
+            "digest": self.digest,
+            "gates": self.gates,
+            "readiness": {a.area: {"met": a.met, "total": a.total} for a in self.readiness},
+            "blockers": [r.to_dict() for r in self.blockers],
+            "waivers": [
+                {
+                    "criterion": w.waiver.criterion,
+                    "approver": w.waiver.approver,
+                    "expires": w.waiver.expires.isoformat(),
+                    "expired": w.expired,
+                }
+                for w in self.waivers
+            ],
+            "signoffs": [
+                {
+                    "gate": s.signoff.gate,
+                    "name": s.signoff.name,
+                    "role": s.signoff.role,
+                    "date": s.signoff.date.isoformat(),
+                    "current": s.current,
+                }
+                for s in self.signoffs
+            ],
+        }
+
+
+def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> str:
+    """Stable fingerprint of what was assessed: record, cited evidence, catalogue.
+
+    Sign-offs are left out: they are given *for* a digest and cannot be part of it.
+    """
+    body = record.model_dump(mode="json", exclude={"signoffs"})
+    files = sorted(
+        (f.item.location, (f.sha256 or f"unreadable: {f.reason}") if f.item.path else "link")
+        for f in evidence.items
+    )
+    blob = json.dumps(
+        {"record": body, "evidence": files, "catalogue": catalogue.fingerprint()},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
+    record = ctx.record
+    na = next((n for n in record.not_applicable if n.criterion == criterion.id), None)
+    if na is not None:
+        if na.justification and na.justification.strip():
+            return CriterionResult(criterion, "not_applicable", na.justification.strip())
+        return CriterionResult(
+            criterion, "missing", "marked not applicable without a justification"
+        )
+    outcome = criterion.judge(ctx)
+    if outcome.status == "met":
+        return CriterionResult(criterion, "met", outcome.detail)
+    waiver = next((w for w in record.waivers if w.criterion == criterion.id), None)
+    if waiver is not None:
+        if waiver.expires >= ctx.as_of:
+            return CriterionResult(
+                criterion,
+                "waived",
+                f"waived by {waiver.approver} until {waiver.expires}: {waiver.reason}",
+            )
+        return CriterionResult(
+            criterion,
+            "waiver_expired",
+            f"waiver by {waiver.approver} expired on {waiver.expires}; {outcome.detail}",
+        )
+    return CriterionResult(criterion, outcome.status, outcome.detail)
+
+
+def assess(
+    record: Record, catalogue: Catalogue, as_of: dt.date, evidence: Findings | None = None
+) -> Assessment:
+    """Assess ``record`` against ``catalogue`` as of a date, given its evidence findings."""
+    evidence = evidence or Findings()
+    digest = compute_digest(record, evidence, catalogue)
+    ctx = Context(record, evidence, catalogue.freshness_days, as_of, digest)
+    results = tuple(_judge(c, ctx) for c in catalogue)
+    gates = {g: all(r.passes for r in results if r.criterion.gate == g) for g in GATES}
+    supported = "prototype"
+    for gate in GATES:
+        if not gates[gate]:
+            break
+        supported = gate
+    return Assessment(
+        record=record,
+        catalogue_name=catalogue.name,
+        as_of=as_of,
+        digest=digest,
+        results=results,
+        gates=gates,
+        supported_stage=supported,
+        waivers=tuple(
+            WaiverState(w, w.expires < as_of, (w.expires - as_of).days) for w in record.waivers
+        ),
+        signoffs=tuple(SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs),
+    )

@@ -1,0 +1,152 @@
+"""Gate catalogues: the criteria an organisation holds its initiatives to, as data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from workbook.criteria import GATES, KINDS, Criterion, known_kinds
+from workbook.errors import CatalogueError
+from workbook.paths import TEMPLATES
+from workbook.records import AREAS, EVIDENCE_KINDS, describe_error
+from workbook.yamlio import load_mapping
+
+DEFAULT_CATALOGUE = TEMPLATES / "gates" / "default.yaml"
+_TOP_KEYS = {"catalogue_version", "name", "description", "freshness_days", "criteria"}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A named, ordered set of criteria plus evidence freshness windows."""
+
+    name: str
+    criteria: tuple[Criterion, ...]
+    freshness_days: dict[str, int] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    def __iter__(self) -> Iterator[Criterion]:
+        return iter(self.criteria)
+
+    def by_id(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def for_gate(self, gate: str) -> list[Criterion]:
+        return [c for c in self.criteria if c.gate == gate]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "catalogue_version": 1,
+            "name": self.name,
+            "description": self.description,
+            "freshness_days": dict(sorted(self.freshness_days.items())),
+            "criteria": [c.model_dump(mode="json", by_alias=True) for c in self.criteria],
+        }
+
+    def fingerprint(self) -> str:
+        """Hash of the catalogue's content (not its location)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _criterion(raw: Any, where: str, path: Path) -> Criterion:
+    if not isinstance(raw, dict):
+        raise CatalogueError(
+            "not a mapping", path=path, field=where, expected="a criterion mapping"
+        )
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise CatalogueError(
+            f"unknown criterion kind {kind!r}" if kind is not None else "no criterion kind",
+            path=path,
+            field=f"{where}.kind",
+            expected=f"one of {known_kinds()}",
+        )
+    try:
+        return KINDS[kind].model_validate(raw)
+    except ValidationError as exc:
+        loc, problem, expected = describe_error(exc.errors()[0])
+        raise CatalogueError(
+            problem, path=path, field=f"{where}.{loc}", expected=expected
+        ) from None
+
+
+def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
+    """Validate a catalogue mapping; every problem names the criterion and field."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise CatalogueError(
+            "unknown field",
+            path=path,
+            field=unknown[0],
+            expected=f"one of {', '.join(sorted(_TOP_KEYS))}",
+        )
+    if data.get("catalogue_version") != 1:
+        raise CatalogueError(
+            f"unsupported version {data.get('catalogue_version')!r}",
+            path=path,
+            field="catalogue_version",
+            expected="1",
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise CatalogueError(
+            "missing or empty", path=path, field="name", expected="a catalogue name"
+        )
+    fresh = data.get("freshness_days") or {}
+    if not isinstance(fresh, dict):
+        raise CatalogueError(
+            "not a mapping", path=path, field="freshness_days", expected="kind: days"
+        )
+    for kind, days in fresh.items():
+        if kind not in EVIDENCE_KINDS:
+            raise CatalogueError(
+                f"unknown evidence kind {kind!r}",
+                path=path,
+                field=f"freshness_days.{kind}",
+                expected=f"one of {', '.join(EVIDENCE_KINDS)}",
+            )
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise CatalogueError(
+                f"got {days!r}",
+                path=path,
+                field=f"freshness_days.{kind}",
+                expected="a whole number of days >= 1",
+            )
+    raw = data.get("criteria")
+    if not isinstance(raw, list) or not raw:
+        raise CatalogueError(
+            "missing or empty", path=path, field="criteria", expected="a list of criteria"
+        )
+    criteria = [_criterion(c, f"criteria[{i}]", path) for i, c in enumerate(raw)]
+    seen: set[str] = set()
+    for i, c in enumerate(criteria):
+        if c.id in seen:
+            raise CatalogueError(
+                f"duplicate criterion id {c.id!r}",
+                path=path,
+                field=f"criteria[{i}].id",
+                expected="unique ids",
+            )
+        seen.add(c.id)
+    # Present criteria gate by gate, then area by area, whatever order the file uses.
+    criteria.sort(key=lambda c: (GATES.index(c.gate), AREAS.index(c.area)))
+    return Catalogue(
+        name=name.strip(),
+        criteria=tuple(criteria),
+        freshness_days=dict(fresh),
+        description=str(data.get("description") or ""),
+        source=path.name,
+    )
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """Load a gate catalogue (the default one when ``path`` is None)."""
+    path = path or DEFAULT_CATALOGUE
+    return parse_catalogue(load_mapping(path, CatalogueError, "gate catalogue"), path)

@@ -1,0 +1,279 @@
+"""The ``workbook`` command line: a thin layer that turns library errors into exit codes.
+
+Exit codes: 0 fine, 1 a ``--strict`` check failed, 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from workbook import __version__
+from workbook.assess import Assessment, stage_label
+from workbook.catalogue import Catalogue, load_catalogue
+from workbook.criteria import GATES
+from workbook.errors import UsageError, WorkbookError
+from workbook.paths import TEMPLATES
+from workbook.pipeline import check_paths
+from workbook.records import AREAS, record_schema
+from workbook.yamlio import atomic_create_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """Escape control characters so no input can drive the terminal."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"workbook: {safe(message)}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(func: F) -> F:
+    """Turn a WorkbookError into its one line on stderr and exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WorkbookError as exc:
+            fail(exc.line())
+
+    return wrapper  # type: ignore[return-value]
+
+
+class IsoDate(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (expected YYYY-MM-DD)", param, ctx)
+
+
+gates_option = click.option(
+    "--gates",
+    "gates_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Gate catalogue YAML to assess against (default: the shipped catalogue).",
+)
+as_of_option = click.option(
+    "--as-of",
+    type=IsoDate(),
+    default=None,
+    help="Assess as of this date (YYYY-MM-DD) so expiries and freshness are reproducible "
+    "(default: today).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="workbook")
+def main() -> None:
+    """Pilot-to-production readiness workbook for AI initiatives."""
+
+
+# --- check -------------------------------------------------------------------
+
+
+def _block(a: Assessment, path: Path) -> list[str]:
+    lines = [f"{a.id}  {safe(a.record.name)}  ({safe(path)})", f"  {a.headline}"]
+    if a.weakest_area:
+        ready = next(r for r in a.readiness if r.area == a.weakest_area)
+        lines.append(
+            f"  Weakest area for the {stage_label(a.next_gate)} gate: {a.weakest_area} "
+            f"({ready.met} of {ready.total} met)"
+        )
+    expired = [w for w in a.waivers if w.expired]
+    for w in expired:
+        lines.append(f"  Waiver EXPIRED on {w.waiver.expires}: {w.waiver.criterion}")
+    for s in a.signoffs:
+        if not s.current:
+            lines.append(
+                f"  Sign-off by {safe(s.signoff.name)} ({s.signoff.role}, {s.signoff.gate}) "
+                "was given for an earlier version"
+            )
+    gate = area = None
+    for r in a.blockers:
+        c = r.criterion
+        if c.gate != gate:
+            gate, area = c.gate, None
+            lines.append(f"  {stage_label(gate)} gate")
+        if c.area != area:
+            area = c.area
+            lines.append(f"    {area}")
+        lines.append(f"      {c.id:<34} {r.status:<15} {safe(r.detail)}")
+    return lines
+
+
+def _table(assessments: list[tuple[Path, Assessment]]) -> list[str]:
+    rows = [("ID", "CLAIMED", "SUPPORTED", "NOT MET", "WEAKEST AREA", "")]
+    for _, a in assessments:
+        flag = "OVERCLAIMED" if a.overclaimed else ""
+        rows.append(
+            (
+                a.id,
+                a.claimed_stage,
+                a.supported_stage,
+                str(len(a.blockers)),
+                a.weakest_area or "-",
+                flag,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@gates_option
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@click.option("--summary", is_flag=True, help="Print only the one-line-per-initiative table.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any initiative is overclaimed.")
+@reports_errors
+def check(
+    paths: tuple[Path, ...],
+    gates_file: Path | None,
+    as_of: dt.date | None,
+    as_json: bool,
+    summary: bool,
+    strict: bool,
+) -> None:
+    """Assess initiative records (files or folders; default data/initiatives).
+
+    Prints the claimed and supported stage of each, every condition not yet
+    met grouped by gate and area, and the weakest area. Invalid records are
+    listed on stderr, one line each; the others are still reported.
+    """
+    catalogue = load_catalogue(gates_file)
+    targets = list(paths) or [Path("data/initiatives")]
+    for p in targets:
+        if not p.exists():
+            raise UsageError(
+                "no such file or folder", path=p, expected="a record file or a folder of records"
+            )
+    checked = check_paths(targets, catalogue, as_of)
+    good = [(c.path, c.assessment) for c in checked if c.assessment is not None]
+    bad = [c for c in checked if c.error is not None]
+    if not checked:
+        raise UsageError(
+            "no record files found", path=", ".join(map(str, targets)), expected="*.yaml records"
+        )
+    if as_json:
+        click.echo(json.dumps([{**a.to_dict(), "path": str(p)} for p, a in good], indent=2))
+    elif summary:
+        click.echo("\n".join(_table(good)))
+    else:
+        for p, a in good:
+            click.echo("\n".join(_block(a, p)) + "\n")
+        over = sum(a.overclaimed for _, a in good)
+        when = good[0][1].as_of if good else as_of or dt.date.today()
+        plural = "s" if len(checked) != 1 else ""
+        click.echo(
+            f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed, "
+            f"{len(bad)} invalid (as of {when}; catalogue: {catalogue.name})"
+        )
+    for c in bad:
+        click.echo(safe(c.error.line() if c.error else c.path), err=True)
+    if bad:
+        sys.exit(2)
+    if strict and any(a.overclaimed for _, a in good):
+        sys.exit(1)
+
+
+# --- new ---------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """An id from a display name: lower case, digits and dashes, at most 64 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:64].rstrip("-")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("data/initiatives"),
+    show_default=True,
+    help="Folder to write the new record into.",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(["prototype", "mvp", "production_candidate", "production"]),
+    default="prototype",
+    show_default=True,
+    help="The stage the team claims.",
+)
+@reports_errors
+def new(name: str, folder: Path, stage: str) -> None:
+    """Start a record for a new initiative from the commented template (never overwrites)."""
+    if not name.strip() or any(ord(ch) < 32 for ch in name):
+        raise UsageError(
+            "the name is empty or holds control characters",
+            field="NAME",
+            expected="a plain display name",
+        )
+    slug = slugify(name)
+    if not slug:
+        raise UsageError(
+            f"cannot derive an id from {name!r}",
+            field="NAME",
+            expected="a name with letters or digits",
+        )
+    template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
+    text = (
+        template.replace("__ID__", slug)
+        .replace("__NAME__", json.dumps(name.strip(), ensure_ascii=False))
+        .replace("__STAGE__", stage)
+    )
+    target = folder / f"{slug}.yaml"
+    atomic_create_text(target, text)
+    click.echo(f"wrote {target}")
+
+
+# --- schema and gates ------------------------------------------------------------
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of an initiative record (for editors and validators)."""
+    click.echo(json.dumps(record_schema(), indent=2))
+
+
+@main.command()
+@gates_option
+@reports_errors
+def gates(gates_file: Path | None) -> None:
+    """Validate a gate catalogue and list its criteria by gate and area."""
+    catalogue: Catalogue = load_catalogue(gates_file)
+    click.echo(f"{catalogue.name}: {len(catalogue.criteria)} criteria")
+    for gate in GATES:
+        crits = catalogue.for_gate(gate)
+        counts = ", ".join(
+            f"{area} {n}" for area in AREAS if (n := sum(c.area == area for c in crits))
+        )
+        click.echo(f"\n{stage_label(gate)} gate ({len(crits)}: {counts})")
+        for c in crits:
+            click.echo(f"  {c.id:<34} {c.kind:<13} {safe(c.question)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,308 @@
+"""Criterion kinds: how one gate criterion is judged against a record.
+
+A kind is one class with one method, ``judge``. The catalogue names the kind
+and its parameters; the registry maps names to classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workbook.evidence import EvidenceFinding, Findings
+from workbook.records import (
+    SIGNALS,
+    Area,
+    EvidenceKind,
+    Record,
+    Role,
+    Signal,
+    get_field,
+    is_answered,
+)
+
+Status = Literal[
+    "met",
+    "unverified",
+    "missing",
+    "not_applicable",
+    "waived",
+    "waiver_expired",
+    "stale",
+    "unreadable",
+    "below_threshold",
+]
+STATUSES: tuple[str, ...] = get_args(Status)
+PASSING: frozenset[str] = frozenset({"met", "not_applicable", "waived"})
+
+Gate = Literal["mvp", "production_candidate", "production"]
+#: A gate is named for the stage it admits; they are passed in this order.
+GATES: tuple[str, ...] = get_args(Gate)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a criterion may look at; assembled once per assessment."""
+
+    record: Record
+    evidence: Findings
+    freshness_days: dict[str, int]
+    as_of: dt.date
+    digest: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    detail: str
+
+
+class Criterion(BaseModel):
+    """Common fields of every criterion; subclasses add parameters and ``judge``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind_name: ClassVar[str] = ""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]{1,80}$")
+    gate: Gate
+    area: Area
+    kind: str
+    question: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+    satisfied_by: str = Field(min_length=1)
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+
+    def judge(self, ctx: Context) -> Outcome:
+        """Decide this criterion's status for the record in ``ctx``."""
+        raise NotImplementedError
+
+
+KINDS: dict[str, type[Criterion]] = {}
+
+
+def register(cls: type[Criterion]) -> type[Criterion]:
+    """Class decorator adding a criterion kind to the registry."""
+    KINDS[cls.kind_name] = cls
+    return cls
+
+
+def known_kinds() -> str:
+    return ", ".join(sorted(KINDS))
+
+
+# --- helpers shared by kinds -------------------------------------------------
+
+
+def _fresh(finding: EvidenceFinding, ctx: Context) -> bool:
+    window = ctx.freshness_days.get(finding.item.kind)
+    return window is None or (ctx.as_of - finding.item.date).days <= window
+
+
+def evidence_outcome(ctx: Context, kind: str) -> Outcome | None:
+    """The best evidence of ``kind``: met if any is readable and fresh; None if none is cited."""
+    found = ctx.evidence.of_kind(kind)
+    if not found:
+        return None
+    readable = [f for f in found if f.readable]
+    fresh = [f for f in readable if _fresh(f, ctx)]
+    if fresh:
+        newest = max(fresh, key=lambda f: f.item.date)
+        return Outcome("met", f"{kind} evidence {newest.item.location} of {newest.item.date}")
+    if readable:
+        newest = max(readable, key=lambda f: f.item.date)
+        window = ctx.freshness_days[kind]
+        age = (ctx.as_of - newest.item.date).days
+        return Outcome(
+            "stale",
+            f"newest {kind} evidence ({newest.item.location}, {newest.item.date}) is {age} days "
+            f"old; at most {window} days allowed",
+        )
+    return Outcome("unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found))
+
+
+def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
+    """Resolve a dotted field path against the record model; return its annotation."""
+    ann: Any = model
+    walked: list[str] = []
+    for part in path.split("."):
+        fields = ann.model_fields if isinstance(ann, type) and issubclass(ann, BaseModel) else {}
+        if part not in fields:
+            where = ".".join(walked) or "the record"
+            near = difflib.get_close_matches(part, fields, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            known = ", ".join(fields) or "none"
+            raise ValueError(f"unknown record field '{path}'{hint} known in {where}: {known}")
+        ann = fields[part].annotation
+        walked.append(part)
+    return ann
+
+
+def _list_item_model(path: str) -> type[BaseModel]:
+    ann = _check_path(path)
+    if typing.get_origin(ann) is not list:
+        raise ValueError(f"record field '{path}' is not a list (a register must be a list)")
+    (item,) = typing.get_args(ann)
+    return item
+
+
+# --- the kinds ------------------------------------------------------------
+
+
+@register
+class FieldCriterion(Criterion):
+    """Fields are answered; if ``evidence`` names a kind, fresh evidence of it backs them."""
+
+    kind_name: ClassVar[str] = "field"
+    kind: Literal["field"]
+    fields: list[str] = Field(min_length=1)
+    evidence: EvidenceKind | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        for path in value:
+            _check_path(path)
+        return value
+
+    def judge(self, ctx: Context) -> Outcome:
+        unanswered = [f for f in self.fields if not is_answered(get_field(ctx.record, f))]
+        if unanswered:
+            return Outcome("missing", "not answered: " + ", ".join(unanswered))
+        if self.evidence is None:
+            return Outcome("met", "answered")
+        backed = evidence_outcome(ctx, self.evidence)
+        if backed is None:
+            return Outcome("unverified", f"answered, but no {self.evidence} evidence is cited")
+        return backed
+
+
+@register
+class EvidenceCriterion(Criterion):
+    """Evidence of a kind is cited, readable and fresh."""
+
+    kind_name: ClassVar[str] = "evidence"
+    kind: Literal["evidence"]
+    evidence: EvidenceKind
+
+    def judge(self, ctx: Context) -> Outcome:
+        backed = evidence_outcome(ctx, self.evidence)
+        return backed or Outcome("missing", f"no {self.evidence} evidence is cited")
+
+
+@register
+class RegisterCriterion(Criterion):
+    """A register (list) has enough entries, each complete, and none matching ``forbid``."""
+
+    kind_name: ClassVar[str] = "register"
+    kind: Literal["register"]
+    # "register" is the natural YAML key but shadows a pydantic internal name.
+    register_path: str = Field(alias="register")
+    min_items: int = Field(default=1, ge=0)
+    require: list[str] = Field(default_factory=list)
+    forbid: dict[str, str] = Field(default_factory=dict)
+    forbid_label: str = "forbidden entry"
+
+    @field_validator("register_path")
+    @classmethod
+    def _known_register(cls, value: str) -> str:
+        _list_item_model(value)
+        return value
+
+    @model_validator(mode="after")
+    def _known_item_fields(self) -> RegisterCriterion:
+        item = _list_item_model(self.register_path)
+        for name in [*self.require, *self.forbid]:
+            if name not in item.model_fields:
+                raise ValueError(
+                    f"unknown field '{name}' in register {self.register_path}; "
+                    f"known: {', '.join(item.model_fields)}"
+                )
+        return self
+
+    @staticmethod
+    def _label(entry: BaseModel, index: int) -> str:
+        for key in ("id", "name", "system", "condition", "trigger"):
+            value = getattr(entry, key, None)
+            if value:
+                return str(value)
+        return f"#{index + 1}"
+
+    def judge(self, ctx: Context) -> Outcome:
+        entries = get_field(ctx.record, self.register_path)
+        if len(entries) < self.min_items:
+            return Outcome(
+                "missing",
+                f"{self.register_path} has {len(entries)} entries; at least {self.min_items} needed",
+            )
+        gaps = []
+        for i, entry in enumerate(entries):
+            lacking = [n for n in self.require if not is_answered(getattr(entry, n))]
+            if lacking:
+                gaps.append(f"{self._label(entry, i)} lacks {', '.join(lacking)}")
+        if gaps:
+            return Outcome("missing", "; ".join(gaps))
+        hits = [
+            self._label(e, i)
+            for i, e in enumerate(entries)
+            if self.forbid and all(str(getattr(e, k)) == v for k, v in self.forbid.items())
+        ]
+        if hits:
+            return Outcome("missing", f"{len(hits)} {self.forbid_label}: {', '.join(hits)}")
+        return Outcome("met", f"{len(entries)} entries, complete")
+
+
+@register
+class LoggingPlanCriterion(Criterion):
+    """Every listed signal is planned: logged (where, how long) or not logged with a reason."""
+
+    kind_name: ClassVar[str] = "logging_plan"
+    kind: Literal["logging_plan"]
+    signals: list[Signal] = Field(default_factory=lambda: list(SIGNALS))
+
+    def judge(self, ctx: Context) -> Outcome:
+        plan = ctx.record.observability.logging_plan
+        unplanned = []
+        for signal in self.signals:
+            entry = plan.get(signal)  # type: ignore[call-overload]
+            decided = entry is not None and (
+                (entry.logged and is_answered(entry.where) and entry.retention_days is not None)
+                or (not entry.logged and is_answered(entry.reason))
+            )
+            if not decided:
+                unplanned.append(signal)
+        if unplanned:
+            return Outcome("missing", "no complete plan for: " + ", ".join(unplanned))
+        logged = sum(1 for s in self.signals if plan[s].logged)  # type: ignore[index]
+        return Outcome("met", f"{logged} of {len(self.signals)} signals logged, the rest justified")
+
+
+@register
+class SignoffCriterion(Criterion):
+    """Someone in ``role`` signed off ``signoff_gate`` for the current digest."""
+
+    kind_name: ClassVar[str] = "signoff"
+    kind: Literal["signoff"]
+    role: Role
+    signoff_gate: Gate | None = None
+
+    def judge(self, ctx: Context) -> Outcome:
+        gate = self.signoff_gate or self.gate
+        given = [s for s in ctx.record.signoffs if s.gate == gate and s.role == self.role]
+        if not given:
+            return Outcome("missing", f"no {self.role} sign-off for the {gate} gate")
+        current = [s for s in given if ctx.digest.startswith(s.digest)]
+        if current:
+            s = current[-1]
+            return Outcome("met", f"signed by {s.name} on {s.date}")
+        s = max(given, key=lambda s: s.date)
+        return Outcome(
+            "stale",
+            f"signed by {s.name} on {s.date} for an earlier version ({s.digest[:12]}); "
+            f"the current digest is {ctx.digest[:12]}",
+        )

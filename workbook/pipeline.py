@@ -1,0 +1,87 @@
+"""From paths on disk to assessments: discover, load, find evidence, assess."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook.assess import Assessment, assess
+from workbook.catalogue import Catalogue
+from workbook.errors import RecordError, WorkbookError
+from workbook.evidence import find_evidence
+from workbook.records import Record, load_record
+
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Record files named directly, or found below folders (hidden and ``_`` files skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.suffix in RECORD_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def check_references(record: Record, catalogue: Catalogue, path: Path) -> None:
+    """Waivers and not-applicable entries must name criteria the catalogue has."""
+    for section, entries in (
+        ("waivers", record.waivers),
+        ("not_applicable", record.not_applicable),
+    ):
+        for i, entry in enumerate(entries):
+            if catalogue.by_id(entry.criterion) is None:
+                raise RecordError(
+                    f"unknown criterion {entry.criterion!r}",
+                    path=path,
+                    field=f"{section}[{i}].criterion",
+                    expected=f"a criterion id of the catalogue '{catalogue.name}'",
+                )
+
+
+def assess_file(path: Path, catalogue: Catalogue, as_of: dt.date | None = None) -> Assessment:
+    """Load, validate and assess one record file."""
+    record = load_record(path)
+    check_references(record, catalogue, path)
+    evidence = find_evidence(record, path.parent)
+    return assess(record, catalogue, as_of or dt.date.today(), evidence)
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    assessment: Assessment | None = None
+    error: WorkbookError | None = None
+
+
+def check_paths(
+    paths: Iterable[Path], catalogue: Catalogue, as_of: dt.date | None = None
+) -> list[Checked]:
+    """Assess every record found; invalid ones carry their error instead of stopping the rest."""
+    out: list[Checked] = []
+    seen: dict[str, Path] = {}
+    for path in discover(paths):
+        try:
+            result = assess_file(path, catalogue, as_of)
+            if result.id in seen:
+                raise RecordError(
+                    f"id {result.id!r} is already used by {seen[result.id]}",
+                    path=path,
+                    field="id",
+                    expected="an id unique in the portfolio",
+                )
+            seen[result.id] = path
+            out.append(Checked(path, assessment=result))
+        except WorkbookError as exc:
+            out.append(Checked(path, error=exc))
+    return out

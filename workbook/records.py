@@ -1,0 +1,526 @@
+"""The initiative record: what a team states about one AI initiative.
+
+Field descriptions are written as the question the analyst answers; they
+become the JSON Schema shown in editors and the labels of the forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from workbook.errors import RecordError
+from workbook.yamlio import load_mapping
+
+SCHEMA_VERSION = 1
+
+Stage = Literal["prototype", "mvp", "production_candidate", "production"]
+STAGES: tuple[str, ...] = get_args(Stage)
+
+Area = Literal["scope", "data", "trust", "integration", "ownership", "observability", "governance"]
+AREAS: tuple[str, ...] = get_args(Area)
+
+Signal = Literal[
+    "prompts",
+    "inputs",
+    "outputs",
+    "exceptions",
+    "latency",
+    "retries",
+    "workflow_state",
+    "human_overrides",
+    "decision_context",
+]
+SIGNALS: tuple[str, ...] = get_args(Signal)
+
+EvidenceKind = Literal[
+    "document",
+    "user_notice",
+    "policy",
+    "log_sample",
+    "data_extract",
+    "evaluation",
+    "drill",
+    "training",
+    "security_review",
+    "dashboard",
+]
+EVIDENCE_KINDS: tuple[str, ...] = get_args(EvidenceKind)
+
+Severity = Literal["low", "medium", "high", "critical"]
+GapStatus = Literal["open", "mitigated", "closed"]
+Classification = Literal["public", "internal", "confidential", "restricted"]
+Role = Literal["business_owner", "support_owner", "security", "risk", "sponsor"]
+DemoCondition = Literal[
+    "clean_data",
+    "hand_tuned_prompts",
+    "narrow_workflow",
+    "presenter_knowledge",
+    "hidden_manual_help",
+    "other",
+]
+
+MAX_TEXT = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_text(value: str) -> str:
+    # Control characters and bidi overrides can disguise text in terminals and reports.
+    bad = _CONTROL.search(value)
+    if bad:
+        name = unicodedata.name(bad.group(), f"U+{ord(bad.group()):04X}")
+        raise ValueError(f"contains the control character {name}")
+    return value
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class Section(BaseModel):
+    """Base of every part of a record: unknown keys are mistakes, not extensions."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --- scope ---------------------------------------------------------------
+
+
+class DemoConditionItem(Section):
+    condition: DemoCondition = Field(
+        description="Which condition made the demo work that real use will not have?"
+    )
+    description: Text = Field(description="What exactly was different in the demo?")
+    real_use_handling: Text | None = Field(
+        default=None, description="How will real use cope without this condition?"
+    )
+
+
+class ControlledUse(Section):
+    users: Text | None = Field(
+        default=None, description="Which users may use it during controlled use?"
+    )
+    max_daily_volume: int | None = Field(
+        default=None, ge=0, description="At most how many requests a day during controlled use?"
+    )
+
+
+class Scope(Section):
+    workflow: Text | None = Field(
+        default=None, description="Which business workflow does it serve?"
+    )
+    ai_step: Text | None = Field(
+        default=None, description="Which step of that workflow does the AI take?"
+    )
+    in_scope: list[Text] = Field(
+        default_factory=list, description="Which cases is it meant to handle?"
+    )
+    out_of_scope: list[Text] = Field(
+        default_factory=list, description="Which cases must it not handle?"
+    )
+    controlled_use: ControlledUse = Field(
+        default_factory=ControlledUse, description="What are the limits of controlled use?"
+    )
+    user_expectations: list[Text] = Field(
+        default_factory=list, description="What should users expect from it?"
+    )
+    never_assume: list[Text] = Field(
+        default_factory=list, description="What must users never assume about it?"
+    )
+    demo_conditions: list[DemoConditionItem] = Field(
+        default_factory=list, description="What made the demo work that real use will not have?"
+    )
+
+
+# --- data ----------------------------------------------------------------
+
+
+class DataSource(Section):
+    name: Name = Field(description="What is the data source called?")
+    system_of_record: Text | None = Field(
+        default=None, description="Which system is its system of record?"
+    )
+    owner: Text | None = Field(default=None, description="Who owns this data?")
+
+
+class DataBoundaries(Section):
+    may_use: list[Text] = Field(default_factory=list, description="Which data may it use?")
+    must_not_use: list[Text] = Field(
+        default_factory=list, description="Which data must it never use?"
+    )
+    classification: Classification | None = Field(
+        default=None, description="What is the highest classification of data it touches?"
+    )
+
+
+class DataGap(Section):
+    id: Slug = Field(description="A short id for this gap")
+    description: Text = Field(description="What is known to be wrong or missing in the data?")
+    severity: Severity | None = Field(default=None, description="How severe is it?")
+    owner: Text | None = Field(default=None, description="Who is fixing it?")
+    due: dt.date | None = Field(default=None, description="By when?")
+    status: GapStatus = Field(default="open", description="Is it open, mitigated or closed?")
+
+
+class Data(Section):
+    sources: list[DataSource] = Field(
+        default_factory=list, description="Which data sources does it use?"
+    )
+    boundaries: DataBoundaries = Field(
+        default_factory=DataBoundaries, description="What may it use, and what not?"
+    )
+    gaps: list[DataGap] = Field(
+        default_factory=list, description="What is known to be wrong with the data (gap register)?"
+    )
+    grounding: Text | None = Field(
+        default=None, description="How are its answers grounded in the organisation's own sources?"
+    )
+
+
+# --- trust ---------------------------------------------------------------
+
+
+class FailureHandling(Section):
+    wrong: Text | None = Field(default=None, description="What happens when its output is wrong?")
+    delayed: Text | None = Field(default=None, description="What happens when it is too slow?")
+    blocked: Text | None = Field(
+        default=None, description="What happens when it is blocked or refuses?"
+    )
+    unsafe: Text | None = Field(default=None, description="What happens when its output is unsafe?")
+
+
+class Thresholds(Section):
+    latency_p95_ms: float | None = Field(
+        default=None, gt=0, description="What 95th-percentile latency (ms) is acceptable?"
+    )
+    error_rate: float | None = Field(
+        default=None, ge=0, le=1, description="What share of requests may fail (0 to 1)?"
+    )
+    quality_pass_rate: float | None = Field(
+        default=None, ge=0, le=1, description="What share of evaluated cases must pass (0 to 1)?"
+    )
+
+
+class Trust(Section):
+    evaluation: Text | None = Field(default=None, description="How is output quality evaluated?")
+    guardrails: list[Text] = Field(
+        default_factory=list, description="Which guardrails are in place?"
+    )
+    review_path: Text | None = Field(
+        default=None, description="Who reviews questionable output, and how does it reach them?"
+    )
+    failure_handling: FailureHandling = Field(
+        default_factory=FailureHandling, description="What happens when it fails?"
+    )
+    fallback: Text | None = Field(
+        default=None, description="How does the work continue when the AI is unavailable?"
+    )
+    thresholds: Thresholds = Field(
+        default_factory=Thresholds, description="Which performance must it keep?"
+    )
+
+
+# --- integration ----------------------------------------------------------
+
+
+class IntegrationPoint(Section):
+    system: Name = Field(description="Which system does it connect to?")
+    interface_owner: Text | None = Field(default=None, description="Who owns this interface?")
+
+
+class Integration(Section):
+    systems: list[IntegrationPoint] = Field(
+        default_factory=list, description="Which systems does it connect to?"
+    )
+    in_workflow: Text | None = Field(
+        default=None, description="Where, in the tools people already use, does it appear?"
+    )
+
+
+# --- ownership -----------------------------------------------------------
+
+
+class SupportOwner(Section):
+    team: Text | None = Field(default=None, description="Which team supports it?")
+    hours: Text | None = Field(default=None, description="During which hours?")
+    contact: Text | None = Field(default=None, description="How is that team reached?")
+
+
+class Escalation(Section):
+    trigger: Text = Field(description="What triggers an escalation?")
+    target: Text | None = Field(default=None, description="To whom does it escalate?")
+
+
+class Enablement(Section):
+    trained_team: Text | None = Field(
+        default=None, description="Which team has been trained to run it without its builders?"
+    )
+    runbook: Text | None = Field(default=None, description="Where is the runbook?")
+
+
+class Ownership(Section):
+    business_owner: Text | None = Field(
+        default=None, description="Who in the business owns its outcome?"
+    )
+    support_owner: SupportOwner = Field(
+        default_factory=SupportOwner, description="Who supports it, when and how?"
+    )
+    escalation: list[Escalation] = Field(
+        default_factory=list, description="When does it escalate, and to whom?"
+    )
+    change_control: Text | None = Field(
+        default=None, description="How are changes to prompts, models and configuration controlled?"
+    )
+    enablement: Enablement = Field(
+        default_factory=Enablement, description="Can the owning team run it without its builders?"
+    )
+
+
+# --- observability -------------------------------------------------------
+
+
+class SignalPlan(Section):
+    logged: bool = Field(description="Is this signal logged?")
+    where: Text | None = Field(default=None, description="Where is it logged?")
+    retention_days: int | None = Field(default=None, ge=0, description="How many days is it kept?")
+    redacted: bool = Field(default=False, description="Is personal data redacted from it?")
+    reason: Text | None = Field(
+        default=None, description="If it is not logged: why not (privacy, compliance, cost)?"
+    )
+
+
+class Observability(Section):
+    logging_plan: dict[Signal, SignalPlan] = Field(
+        default_factory=dict,
+        description="For each of the nine signals: logged, where, how long, redacted?",
+    )
+    privacy_decisions: Text | None = Field(
+        default=None, description="What did privacy and compliance decide about the logs?"
+    )
+    dashboards: list[Text] = Field(
+        default_factory=list, description="Which dashboards show its health?"
+    )
+    alerts: list[Text] = Field(default_factory=list, description="Which alerts fire, and on what?")
+
+
+# --- governance ----------------------------------------------------------
+
+
+class SecurityReview(Section):
+    reviewer: Text | None = Field(default=None, description="Who carried out the security review?")
+    date: dt.date | None = Field(default=None, description="When?")
+    outcome: Text | None = Field(default=None, description="What did it conclude?")
+
+
+class Governance(Section):
+    usage_policy: Text | None = Field(
+        default=None, description="What may it do, with what data, for whom?"
+    )
+    security_review: SecurityReview = Field(
+        default_factory=SecurityReview, description="Has security reviewed it?"
+    )
+
+
+# --- evidence, waivers, sign-offs -----------------------------------------
+
+
+def _relative_path(value: str | None) -> str | None:
+    # Absolute paths would leak the author's machine into shared dossiers.
+    if value is not None and (value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value)):
+        raise ValueError("must be relative to the record's folder")
+    return value
+
+
+class EvidenceItem(Section):
+    kind: EvidenceKind = Field(description="What kind of evidence is this?")
+    path: Annotated[Text | None, AfterValidator(_relative_path)] = Field(
+        default=None, description="Which file, relative to this record's folder?"
+    )
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = Field(
+        default=None, description="Or which link?"
+    )
+    date: dt.date = Field(description="When was this evidence produced?")
+    note: Text | None = Field(default=None, description="What does it show?")
+
+    @model_validator(mode="after")
+    def _one_location(self) -> EvidenceItem:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of path or url")
+        return self
+
+    @property
+    def location(self) -> str:
+        return self.path if self.path is not None else str(self.url)
+
+
+class Waiver(Section):
+    criterion: Name = Field(description="Which criterion is waived?")
+    reason: Text = Field(min_length=1, description="Why may the initiative advance without it?")
+    approver: Name = Field(description="Who approved the waiver?")
+    expires: dt.date = Field(description="When does the waiver expire?")
+
+
+class NotApplicable(Section):
+    criterion: Name = Field(description="Which criterion does not apply?")
+    justification: Text | None = Field(
+        default=None, description="Why does it not apply? (Without a reason it counts as missing.)"
+    )
+
+
+class SignOff(Section):
+    gate: Literal["mvp", "production_candidate", "production"] = Field(
+        description="Which gate is signed off?"
+    )
+    name: Name = Field(description="Who signs?")
+    role: Role = Field(description="In which role?")
+    date: dt.date = Field(description="When?")
+    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{12,64}$")] = Field(
+        description="The assessment digest that was signed (at least 12 hex characters)"
+    )
+
+
+class Record(Section):
+    """One AI initiative, as its team describes it."""
+
+    schema_version: Literal[1] = Field(description="Version of this record format")
+    id: Slug = Field(description="A short, stable id (lower case, digits, - and _)")
+    name: Name = Field(description="What is the initiative called?")
+    summary: Text | None = Field(default=None, description="What does it do, in two sentences?")
+    sponsor: Text | None = Field(default=None, description="Who sponsors it?")
+    stage: Stage = Field(description="Which construction stage does the team claim?")
+    target_stage: Stage | None = Field(
+        default=None, description="Which stage is it aiming for next?"
+    )
+    scope: Scope = Field(default_factory=Scope)
+    data: Data = Field(default_factory=Data)
+    trust: Trust = Field(default_factory=Trust)
+    integration: Integration = Field(default_factory=Integration)
+    ownership: Ownership = Field(default_factory=Ownership)
+    observability: Observability = Field(default_factory=Observability)
+    governance: Governance = Field(default_factory=Governance)
+    evidence: list[EvidenceItem] = Field(
+        default_factory=list, description="What evidence backs the claims?"
+    )
+    waivers: list[Waiver] = Field(
+        default_factory=list, description="Which criteria are waived, until when?"
+    )
+    not_applicable: list[NotApplicable] = Field(
+        default_factory=list, description="Which criteria do not apply, and why?"
+    )
+    signoffs: list[SignOff] = Field(default_factory=list, description="Who signed off which gate?")
+
+
+def describe_error(err: Any) -> tuple[str, str, str | None]:
+    """Turn one pydantic error into (field path, problem, expected)."""
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    kind = err["type"]
+    given = err.get("input")
+    shown = repr(given) if isinstance(given, str | int | float | bool) else type(given).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return loc, "required field is missing", None
+    if kind == "extra_forbidden":
+        return (
+            loc,
+            "unknown field",
+            "one of the fields the record schema defines (see `workbook schema`)",
+        )
+    if kind == "literal_error":
+        return loc, f"unknown value {shown}", f"one of {ctx.get('expected', '')}".replace("'", "")
+    if kind == "string_pattern_mismatch":
+        return loc, f"value {shown} has the wrong form", f"text matching {ctx.get('pattern')}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return (
+            loc,
+            f"got {shown}",
+            err["msg"].replace("Input should be ", "").replace("input should be ", ""),
+        )
+    if kind == "value_error":
+        return loc, err["msg"].removeprefix("Value error, "), None
+    return loc, err["msg"], None
+
+
+def validation_error(path: Path | str, exc: ValidationError) -> RecordError:
+    """The first problem as a RecordError; the count of the rest in the text."""
+    errors = exc.errors()
+    loc, problem, expected = describe_error(errors[0])
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return RecordError(problem, path=path, field=loc, expected=expected)
+
+
+def parse_record(data: dict[str, Any], path: Path | str) -> Record:
+    """Validate a mapping as a Record, naming the file in any error."""
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise RecordError(
+            "missing" if version is None else f"unsupported version {version!r}",
+            path=path,
+            field="schema_version",
+            expected=f"{SCHEMA_VERSION}",
+        )
+    try:
+        return Record.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(path, exc) from None
+
+
+def load_record(path: Path) -> Record:
+    """Load and validate one record file."""
+    return parse_record(load_mapping(path, RecordError, "initiative record"), path)
+
+
+def record_schema() -> dict[str, Any]:
+    """JSON Schema of the record, for editors and validators."""
+    schema = Record.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "AI initiative readiness record"
+    return schema
+
+
+def field_paths(model: type[BaseModel] = Record, prefix: str = "") -> set[str]:
+    """Every dotted field path of the record, for validating catalogues."""
+    paths: set[str] = set()
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        paths.add(path)
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            paths |= field_paths(ann, f"{path}.")
+    return paths
+
+
+def get_field(record: BaseModel, path: str) -> Any:
+    """The value at a dotted path (``ownership.support_owner.team``)."""
+    value: Any = record
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def is_answered(value: Any) -> bool:
+    """True when a field holds a real answer: not empty, and every sub-answer given."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict):
+        return bool(value)
+    if isinstance(value, BaseModel):
+        return all(is_answered(getattr(value, f)) for f in type(value).model_fields)
+    return True
