@@ -177,6 +177,10 @@ class Assessment:
             "gates": self.gates,
             "readiness": {a.area: {"met": a.met, "total": a.total} for a in self.readiness},
             "blockers": [r.to_dict() for r in self.blockers],
+            "results": [
+                {"criterion": r.criterion.id, "gate": r.criterion.gate, "status": r.status}
+                for r in self.results
+            ],
             "waivers": [
                 {
                     "criterion": w.waiver.criterion,
@@ -203,8 +207,10 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
     """Stable fingerprint of what was assessed: record, cited evidence, catalogue.
 
     Sign-offs are left out: they are given *for* a digest and cannot be part of it.
+    Unset defaults are left out too, so a new optional schema field does not
+    invalidate every sign-off already given.
     """
-    body = record.model_dump(mode="json", exclude={"signoffs"})
+    body = record.model_dump(mode="json", exclude={"signoffs"}, exclude_defaults=True)
     files = sorted(
         (f.item.location, (f.sha256 or f"unreadable: {f.reason}") if f.item.path else "link")
         for f in evidence.items
@@ -270,5 +276,7 @@ def assess(
         waivers=tuple(
             WaiverState(w, w.expires < as_of, (w.expires - as_of).days) for w in record.waivers
         ),
-        signoffs=tuple(SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs),
+        signoffs=tuple(
+            SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs if s.date <= as_of
+        ),
     )

@@ -71,7 +71,12 @@ def _criterion(raw: Any, where: str, path: Path) -> Criterion:
     try:
         return KINDS[kind].model_validate(raw)
     except ValidationError as exc:
-        loc, problem, expected = describe_error(exc.errors()[0])
+        first = exc.errors()[0]
+        loc, problem, expected = describe_error(first)
+        if first["type"] == "extra_forbidden":
+            fields = KINDS[kind].model_fields
+            keys = [f.alias or name for name, f in fields.items()]
+            expected = f"a key of a {kind} criterion: {', '.join(keys)}"
         raise CatalogueError(
             problem, path=path, field=f"{where}.{loc}", expected=expected
         ) from None

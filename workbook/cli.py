@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import TypeAdapter, ValidationError
 
 from workbook import __version__
 from workbook.assess import Assessment, stage_label
@@ -23,16 +24,21 @@ from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
 from workbook.paths import TEMPLATES
 from workbook.pipeline import check_paths
-from workbook.records import AREAS, record_schema
+from workbook.records import AREAS, Name, record_schema
 from workbook.yamlio import atomic_create_text
 
 F = TypeVar("F", bound=Callable[..., Any])
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(text: object) -> str:
     """Escape control characters so no input can drive the terminal."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _UNPRINTABLE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        str(text),
+    )
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -68,7 +74,7 @@ class IsoDate(click.ParamType):
 gates_option = click.option(
     "--gates",
     "gates_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
     help="Gate catalogue YAML to assess against (default: the shipped catalogue).",
 )
@@ -186,7 +192,7 @@ def check(
         plural = "s" if len(checked) != 1 else ""
         click.echo(
             f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed, "
-            f"{len(bad)} invalid (as of {when}; catalogue: {catalogue.name})"
+            f"{len(bad)} invalid (as of {when}; catalogue: {safe(catalogue.name)})"
         )
     for c in bad:
         click.echo(safe(c.error.line() if c.error else c.path), err=True)
@@ -231,6 +237,14 @@ def new(name: str, folder: Path, stage: str) -> None:
             field="NAME",
             expected="a plain display name",
         )
+    try:
+        TypeAdapter(Name).validate_python(name.strip())
+    except ValidationError as exc:
+        raise UsageError(
+            exc.errors()[0]["msg"].removeprefix("Value error, "),
+            field="NAME",
+            expected="a plain display name of at most 200 characters",
+        ) from None
     slug = slugify(name)
     if not slug:
         raise UsageError(
@@ -264,7 +278,7 @@ def schema() -> None:
 def gates(gates_file: Path | None) -> None:
     """Validate a gate catalogue and list its criteria by gate and area."""
     catalogue: Catalogue = load_catalogue(gates_file)
-    click.echo(f"{catalogue.name}: {len(catalogue.criteria)} criteria")
+    click.echo(f"{safe(catalogue.name)}: {len(catalogue.criteria)} criteria")
     for gate in GATES:
         crits = catalogue.for_gate(gate)
         counts = ", ".join(

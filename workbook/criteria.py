@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from workbook.evidence import EvidenceFinding, Findings
 from workbook.records import (
@@ -24,6 +24,7 @@ from workbook.records import (
     Signal,
     get_field,
     is_answered,
+    unanswered,
 )
 
 Status = Literal[
@@ -171,9 +172,9 @@ class FieldCriterion(Criterion):
         return value
 
     def judge(self, ctx: Context) -> Outcome:
-        unanswered = [f for f in self.fields if not is_answered(get_field(ctx.record, f))]
-        if unanswered:
-            return Outcome("missing", "not answered: " + ", ".join(unanswered))
+        gaps = [gap for f in self.fields for gap in unanswered(get_field(ctx.record, f), f)]
+        if gaps:
+            return Outcome("missing", "not answered: " + ", ".join(gaps))
         if self.evidence is None:
             return Outcome("met", "answered")
         backed = evidence_outcome(ctx, self.evidence)
@@ -214,16 +215,20 @@ class RegisterCriterion(Criterion):
         _list_item_model(value)
         return value
 
-    @model_validator(mode="after")
-    def _known_item_fields(self) -> RegisterCriterion:
-        item = _list_item_model(self.register_path)
-        for name in [*self.require, *self.forbid]:
+    @field_validator("require", "forbid")
+    @classmethod
+    def _known_item_fields(cls, value: Any, info: ValidationInfo) -> Any:
+        register = info.data.get("register_path")
+        if register is None:  # the register itself is invalid and already reported
+            return value
+        item = _list_item_model(register)
+        for name in value:
             if name not in item.model_fields:
                 raise ValueError(
-                    f"unknown field '{name}' in register {self.register_path}; "
+                    f"unknown field '{name}' in register {register}; "
                     f"known: {', '.join(item.model_fields)}"
                 )
-        return self
+        return value
 
     @staticmethod
     def _label(entry: BaseModel, index: int) -> str:
@@ -236,10 +241,8 @@ class RegisterCriterion(Criterion):
     def judge(self, ctx: Context) -> Outcome:
         entries = get_field(ctx.record, self.register_path)
         if len(entries) < self.min_items:
-            return Outcome(
-                "missing",
-                f"{self.register_path} has {len(entries)} entries; at least {self.min_items} needed",
-            )
+            have = f"{self.register_path} has {len(entries)} entries"
+            return Outcome("missing", f"{have}; at least {self.min_items} needed")
         gaps = []
         for i, entry in enumerate(entries):
             lacking = [n for n in self.require if not is_answered(getattr(entry, n))]
@@ -293,7 +296,12 @@ class SignoffCriterion(Criterion):
 
     def judge(self, ctx: Context) -> Outcome:
         gate = self.signoff_gate or self.gate
-        given = [s for s in ctx.record.signoffs if s.gate == gate and s.role == self.role]
+        # A sign-off dated after the assessment date had not been given yet.
+        given = [
+            s
+            for s in ctx.record.signoffs
+            if s.gate == gate and s.role == self.role and s.date <= ctx.as_of
+        ]
         if not given:
             return Outcome("missing", f"no {self.role} sign-off for the {gate} gate")
         current = [s for s in given if ctx.digest.startswith(s.digest)]

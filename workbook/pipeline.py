@@ -16,8 +16,16 @@ from workbook.records import Record, load_record
 RECORD_SUFFIXES = (".yaml", ".yml")
 
 
+#: Folders below a portfolio folder that hold evidence, not records.
+EVIDENCE_FOLDER = "evidence"
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Record files named directly, or found below folders (hidden and ``_`` files skipped)."""
+    """Record files named directly, or found below folders.
+
+    Hidden and ``_``-prefixed files and folders are skipped, and so are folders
+    named ``evidence``, where YAML files are evidence (config snapshots), not records.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -25,8 +33,12 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 p
                 for p in sorted(path.rglob("*"))
                 if p.suffix in RECORD_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+                and (p.is_file() or p.is_symlink())
+                and not any(
+                    part.startswith((".", "_")) or part == EVIDENCE_FOLDER
+                    for part in p.relative_to(path).parts[:-1]
+                )
+                and not p.name.startswith((".", "_"))
             )
         else:
             found.append(path)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -85,6 +86,13 @@ def _plain_text(value: str) -> str:
     return value
 
 
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is a number; write a date as YYYY-MM-DD")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -171,7 +179,7 @@ class DataGap(Section):
     description: Text = Field(description="What is known to be wrong or missing in the data?")
     severity: Severity | None = Field(default=None, description="How severe is it?")
     owner: Text | None = Field(default=None, description="Who is fixing it?")
-    due: dt.date | None = Field(default=None, description="By when?")
+    due: Date | None = Field(default=None, description="By when?")
     status: GapStatus = Field(default="open", description="Is it open, mitigated or closed?")
 
 
@@ -321,7 +329,7 @@ class Observability(Section):
 
 class SecurityReview(Section):
     reviewer: Text | None = Field(default=None, description="Who carried out the security review?")
-    date: dt.date | None = Field(default=None, description="When?")
+    date: Date | None = Field(default=None, description="When?")
     outcome: Text | None = Field(default=None, description="What did it conclude?")
 
 
@@ -352,7 +360,7 @@ class EvidenceItem(Section):
     url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = Field(
         default=None, description="Or which link?"
     )
-    date: dt.date = Field(description="When was this evidence produced?")
+    date: Date = Field(description="When was this evidence produced?")
     note: Text | None = Field(default=None, description="What does it show?")
 
     @model_validator(mode="after")
@@ -370,7 +378,7 @@ class Waiver(Section):
     criterion: Name = Field(description="Which criterion is waived?")
     reason: Text = Field(min_length=1, description="Why may the initiative advance without it?")
     approver: Name = Field(description="Who approved the waiver?")
-    expires: dt.date = Field(description="When does the waiver expire?")
+    expires: Date = Field(description="When does the waiver expire?")
 
 
 class NotApplicable(Section):
@@ -386,7 +394,7 @@ class SignOff(Section):
     )
     name: Name = Field(description="Who signs?")
     role: Role = Field(description="In which role?")
-    date: dt.date = Field(description="When?")
+    date: Date = Field(description="When?")
     digest: Annotated[str, Field(pattern=r"^[0-9a-f]{12,64}$")] = Field(
         description="The assessment digest that was signed (at least 12 hex characters)"
     )
@@ -425,13 +433,21 @@ class Record(Section):
 
 def describe_error(err: Any) -> tuple[str, str, str | None]:
     """Turn one pydantic error into (field path, problem, expected)."""
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    parts = [str(p) if len(str(p)) <= 60 else str(p)[:57] + "..." for p in err["loc"]]
+    loc = ".".join(p for p in parts if p != "[key]") or "(top level)"
     kind = err["type"]
     given = err.get("input")
     shown = repr(given) if isinstance(given, str | int | float | bool) else type(given).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
     ctx = err.get("ctx") or {}
+    if given is None and kind != "missing":
+        expected = (
+            f"one of {ctx.get('expected', '')}".replace("'", "")
+            if kind == "literal_error"
+            else None
+        )
+        return loc, "no value given", expected
     if kind == "missing":
         return loc, "required field is missing", None
     if kind == "extra_forbidden":
@@ -467,7 +483,7 @@ def validation_error(path: Path | str, exc: ValidationError) -> RecordError:
 def parse_record(data: dict[str, Any], path: Path | str) -> Record:
     """Validate a mapping as a Record, naming the file in any error."""
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise RecordError(
             "missing" if version is None else f"unsupported version {version!r}",
             path=path,
@@ -511,6 +527,17 @@ def get_field(record: BaseModel, path: str) -> Any:
     for part in path.split("."):
         value = getattr(value, part)
     return value
+
+
+def unanswered(value: Any, path: str) -> list[str]:
+    """The dotted paths under ``path`` still lacking an answer (a section names its parts)."""
+    if isinstance(value, BaseModel):
+        return [
+            gap
+            for f in type(value).model_fields
+            for gap in unanswered(getattr(value, f), f"{path}.{f}")
+        ]
+    return [] if is_answered(value) else [path]
 
 
 def is_answered(value: Any) -> bool:

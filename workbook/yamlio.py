@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -20,6 +20,27 @@ MAX_ALIASES = 100
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys and alias bombs."""
+
+    # Dates stay text: the record schema parses them and names the field when one is wrong.
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors raise ValueError & co. on values like `!!int plenty`,
+        # 5000-digit integers or `!!timestamp someday`; report them like any YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.id
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {shown} as {kind}", node.start_mark
+            ) from exc
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -51,19 +72,23 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def read_text(path: Path, error: type[WorkbookError], what: str) -> str:
     """Read a small UTF-8 text file, raising ``error`` with a clear line on any problem."""
     try:
         if not path.exists():
             raise error("file not found", path=path, expected=f"an existing {what} file")
         if not path.is_file():
-            raise error("not a regular file", path=path, expected=f"a {what} file")
+            raise error("not a regular file", path=path, expected=f"{_a(what)} file")
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
             raise error(
                 f"file is {size:,} bytes",
                 path=path,
-                expected=f"at most {MAX_YAML_BYTES:,} bytes for a {what}",
+                expected=f"at most {MAX_YAML_BYTES:,} bytes for {_a(what)}",
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -82,23 +107,36 @@ def load_mapping(path: Path, error: type[WorkbookError], what: str) -> dict[str,
     """Parse one YAML file that must hold a single mapping."""
     text = read_text(path, error, what)
     if not text.strip():
-        raise error("file is empty", path=path, expected=f"a YAML mapping describing a {what}")
+        raise error("file is empty", path=path, expected=f"a YAML mapping describing {_a(what)}")
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no object tags
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        problem = f"{exc.context}, {exc.problem}" if exc.context else exc.problem
         raise error(
-            f"malformed YAML at {where}: {exc.problem}", path=path, expected="valid YAML"
+            f"malformed YAML at {where}: {problem}", path=path, expected="valid YAML"
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise error(
+            f"character U+{exc.character:04X} at position {exc.position} is not allowed in YAML",
+            path=path,
+            expected='printable text; write control characters as escapes in "double quotes"',
         ) from None
     except yaml.YAMLError as exc:
         raise error(f"malformed YAML: {exc}", path=path, expected="valid YAML") from None
     except RecursionError:
         raise error("YAML nests too deeply", path=path, expected="a plain mapping") from None
+    if data is None:
+        raise error(
+            "file is empty apart from comments",
+            path=path,
+            expected=f"a YAML mapping describing {_a(what)}",
+        )
     if not isinstance(data, dict):
         got = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
         raise error(
-            f"top level is {got}", path=path, expected=f"a YAML mapping describing a {what}"
+            f"top level is {got}", path=path, expected=f"a YAML mapping describing {_a(what)}"
         )
     return data
 

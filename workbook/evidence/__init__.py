@@ -35,9 +35,13 @@ class Findings:
         return [f for f in self.items if f.item.kind == kind]
 
 
-def _fingerprint(path: Path) -> tuple[str | None, str | None]:
+def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
     """(sha256, None) for a readable non-empty regular file, else (None, reason)."""
     try:
+        # Evidence is read and excerpted into shared dossiers: it must not reach
+        # outside the record's folder, by `..` or by a symlink.
+        if not path.resolve().is_relative_to(base_dir.resolve()):
+            return None, "path leaves the record's folder"
         if not path.exists():
             return None, "file not found"
         if not path.is_file():
@@ -63,6 +67,6 @@ def find_evidence(record: Record, base_dir: Path) -> Findings:
             # A link cannot be fetched offline; its date and note are the claim.
             found.append(EvidenceFinding(item, True, sha256=None))
             continue
-        sha, reason = _fingerprint(base_dir / item.path)
+        sha, reason = _fingerprint(base_dir / item.path, base_dir)
         found.append(EvidenceFinding(item, sha is not None, reason, sha))
     return Findings(tuple(found))

@@ -1,0 +1,172 @@
+"""Shared fixtures: a tiny catalogue, record factories and synthetic evidence findings."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from workbook.catalogue import Catalogue, load_catalogue, parse_catalogue
+from workbook.evidence import EvidenceFinding, Findings
+from workbook.records import SIGNALS, Record, parse_record
+
+AS_OF = dt.date(2026, 11, 23)
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "data" / "examples"
+
+TINY_CATALOGUE = """
+catalogue_version: 1
+name: Tiny
+freshness_days: {log_sample: 30, evaluation: 100}
+criteria:
+  - {id: t.workflow, gate: mvp, area: scope, kind: field, fields: [scope.workflow],
+     question: q, rationale: r, satisfied_by: s}
+  - {id: t.eval, gate: mvp, area: trust, kind: field, fields: [trust.evaluation],
+     evidence: evaluation, question: q, rationale: r, satisfied_by: s}
+  - {id: t.logs, gate: production_candidate, area: observability, kind: evidence,
+     evidence: log_sample, question: q, rationale: r, satisfied_by: s}
+  - {id: t.gaps, gate: production_candidate, area: data, kind: register, register: data.gaps,
+     min_items: 0, require: [owner], forbid: {status: open, severity: critical},
+     question: q, rationale: r, satisfied_by: s}
+  - {id: t.signoff, gate: production, area: governance, kind: signoff, role: business_owner,
+     question: q, rationale: r, satisfied_by: s}
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Catalogue:
+    return parse_catalogue(yaml.safe_load(TINY_CATALOGUE), Path("tiny.yaml"))
+
+
+@pytest.fixture(scope="session")
+def default_catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def _evidence(kind: str, date: str = "2026-11-01", path: str | None = None) -> dict[str, Any]:
+    return {"kind": kind, "path": path or f"evidence/{kind}.txt", "date": date}
+
+
+FULL: dict[str, Any] = {
+    "schema_version": 1,
+    "id": "full",
+    "name": "Everything answered",
+    "stage": "production",
+    "scope": {
+        "workflow": "Motor claims intake",
+        "ai_step": "Suggest a triage queue",
+        "in_scope": ["motor claims"],
+        "out_of_scope": ["injury claims"],
+        "controlled_use": {"users": "Team A", "max_daily_volume": 200},
+        "user_expectations": ["a suggestion, not a decision"],
+        "never_assume": ["that fraud was checked"],
+        "demo_conditions": [
+            {
+                "condition": "clean_data",
+                "description": "40 picked claims",
+                "real_use_handling": "gap register",
+            }
+        ],
+    },
+    "data": {
+        "sources": [{"name": "Claims", "system_of_record": "ClaimsDB", "owner": "Claims ops"}],
+        "boundaries": {
+            "may_use": ["claim text"],
+            "must_not_use": ["health data"],
+            "classification": "confidential",
+        },
+        "gaps": [
+            {
+                "id": "g1",
+                "description": "dupes",
+                "severity": "high",
+                "owner": "Data team",
+                "due": "2026-12-31",
+                "status": "open",
+            }
+        ],
+        "grounding": "Retrieval over the claims handbook",
+    },
+    "trust": {
+        "evaluation": "300 labelled claims",
+        "guardrails": ["no payout advice"],
+        "review_path": "Team lead queue",
+        "failure_handling": {"wrong": "a", "delayed": "b", "blocked": "c", "unsafe": "d"},
+        "fallback": "manual triage",
+        "thresholds": {"latency_p95_ms": 2000, "error_rate": 0.02, "quality_pass_rate": 0.9},
+    },
+    "integration": {
+        "systems": [{"system": "ClaimsDB", "interface_owner": "Platform team"}],
+        "in_workflow": "Side panel of the claims screen",
+    },
+    "ownership": {
+        "business_owner": "Head of Claims",
+        "support_owner": {"team": "App support", "hours": "8-18", "contact": "#claims-ai"},
+        "escalation": [{"trigger": "error rate > 5%", "target": "on-call"}],
+        "change_control": "Prompt changes via pull request and re-evaluation",
+        "enablement": {"trained_team": "App support", "runbook": "wiki/runbook"},
+    },
+    "observability": {
+        "logging_plan": {
+            s: {"logged": True, "where": "log store", "retention_days": 30, "redacted": True}
+            for s in SIGNALS
+        },
+        "privacy_decisions": "Redact names",
+        "dashboards": ["health"],
+        "alerts": ["p95 latency"],
+    },
+    "governance": {
+        "usage_policy": "Claims staff only",
+        "security_review": {"reviewer": "Sec", "date": "2026-10-01", "outcome": "pass"},
+    },
+    "evidence": [
+        _evidence(k)
+        for k in (
+            "user_notice",
+            "policy",
+            "log_sample",
+            "data_extract",
+            "evaluation",
+            "drill",
+            "training",
+            "security_review",
+            "dashboard",
+        )
+    ],
+}
+
+
+def make_record(
+    changes: dict[str, Any] | None = None, base: dict[str, Any] | None = None
+) -> Record:
+    """A valid record: ``base`` (default: minimal) with dotted-path ``changes`` applied."""
+    data = copy.deepcopy(
+        base
+        if base is not None
+        else {"schema_version": 1, "id": "r", "name": "R", "stage": "prototype"}
+    )
+    for dotted, value in (changes or {}).items():
+        node = data
+        *parents, last = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    return parse_record(data, "test.yaml")
+
+
+def full_record(changes: dict[str, Any] | None = None) -> Record:
+    return make_record(changes, FULL)
+
+
+def findings(record: Record, unreadable: dict[str, str] | None = None) -> Findings:
+    """Synthetic findings: every cited file readable unless named in ``unreadable``."""
+    unreadable = unreadable or {}
+    out = []
+    for item in record.evidence:
+        reason = unreadable.get(item.location)
+        out.append(EvidenceFinding(item, reason is None, reason, None if reason else "0" * 64))
+    return Findings(tuple(out))

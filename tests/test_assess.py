@@ -1,0 +1,497 @@
+"""assess(): statuses, gates, supported stage, readiness and digest, as tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import AS_OF, findings, full_record, make_record
+from workbook.assess import assess
+from workbook.criteria import PASSING, STATUSES
+
+EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
+LOGS = {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01"}
+
+
+def status_of(result, criterion_id: str) -> str:
+    return next(r.status for r in result.results if r.criterion.id == criterion_id)
+
+
+# (case, record changes, unreadable files, criterion, expected status, phrase in detail)
+STATUS_TABLE = [
+    ("field unanswered", {}, {}, "t.workflow", "missing", "not answered: scope.workflow"),
+    ("field blank text", {"scope.workflow": "   "}, {}, "t.workflow", "missing", "not answered"),
+    ("field answered", {"scope.workflow": "Intake"}, {}, "t.workflow", "met", "answered"),
+    (
+        "answered, evidence absent",
+        {"trust.evaluation": "300 cases"},
+        {},
+        "t.eval",
+        "unverified",
+        "no evaluation evidence",
+    ),
+    (
+        "answered and evidenced",
+        {"trust.evaluation": "x", "evidence": [EVAL]},
+        {},
+        "t.eval",
+        "met",
+        "e.csv",
+    ),
+    (
+        "evidence file unreadable",
+        {"trust.evaluation": "x", "evidence": [EVAL]},
+        {"e.csv": "file not found"},
+        "t.eval",
+        "unreadable",
+        "e.csv: file not found",
+    ),
+    (
+        "evidence stale",
+        {"trust.evaluation": "x", "evidence": [{**EVAL, "date": "2026-01-01"}]},
+        {},
+        "t.eval",
+        "stale",
+        "326 days old; at most 100",
+    ),
+    (
+        "evidence exactly at window",
+        {"trust.evaluation": "x", "evidence": [{**EVAL, "date": "2026-08-15"}]},
+        {},
+        "t.eval",
+        "met",
+        "e.csv",
+    ),
+    (
+        "one fresh among stale",
+        {
+            "trust.evaluation": "x",
+            "evidence": [{**EVAL, "date": "2025-01-01"}, {**EVAL, "path": "f.csv"}],
+        },
+        {},
+        "t.eval",
+        "met",
+        "f.csv",
+    ),
+    ("unanswered beats evidence", {"evidence": [EVAL]}, {}, "t.eval", "missing", "not answered"),
+    ("evidence kind absent", {}, {}, "t.logs", "missing", "no log_sample evidence"),
+    ("evidence kind present", {"evidence": [LOGS]}, {}, "t.logs", "met", "l.jsonl"),
+    (
+        "link evidence counts",
+        {"evidence": [{"kind": "log_sample", "url": "https://x.example/l", "date": "2026-11-01"}]},
+        {},
+        "t.logs",
+        "met",
+        "https://x.example/l",
+    ),
+    ("empty register allowed", {}, {}, "t.gaps", "met", "0 entries"),
+    (
+        "register entry incomplete",
+        {"data.gaps": [{"id": "g1", "description": "d"}]},
+        {},
+        "t.gaps",
+        "missing",
+        "g1 lacks owner",
+    ),
+    (
+        "open critical gap",
+        {"data.gaps": [{"id": "g1", "description": "d", "owner": "o", "severity": "critical"}]},
+        {},
+        "t.gaps",
+        "missing",
+        "g1",
+    ),
+    (
+        "closed critical gap",
+        {
+            "data.gaps": [
+                {
+                    "id": "g1",
+                    "description": "d",
+                    "owner": "o",
+                    "severity": "critical",
+                    "status": "closed",
+                }
+            ]
+        },
+        {},
+        "t.gaps",
+        "met",
+        "1 entries",
+    ),
+    ("no sign-off", {}, {}, "t.signoff", "missing", "no business_owner sign-off"),
+    (
+        "sign-off for earlier version",
+        {
+            "signoffs": [
+                {
+                    "gate": "production",
+                    "name": "Ann",
+                    "role": "business_owner",
+                    "date": "2026-11-01",
+                    "digest": "abcdef012345",
+                }
+            ]
+        },
+        {},
+        "t.signoff",
+        "stale",
+        "earlier version",
+    ),
+    (
+        "sign-off by other role",
+        {
+            "signoffs": [
+                {
+                    "gate": "production",
+                    "name": "Bo",
+                    "role": "support_owner",
+                    "date": "2026-11-01",
+                    "digest": "abcdef012345",
+                }
+            ]
+        },
+        {},
+        "t.signoff",
+        "missing",
+        "no business_owner",
+    ),
+    (
+        "not applicable, justified",
+        {"not_applicable": [{"criterion": "t.workflow", "justification": "batch tool"}]},
+        {},
+        "t.workflow",
+        "not_applicable",
+        "batch tool",
+    ),
+    (
+        "not applicable, no reason",
+        {"not_applicable": [{"criterion": "t.workflow"}]},
+        {},
+        "t.workflow",
+        "missing",
+        "without a justification",
+    ),
+    (
+        "not applicable, blank reason",
+        {"not_applicable": [{"criterion": "t.workflow", "justification": "  "}]},
+        {},
+        "t.workflow",
+        "missing",
+        "without a justification",
+    ),
+    (
+        "waived",
+        {
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-12-31"}
+            ]
+        },
+        {},
+        "t.logs",
+        "waived",
+        "until 2026-12-31",
+    ),
+    (
+        "waiver expires today",
+        {
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-23"}
+            ]
+        },
+        {},
+        "t.logs",
+        "waived",
+        "CIO",
+    ),
+    (
+        "waiver expired",
+        {
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-22"}
+            ]
+        },
+        {},
+        "t.logs",
+        "waiver_expired",
+        "expired on 2026-11-22",
+    ),
+    (
+        "met despite waiver",
+        {
+            "evidence": [LOGS],
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-01-01"}
+            ],
+        },
+        {},
+        "t.logs",
+        "met",
+        "l.jsonl",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "unreadable", "criterion", "expected", "phrase"),
+    [row[1:] for row in STATUS_TABLE],
+    ids=[row[0] for row in STATUS_TABLE],
+)
+def test_status(tiny, changes, unreadable, criterion, expected, phrase):
+    record = make_record(changes)
+    result = assess(record, tiny, AS_OF, findings(record, unreadable))
+    row = next(r for r in result.results if r.criterion.id == criterion)
+    assert (row.status, phrase in row.detail) == (expected, True), row.detail
+    assert row.passes == (expected in PASSING)
+
+
+def test_status_table_covers_every_status_but_below_threshold():
+    seen = {row[4] for row in STATUS_TABLE}
+    assert seen == set(STATUSES) - {"below_threshold"}
+
+
+def test_current_signoff_is_met(tiny):
+    draft = make_record()
+    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
+    signed = make_record(
+        {
+            "signoffs": [
+                {
+                    "gate": "production",
+                    "name": "Ann",
+                    "role": "business_owner",
+                    "date": "2026-11-20",
+                    "digest": digest[:16],
+                }
+            ]
+        }
+    )
+    result = assess(signed, tiny, AS_OF, findings(signed))
+    assert result.digest == digest, "sign-offs must not change the digest they sign"
+    assert status_of(result, "t.signoff") == "met"
+    assert [s.current for s in result.signoffs] == [True]
+
+
+# (case, record changes, expected gates passed, supported stage)
+GATE_TABLE = [
+    ("nothing answered", {}, (False, False, False), "prototype"),
+    (
+        "mvp only",
+        {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]},
+        (True, False, False),
+        "mvp",
+    ),
+    ("candidate needs mvp first", {"evidence": [LOGS]}, (False, True, False), "prototype"),
+    (
+        "candidate",
+        {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL, LOGS]},
+        (True, True, False),
+        "production_candidate",
+    ),
+    (
+        "waivers carry a gate",
+        {
+            "scope.workflow": "w",
+            "trust.evaluation": "e",
+            "evidence": [EVAL],
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2027-01-01"}
+            ],
+        },
+        (True, True, False),
+        "production_candidate",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "gates", "supported"),
+    [row[1:] for row in GATE_TABLE],
+    ids=[row[0] for row in GATE_TABLE],
+)
+def test_gates_and_supported_stage(tiny, changes, gates, supported):
+    record = make_record(changes)
+    result = assess(record, tiny, AS_OF, findings(record))
+    assert tuple(result.gates.values()) == gates
+    assert result.supported_stage == supported
+
+
+@pytest.mark.parametrize(
+    ("claimed", "supported_changes", "overclaimed"),
+    [
+        ("prototype", {}, False),
+        ("mvp", {}, True),
+        ("production", {}, True),
+        ("mvp", {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]}, False),
+        ("prototype", {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]}, False),
+    ],
+)
+def test_overclaimed(tiny, claimed, supported_changes, overclaimed):
+    record = make_record({"stage": claimed, **supported_changes})
+    assert assess(record, tiny, AS_OF, findings(record)).overclaimed is overclaimed
+
+
+def test_full_record_reaches_production_with_both_signoffs(default_catalogue):
+    draft = full_record()
+    digest = assess(draft, default_catalogue, AS_OF, findings(draft)).digest
+    signoffs = [
+        {"gate": "production", "name": n, "role": role, "date": "2026-11-20", "digest": digest}
+        for n, role in (("Ann", "business_owner"), ("Bo", "support_owner"))
+    ]
+    record = full_record({"signoffs": signoffs})
+    result = assess(record, default_catalogue, AS_OF, findings(record))
+    assert [r.criterion.id for r in result.results if not r.passes] == []
+    assert result.supported_stage == "production"
+    assert result.blockers == [] and result.next_gate is None and result.weakest_area is None
+    assert (
+        result.headline
+        == "Labelled production; the evidence supports production. Every condition is met."
+    )
+
+
+def test_blockers_ordered_by_gate_then_area_and_headline(default_catalogue):
+    record = make_record({"stage": "production_candidate", "scope.workflow": "w"})
+    result = assess(record, default_catalogue, AS_OF, findings(record))
+    keys = [(r.criterion.gate, r.criterion.area) for r in result.blockers]
+    gate_order = ["mvp", "production_candidate"]
+    areas = ["scope", "data", "trust", "integration", "ownership", "observability", "governance"]
+    assert keys == sorted(keys, key=lambda k: (gate_order.index(k[0]), areas.index(k[1])))
+    assert {g for g, _ in keys} == {"mvp", "production_candidate"}
+    n = len(result.blockers)
+    assert result.headline == (
+        f"Labelled production candidate; the evidence supports prototype. {n} conditions are not yet met."
+    )
+
+
+def test_honest_label_headline_names_the_next_stage(tiny):
+    record = make_record({"scope.workflow": "w"})
+    result = assess(record, tiny, AS_OF, findings(record))
+    assert result.headline == (
+        "Labelled prototype; the evidence supports prototype. 1 condition is not yet met for mvp."
+    )
+
+
+def test_target_stage_widens_the_horizon(tiny):
+    record = make_record({"target_stage": "production_candidate"})
+    result = assess(record, tiny, AS_OF, findings(record))
+    assert {r.criterion.gate for r in result.blockers} == {"mvp", "production_candidate"}
+
+
+def test_readiness_and_weakest_area(default_catalogue):
+    # Everything for mvp but the data sources and boundaries: data is weakest (0 of 2).
+    record = full_record({"stage": "prototype", "data.sources": [], "data.boundaries.may_use": []})
+    result = assess(record, default_catalogue, AS_OF, findings(record))
+    assert result.next_gate == "mvp"
+    ready = {a.area: (a.met, a.total) for a in result.readiness}
+    assert ready == {"scope": (4, 4), "data": (0, 2), "trust": (2, 2), "ownership": (1, 1)}
+    assert result.weakest_area == "data"
+
+
+def test_weakest_area_is_lowest_share_not_most_failures(default_catalogue):
+    # candidate gate: trust 1 of 5 failing (80%) vs ownership 1 of 3 failing (67%)
+    record = full_record({"stage": "mvp", "trust.fallback": None, "ownership.change_control": None})
+    result = assess(record, default_catalogue, AS_OF, findings(record))
+    assert result.next_gate == "production_candidate"
+    assert result.weakest_area == "ownership"
+
+
+def test_assess_is_reproducible_and_as_of_matters(tiny):
+    record = make_record({"evidence": [LOGS]})
+    first = assess(record, tiny, AS_OF, findings(record))
+    again = assess(record, tiny, AS_OF, findings(record))
+    assert first.to_dict() == again.to_dict()
+    later = assess(record, tiny, AS_OF + dt.timedelta(days=40), findings(record))
+    assert (status_of(first, "t.logs"), status_of(later, "t.logs")) == ("met", "stale")
+    assert later.digest == first.digest, "the date changes the verdict, not what was assessed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "Other"},
+        {"scope.workflow": "changed"},
+        {"evidence": [{**LOGS, "date": "2026-11-02"}]},
+    ],
+)
+def test_digest_changes_with_the_record(tiny, change):
+    base = make_record({"evidence": [LOGS]})
+    changed = make_record({"evidence": [LOGS], **change})
+    assert (
+        assess(base, tiny, AS_OF, findings(base)).digest
+        != assess(changed, tiny, AS_OF, findings(changed)).digest
+    )
+
+
+def test_digest_changes_with_evidence_bytes_and_catalogue(tiny, default_catalogue):
+    record = make_record({"evidence": [LOGS]})
+    a = assess(record, tiny, AS_OF, findings(record))
+    gone = assess(record, tiny, AS_OF, findings(record, {"l.jsonl": "file not found"}))
+    other = assess(record, default_catalogue, AS_OF, findings(record))
+    assert len({a.digest, gone.digest, other.digest}) == 3
+
+
+def test_to_dict_has_the_documented_keys(tiny):
+    record = make_record({"stage": "mvp"})
+    data = assess(record, tiny, AS_OF, findings(record)).to_dict()
+    assert {
+        "id",
+        "claimed_stage",
+        "supported_stage",
+        "overclaimed",
+        "weakest_area",
+        "digest",
+        "blockers",
+    } <= set(data)
+    assert data["blockers"][0].keys() >= {"criterion", "gate", "area", "status"}
+    assert (data["claimed_stage"], data["supported_stage"], data["overclaimed"]) == (
+        "mvp",
+        "prototype",
+        True,
+    )
+
+
+def test_signoff_dated_after_as_of_does_not_count(tiny):
+    draft = make_record()
+    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
+    signed = make_record(
+        {
+            "signoffs": [
+                {
+                    "gate": "production",
+                    "name": "Ann",
+                    "role": "business_owner",
+                    "date": "2026-11-24",
+                    "digest": digest,
+                }
+            ]
+        }
+    )
+    result = assess(signed, tiny, AS_OF, findings(signed))
+    assert status_of(result, "t.signoff") == "missing"
+    assert result.signoffs == ()
+    tomorrow = assess(signed, tiny, AS_OF + dt.timedelta(days=1), findings(signed))
+    assert status_of(tomorrow, "t.signoff") == "met"
+
+
+def test_section_field_detail_names_the_missing_parts(default_catalogue):
+    record = full_record(
+        {"ownership.enablement.runbook": None, "trust.thresholds.error_rate": None}
+    )
+    result = assess(record, default_catalogue, AS_OF, findings(record))
+    details = {r.criterion.id: r.detail for r in result.results if not r.passes}
+    assert details == {
+        "trust.thresholds": "not answered: trust.thresholds.error_rate",
+        "ownership.enablement": "not answered: ownership.enablement.runbook",
+        "governance.signoff_business": "no business_owner sign-off for the production gate",
+        "governance.signoff_support": "no support_owner sign-off for the production gate",
+    }
+
+
+def test_digest_ignores_values_left_at_their_default(tiny):
+    plain = make_record()
+    explicit = make_record({"scope.in_scope": [], "data.gaps": [], "target_stage": None})
+    assert (
+        assess(plain, tiny, AS_OF, findings(plain)).digest
+        == assess(explicit, tiny, AS_OF, findings(explicit)).digest
+    )

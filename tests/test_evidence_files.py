@@ -1,0 +1,49 @@
+"""Finding cited evidence files: readable, empty, missing, outside the record's folder."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from conftest import make_record
+from workbook.evidence import find_evidence
+
+
+def cite(path: str):
+    return make_record({"evidence": [{"kind": "log_sample", "path": path, "date": "2026-11-01"}]})
+
+
+def test_readable_file_is_fingerprinted(tmp_path):
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "logs.jsonl").write_bytes(b'{"a": 1}\n')
+    (found,) = find_evidence(cite("ev/logs.jsonl"), tmp_path).items
+    assert (found.readable, found.reason) == (True, None)
+    assert found.sha256 == hashlib.sha256(b'{"a": 1}\n').hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("setup", "path", "reason"),
+    [
+        (lambda d: None, "nope.jsonl", "file not found"),
+        (lambda d: (d / "empty.jsonl").write_bytes(b""), "empty.jsonl", "file is empty"),
+        (lambda d: (d / "sub").mkdir(), "sub", "not a regular file"),
+        (
+            lambda d: (d.parent / "outside.jsonl").write_text("x"),
+            "../outside.jsonl",
+            "path leaves the record's folder",
+        ),
+        (
+            lambda d: (d / "link.jsonl").symlink_to("/etc/hostname"),
+            "link.jsonl",
+            "path leaves the record's folder",
+        ),
+    ],
+    ids=["missing", "empty", "folder", "dot-dot", "symlink-out"],
+)
+def test_unusable_evidence_is_unreadable_with_reason(tmp_path, setup, path, reason):
+    base = tmp_path / "records"
+    base.mkdir()
+    setup(base)
+    (found,) = find_evidence(cite(path), base).items
+    assert (found.readable, found.reason, found.sha256) == (False, reason, None)
