@@ -26,13 +26,13 @@ demo: $(STAMP)
 	$(BIN)/workbook check data/examples $(if $(AS_OF),--as-of $(AS_OF))
 
 test: $(STAMP)
-	$(BIN)/ruff check workbook tests benchmarks
-	$(BIN)/ruff format --check workbook tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix workbook tests benchmarks
-	$(BIN)/ruff format workbook tests benchmarks
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf build .pytest_cache
