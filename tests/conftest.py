@@ -24,7 +24,7 @@ name: Tiny
 freshness_days: {log_sample: 30, evaluation: 100}
 criteria:
   - {id: t.workflow, gate: mvp, area: scope, kind: field, fields: [scope.workflow],
-     question: q, rationale: r, satisfied_by: s}
+     allow_not_applicable: true, question: q, rationale: r, satisfied_by: s}
   - {id: t.eval, gate: mvp, area: trust, kind: field, fields: [trust.evaluation],
      evidence: evaluation, question: q, rationale: r, satisfied_by: s}
   - {id: t.logs, gate: production_candidate, area: observability, kind: evidence,
@@ -33,7 +33,7 @@ criteria:
      min_items: 0, require: [owner], forbid: {status: open, severity: critical},
      question: q, rationale: r, satisfied_by: s}
   - {id: t.signoff, gate: production, area: governance, kind: signoff, role: business_owner,
-     question: q, rationale: r, satisfied_by: s}
+     waivable: false, question: q, rationale: r, satisfied_by: s}
 """
 
 

@@ -182,6 +182,60 @@ STATUS_TABLE = [
         "without a justification",
     ),
     (
+        "not applicable refused by catalogue",
+        {
+            "trust.evaluation": "x",
+            "not_applicable": [{"criterion": "t.eval", "justification": "no"}],
+        },
+        {},
+        "t.eval",
+        "unverified",
+        "the catalogue does not accept not-applicable for this criterion; answered, but no",
+    ),
+    (
+        "waiver refused by catalogue",
+        {
+            "waivers": [
+                {
+                    "criterion": "t.signoff",
+                    "reason": "busy",
+                    "approver": "CIO",
+                    "expires": "2027-01-01",
+                }
+            ]
+        },
+        {},
+        "t.signoff",
+        "missing",
+        "the catalogue does not accept waivers for this criterion; no business_owner",
+    ),
+    (
+        "renewed waiver supersedes expired one",
+        {
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-10-01"},
+                {
+                    "criterion": "t.logs",
+                    "reason": "renewed",
+                    "approver": "CIO",
+                    "expires": "2027-06-30",
+                },
+            ]
+        },
+        {},
+        "t.logs",
+        "waived",
+        "until 2027-06-30: renewed",
+    ),
+    (
+        "evidence dated after as-of not counted",
+        {"evidence": [{**LOGS, "date": "2027-01-01"}]},
+        {},
+        "t.logs",
+        "missing",
+        "no log_sample evidence",
+    ),
+    (
         "waived",
         {
             "waivers": [
@@ -495,3 +549,36 @@ def test_digest_ignores_values_left_at_their_default(tiny):
         assess(plain, tiny, AS_OF, findings(plain)).digest
         == assess(explicit, tiny, AS_OF, findings(explicit)).digest
     )
+
+
+def test_headline_says_when_gates_pass_only_by_waiver(tiny):
+    record = make_record(
+        {
+            "scope.workflow": "w",
+            "trust.evaluation": "e",
+            "evidence": [EVAL],
+            "stage": "production_candidate",
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2027-01-01"}
+            ],
+        }
+    )
+    result = assess(record, tiny, AS_OF, findings(record))
+    assert result.headline == (
+        "Labelled production candidate; the evidence supports production candidate. "
+        "1 condition is not yet met for production. 1 passes only by waiver."
+    )
+
+
+def test_rewording_the_catalogue_keeps_the_digest(tiny):
+    import dataclasses
+
+    reworded = dataclasses.replace(
+        tiny,
+        criteria=tuple(c.model_copy(update={"rationale": "Other words."}) for c in tiny.criteria),
+    )
+    stricter = dataclasses.replace(tiny, freshness_days={**tiny.freshness_days, "log_sample": 10})
+    record = make_record()
+    digests = {assess(record, c, AS_OF, findings(record)).digest for c in (tiny, reworded)}
+    assert len(digests) == 1
+    assert assess(record, stricter, AS_OF, findings(record)).digest not in digests

@@ -82,7 +82,8 @@ def _with_criterion(**fields) -> dict:
         (
             {"colour": "red"},
             "tiny.yaml: criteria[0].colour: unknown field (expected a key of a field criterion: id, gate, "
-            "area, kind, question, rationale, satisfied_by, tags, fields, evidence)",
+            "area, kind, question, rationale, satisfied_by, tags, allow_not_applicable, waivable, fields, "
+            "evidence, max_age_days)",
         ),
     ],
 )
@@ -108,3 +109,23 @@ def test_custom_catalogue_is_used_by_check(tmp_path):
     custom.write_text(TINY_CATALOGUE)
     catalogue = load_catalogue(custom)
     assert (catalogue.name, len(catalogue.criteria), catalogue.source) == ("Tiny", 5, "ours.yaml")
+
+
+def test_misspelt_forbidden_value_is_refused():
+    data = yaml.safe_load(TINY_CATALOGUE)
+    data["criteria"][3]["forbid"] = {"status": "opne", "severity": "critical"}
+    with pytest.raises(CatalogueError) as err:
+        parse_catalogue(data, Path("tiny.yaml"))
+    assert str(err.value) == (
+        "tiny.yaml: criteria[3].forbid: unknown value 'opne' for data.gaps.status; "
+        "known: open, mitigated, closed"
+    )
+
+
+def test_default_catalogue_protects_signoffs_and_limits_not_applicable(default_catalogue):
+    assert [c.id for c in default_catalogue if not c.waivable] == [
+        "governance.signoff_business",
+        "governance.signoff_support",
+    ]
+    allowed = {c.id for c in default_catalogue if c.allow_not_applicable}
+    assert "data.grounding" in allowed and len(allowed) <= 6

@@ -142,6 +142,8 @@ def test_strict_fails_only_on_overclaim(runner, portfolio, stage, strict, code):
         str(portfolio / "claims.yaml"),
         "--gates",
         str(portfolio.parent / "gates.yaml"),
+        "--as-of",
+        "2026-11-23",
     ]
     result = run(runner, *args, *(["--strict"] if strict else []))
     assert result.exit_code == code
@@ -156,12 +158,11 @@ def test_strict_fails_only_on_overclaim(runner, portfolio, stage, strict, code):
         ),
         (
             ["check", "nowhere"],
-            "workbook: nowhere: no such file or folder (expected a record file or a "
-            "folder of records)",
+            "nowhere: no such file or folder (expected a record file or a folder of records)",
         ),
         (
             ["check", "--gates", "nowhere.yaml", "."],
-            "workbook: nowhere.yaml: file not found (expected an existing gate catalogue file)",
+            "nowhere.yaml: file not found (expected an existing gate catalogue file)",
         ),
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
@@ -171,16 +172,14 @@ def test_usage_errors_exit_2(runner, tmp_path, monkeypatch, args, message):
     result = run(runner, *args)
     assert result.exit_code == 2
     assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.output
 
 
 def test_empty_folder_is_a_usage_error(runner, tmp_path):
     result = run(runner, "check", str(tmp_path))
     assert result.exit_code == 2
-    assert (
-        result.stderr.strip()
-        == f"workbook: {tmp_path}: no record files found (expected *.yaml records)"
-    )
+    assert result.stderr.strip() == f"{tmp_path}: no record files found (expected *.yaml records)"
 
 
 def test_new_writes_a_valid_commented_record_and_never_overwrites(runner, tmp_path):
@@ -198,8 +197,7 @@ def test_new_writes_a_valid_commented_record_and_never_overwrites(runner, tmp_pa
     again = run(runner, "new", "Invoice coding EU", "--dir", str(tmp_path))
     assert again.exit_code == 2
     assert (
-        again.stderr
-        == f"workbook: {target}: file already exists (expected a new name, or edit the "
+        again.stderr == f"{target}: file already exists (expected a new name, or edit the "
         "existing record)\n"
     )
     assert target.read_bytes() == before
@@ -233,7 +231,7 @@ def test_new_template_answers_every_schema_field(runner, tmp_path):
     [
         ("Claims Triage", "claims-triage"),
         ("  A/B  test ", "a-b-test"),
-        ("Ünïcode name", "n-code-name"),
+        ("Ünïcode name", "unicode-name"),
         ("x" * 100, "x" * 64),
     ],
 )
@@ -245,7 +243,7 @@ def test_slugify(name, slug):
 def test_new_rejects_names_without_an_id(runner, tmp_path, name):
     result = run(runner, "new", name, "--dir", str(tmp_path))
     assert result.exit_code == 2
-    assert result.stderr.startswith("workbook: NAME: ")
+    assert result.stderr.startswith("NAME: ")
     assert "\x1b" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -267,3 +265,41 @@ def test_gates_lists_criteria_counts(runner, portfolio):
     assert lines[0] == "Tiny: 5 criteria"
     assert "mvp gate (2: scope 1, trust 1)" in lines
     assert "production gate (1: governance 1)" in lines
+
+
+def test_check_text_shows_active_waivers_and_not_applicable(runner, portfolio):
+    record = {
+        **RECORD,
+        "waivers": [
+            {"criterion": "t.logs", "reason": "pilot", "approver": "CIO", "expires": "2027-01-31"}
+        ],
+        "not_applicable": [
+            {"criterion": "t.workflow", "justification": "no workflow: a batch job"}
+        ],
+    }
+    (portfolio / "claims.yaml").write_text(yaml.safe_dump(record))
+    result = run(
+        runner,
+        "check",
+        str(portfolio / "claims.yaml"),
+        "--gates",
+        str(portfolio.parent / "gates.yaml"),
+        "--as-of",
+        "2026-11-23",
+    )
+    lines = result.stdout.splitlines()
+    assert "  Waived until 2027-01-31 by CIO: t.logs" in lines
+    assert "  Not applicable: t.workflow (no workflow: a batch job)" in lines
+
+
+def test_new_into_a_file_path_is_one_line_error(runner, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = run(runner, "new", "X", "--dir", str(blocker / "sub"))
+    assert result.exit_code == 2
+    assert result.stderr == f"{blocker / 'sub'}: cannot write here: Not a directory\n"
+
+
+def test_new_name_with_placeholder_is_taken_literally(runner, tmp_path):
+    run(runner, "new", "Ops __STAGE__ bot", "--dir", str(tmp_path))
+    assert load_record(tmp_path / "ops-stage-bot.yaml").name == "Ops __STAGE__ bot"

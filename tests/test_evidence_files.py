@@ -47,3 +47,9 @@ def test_unusable_evidence_is_unreadable_with_reason(tmp_path, setup, path, reas
     setup(base)
     (found,) = find_evidence(cite(path), base).items
     assert (found.readable, found.reason, found.sha256) == (False, reason, None)
+
+
+def test_symlink_loop_is_unreadable(tmp_path):
+    (tmp_path / "loop.jsonl").symlink_to(tmp_path / "loop.jsonl")
+    (found,) = find_evidence(cite("loop.jsonl"), tmp_path).items
+    assert (found.readable, found.reason) == (False, "symlink loop")

@@ -154,10 +154,16 @@ class Assessment:
         claimed = stage_label(self.claimed_stage)
         lead = f"Labelled {claimed}; the evidence supports {stage_label(self.supported_stage)}."
         if n == 0:
-            return f"{lead} Every condition is met."
-        if self.overclaimed:
-            return f"{lead} {conditions}."
-        return f"{lead} {conditions} for {stage_label(self.horizon)}."
+            text = f"{lead} Every condition is met."
+        elif self.overclaimed:
+            text = f"{lead} {conditions}."
+        else:
+            text = f"{lead} {conditions} for {stage_label(self.horizon)}."
+        waived = sum(r.status == "waived" for r in self.results)
+        if waived:
+            # A gate passed by waiver is a decision to accept risk; say so up front.
+            text += f" {waived} pass{'es' if waived == 1 else ''} only by waiver."
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable form (``workbook check --json``)."""
@@ -224,31 +230,33 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
 
 
 def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
+    """The criterion's own verdict, then not-applicable and waivers where the catalogue allows."""
     record = ctx.record
+    refused: list[str] = []
     na = next((n for n in record.not_applicable if n.criterion == criterion.id), None)
-    if na is not None:
+    if na is not None and criterion.allow_not_applicable:
         if na.justification and na.justification.strip():
             return CriterionResult(criterion, "not_applicable", na.justification.strip())
         return CriterionResult(
             criterion, "missing", "marked not applicable without a justification"
         )
+    if na is not None:
+        refused.append("the catalogue does not accept not-applicable for this criterion")
     outcome = criterion.judge(ctx)
     if outcome.status == "met":
         return CriterionResult(criterion, "met", outcome.detail)
-    waiver = next((w for w in record.waivers if w.criterion == criterion.id), None)
-    if waiver is not None:
-        if waiver.expires >= ctx.as_of:
-            return CriterionResult(
-                criterion,
-                "waived",
-                f"waived by {waiver.approver} until {waiver.expires}: {waiver.reason}",
-            )
-        return CriterionResult(
-            criterion,
-            "waiver_expired",
-            f"waiver by {waiver.approver} expired on {waiver.expires}; {outcome.detail}",
-        )
-    return CriterionResult(criterion, outcome.status, outcome.detail)
+    waivers = [w for w in record.waivers if w.criterion == criterion.id]
+    if waivers and not criterion.waivable:
+        refused.append("the catalogue does not accept waivers for this criterion")
+    elif waivers:
+        # A renewed waiver supersedes the old one: the latest expiry counts.
+        w = max(waivers, key=lambda w: w.expires)
+        if w.expires >= ctx.as_of:
+            detail = f"waived by {w.approver} until {w.expires}: {w.reason}"
+            return CriterionResult(criterion, "waived", detail)
+        detail = f"waiver by {w.approver} expired on {w.expires}; {outcome.detail}"
+        return CriterionResult(criterion, "waiver_expired", detail)
+    return CriterionResult(criterion, outcome.status, "; ".join([*refused, outcome.detail]))
 
 
 def assess(

@@ -50,8 +50,15 @@ class Catalogue:
         }
 
     def fingerprint(self) -> str:
-        """Hash of the catalogue's content (not its location)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        """Hash of what decides verdicts: criteria rules and freshness, not wording or location.
+
+        Rewording a rationale must not void every sign-off in the portfolio.
+        """
+        judged = {
+            "freshness_days": dict(sorted(self.freshness_days.items())),
+            "criteria": [c.judging_fields() for c in self.criteria],
+        }
+        text = json.dumps(judged, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

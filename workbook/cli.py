@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -24,7 +25,7 @@ from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
 from workbook.paths import TEMPLATES
 from workbook.pipeline import check_paths
-from workbook.records import AREAS, Name, record_schema
+from workbook.records import AREAS, STAGES, Name, record_schema
 from workbook.yamlio import atomic_create_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,8 @@ def safe(text: object) -> str:
 
 
 def fail(message: str, code: int = 2) -> None:
-    click.echo(f"workbook: {safe(message)}", err=True)
+    """One line on stderr, then exit: input errors already start with the file's path."""
+    click.echo(safe(message), err=True)
     sys.exit(code)
 
 
@@ -66,6 +68,8 @@ class IsoDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date (expected YYYY-MM-DD)", param, ctx)
@@ -87,7 +91,23 @@ as_of_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """A group whose usage errors are one line on stderr, like every other error."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            fail(f"workbook: {exc.format_message()}{hint}", exc.exit_code)
+        except click.Abort:
+            fail("workbook: aborted", 1)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook")
 def main() -> None:
     """Pilot-to-production readiness workbook for AI initiatives."""
@@ -104,9 +124,15 @@ def _block(a: Assessment, path: Path) -> list[str]:
             f"  Weakest area for the {stage_label(a.next_gate)} gate: {a.weakest_area} "
             f"({ready.met} of {ready.total} met)"
         )
-    expired = [w for w in a.waivers if w.expired]
-    for w in expired:
-        lines.append(f"  Waiver EXPIRED on {w.waiver.expires}: {w.waiver.criterion}")
+    for w in a.waivers:
+        if w.expired:
+            lines.append(f"  Waiver EXPIRED on {w.waiver.expires}: {w.waiver.criterion}")
+        else:
+            by = safe(w.waiver.approver)
+            lines.append(f"  Waived until {w.waiver.expires} by {by}: {w.waiver.criterion}")
+    for r in a.results:
+        if r.status == "not_applicable":
+            lines.append(f"  Not applicable: {r.criterion.id} ({safe(r.detail)})")
     for s in a.signoffs:
         if not s.current:
             lines.append(
@@ -207,7 +233,9 @@ def check(
 
 def slugify(name: str) -> str:
     """An id from a display name: lower case, digits and dashes, at most 64 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    # NFKD splits accents off their letters, so "Ünïcode" becomes "unicode".
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:64].rstrip("-")
 
 
@@ -223,7 +251,7 @@ def slugify(name: str) -> str:
 )
 @click.option(
     "--stage",
-    type=click.Choice(["prototype", "mvp", "production_candidate", "production"]),
+    type=click.Choice(STAGES),
     default="prototype",
     show_default=True,
     help="The stage the team claims.",
@@ -253,11 +281,9 @@ def new(name: str, folder: Path, stage: str) -> None:
             expected="a name with letters or digits",
         )
     template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
-    text = (
-        template.replace("__ID__", slug)
-        .replace("__NAME__", json.dumps(name.strip(), ensure_ascii=False))
-        .replace("__STAGE__", stage)
-    )
+    values = {"ID": slug, "NAME": json.dumps(name.strip(), ensure_ascii=False), "STAGE": stage}
+    # One pass, so a name that itself contains __STAGE__ is not substituted again.
+    text = re.sub(r"__(ID|NAME|STAGE)__", lambda m: values[m.group(1)], template)
     target = folder / f"{slug}.yaml"
     atomic_create_text(target, text)
     click.echo(f"wrote {target}")

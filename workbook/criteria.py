@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from workbook.evidence import EvidenceFinding, Findings
+from workbook.evidence import Findings
 from workbook.records import (
     SIGNALS,
     Area,
@@ -78,6 +78,17 @@ class Criterion(BaseModel):
     rationale: str = Field(min_length=1)
     satisfied_by: str = Field(min_length=1)
     tags: dict[str, list[str]] = Field(default_factory=dict)
+    # Governance decides which criteria a team may declare irrelevant or defer:
+    # a sign-off must never be waived away, and most conditions always apply.
+    allow_not_applicable: bool = False
+    waivable: bool = True
+
+    #: Fields that change a verdict; the rest (wording, tags) may be edited freely.
+    JUDGING: ClassVar[frozenset[str]] = frozenset({"question", "rationale", "satisfied_by", "tags"})
+
+    def judging_fields(self) -> dict[str, Any]:
+        """What the digest covers: everything but the explanatory text."""
+        return self.model_dump(mode="json", by_alias=True, exclude=set(self.JUDGING))
 
     def judge(self, ctx: Context) -> Outcome:
         """Decide this criterion's status for the record in ``ctx``."""
@@ -100,24 +111,23 @@ def known_kinds() -> str:
 # --- helpers shared by kinds -------------------------------------------------
 
 
-def _fresh(finding: EvidenceFinding, ctx: Context) -> bool:
-    window = ctx.freshness_days.get(finding.item.kind)
-    return window is None or (ctx.as_of - finding.item.date).days <= window
+def evidence_outcome(ctx: Context, kind: str, max_age_days: int | None = None) -> Outcome | None:
+    """The best evidence of ``kind``: met if any is readable and fresh; None if none is cited.
 
-
-def evidence_outcome(ctx: Context, kind: str) -> Outcome | None:
-    """The best evidence of ``kind``: met if any is readable and fresh; None if none is cited."""
-    found = ctx.evidence.of_kind(kind)
+    Evidence dated after the assessment date did not exist yet and is not counted.
+    ``max_age_days`` overrides the catalogue's window for this kind.
+    """
+    found = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
     if not found:
         return None
+    window = max_age_days or ctx.freshness_days.get(kind)
     readable = [f for f in found if f.readable]
-    fresh = [f for f in readable if _fresh(f, ctx)]
+    fresh = [f for f in readable if window is None or (ctx.as_of - f.item.date).days <= window]
     if fresh:
         newest = max(fresh, key=lambda f: f.item.date)
         return Outcome("met", f"{kind} evidence {newest.item.location} of {newest.item.date}")
     if readable:
         newest = max(readable, key=lambda f: f.item.date)
-        window = ctx.freshness_days[kind]
         age = (ctx.as_of - newest.item.date).days
         return Outcome(
             "stale",
@@ -144,6 +154,16 @@ def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
     return ann
 
 
+def _literal_values(annotation: Any) -> tuple[str, ...]:
+    """The allowed values of a Literal (or Optional Literal) annotation, else ()."""
+    if typing.get_origin(annotation) is Literal:
+        return tuple(map(str, typing.get_args(annotation)))
+    for arg in typing.get_args(annotation):
+        if values := _literal_values(arg):
+            return values
+    return ()
+
+
 def _list_item_model(path: str) -> type[BaseModel]:
     ann = _check_path(path)
     if typing.get_origin(ann) is not list:
@@ -163,6 +183,7 @@ class FieldCriterion(Criterion):
     kind: Literal["field"]
     fields: list[str] = Field(min_length=1)
     evidence: EvidenceKind | None = None
+    max_age_days: int | None = Field(default=None, ge=1)
 
     @field_validator("fields")
     @classmethod
@@ -177,7 +198,7 @@ class FieldCriterion(Criterion):
             return Outcome("missing", "not answered: " + ", ".join(gaps))
         if self.evidence is None:
             return Outcome("met", "answered")
-        backed = evidence_outcome(ctx, self.evidence)
+        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
         if backed is None:
             return Outcome("unverified", f"answered, but no {self.evidence} evidence is cited")
         return backed
@@ -190,9 +211,10 @@ class EvidenceCriterion(Criterion):
     kind_name: ClassVar[str] = "evidence"
     kind: Literal["evidence"]
     evidence: EvidenceKind
+    max_age_days: int | None = Field(default=None, ge=1)
 
     def judge(self, ctx: Context) -> Outcome:
-        backed = evidence_outcome(ctx, self.evidence)
+        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
         return backed or Outcome("missing", f"no {self.evidence} evidence is cited")
 
 
@@ -227,6 +249,13 @@ class RegisterCriterion(Criterion):
                 raise ValueError(
                     f"unknown field '{name}' in register {register}; "
                     f"known: {', '.join(item.model_fields)}"
+                )
+            # A misspelt forbidden value would silently switch the criterion off.
+            allowed = _literal_values(item.model_fields[name].annotation)
+            if isinstance(value, dict) and allowed and value[name] not in allowed:
+                raise ValueError(
+                    f"unknown value '{value[name]}' for {register}.{name}; "
+                    f"known: {', '.join(allowed)}"
                 )
         return value
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -19,6 +20,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -74,7 +77,10 @@ DemoCondition = Literal[
 ]
 
 MAX_TEXT = 20_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_LINE_BREAK = re.compile(r"[\t\n\r]")
 
 
 def _plain_text(value: str) -> str:
@@ -86,6 +92,12 @@ def _plain_text(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    if _LINE_BREAK.search(value):
+        raise ValueError("contains a line break or tab; a name is one line")
+    return value
+
+
 def _not_a_number(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f"{value!r} is a number; write a date as YYYY-MM-DD")
@@ -94,7 +106,9 @@ def _not_a_number(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
+Name = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(_plain_text), AfterValidator(_one_line)
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
@@ -412,13 +426,38 @@ class Record(Section):
     target_stage: Stage | None = Field(
         default=None, description="Which stage is it aiming for next?"
     )
-    scope: Scope = Field(default_factory=Scope)
-    data: Data = Field(default_factory=Data)
-    trust: Trust = Field(default_factory=Trust)
-    integration: Integration = Field(default_factory=Integration)
-    ownership: Ownership = Field(default_factory=Ownership)
-    observability: Observability = Field(default_factory=Observability)
-    governance: Governance = Field(default_factory=Governance)
+    scope: Scope = Field(
+        default_factory=Scope,
+        description="Is the workflow, its boundaries and what users may expect defined? "
+        "What made the demo work that real use will not have?",
+    )
+    data: Data = Field(
+        default_factory=Data,
+        description="Which data does it use and may it use, and what is known to be wrong with it?",
+    )
+    trust: Trust = Field(
+        default_factory=Trust,
+        description="How is it evaluated and guarded, and what happens when it is wrong?",
+    )
+    integration: Integration = Field(
+        default_factory=Integration,
+        description="Does it live inside the systems where the work happens, with an owner "
+        "for each interface?",
+    )
+    ownership: Ownership = Field(
+        default_factory=Ownership,
+        description="Who owns it, supports it, is escalated to, and can run it without its "
+        "builders?",
+    )
+    observability: Observability = Field(
+        default_factory=Observability,
+        description="What is logged, kept and redacted; can a questionable answer be "
+        "reconstructed?",
+    )
+    governance: Governance = Field(
+        default_factory=Governance,
+        description="What may it do, with what data, for whom; who reviewed and signed it?",
+    )
     evidence: list[EvidenceItem] = Field(
         default_factory=list, description="What evidence backs the claims?"
     )
@@ -430,45 +469,93 @@ class Record(Section):
     )
     signoffs: list[SignOff] = Field(default_factory=list, description="Who signed off which gate?")
 
+    @field_validator("target_stage")
+    @classmethod
+    def _target_above_claim(cls, value: str | None, info: ValidationInfo) -> str | None:
+        claimed = info.data.get("stage")
+        if value is not None and claimed and STAGES.index(value) <= STAGES.index(claimed):
+            raise ValueError(f"{value} is not above the claimed stage {claimed}")
+        return value
 
-def describe_error(err: Any) -> tuple[str, str, str | None]:
+    @field_validator("not_applicable")
+    @classmethod
+    def _one_decision_per_criterion(
+        cls, value: list[NotApplicable], info: ValidationInfo
+    ) -> list[NotApplicable]:
+        named = [n.criterion for n in value]
+        repeated = sorted({c for c in named if named.count(c) > 1})
+        if repeated:
+            raise ValueError(f"{repeated[0]} is named more than once")
+        waived = {w.criterion for w in info.data.get("waivers", [])}
+        both = sorted(set(named) & waived)
+        if both:
+            raise ValueError(
+                f"{both[0]} is also waived; a criterion is either waived or not applicable"
+            )
+        return value
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    """``('evidence', 0, 'date')`` -> ``evidence[0].date``; long keys are cut."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "[key]":
+            text = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
+            out += f".{text}" if out else text
+    return out or "(top level)"
+
+
+def _known_keys(parts: tuple[Any, ...], model: type[BaseModel]) -> list[str]:
+    """The keys allowed where an unknown key was found."""
+    ann: Any = model
+    for part in parts[:-1]:
+        if isinstance(part, int) or typing.get_origin(ann) in (list, dict):
+            args = typing.get_args(ann)
+            ann = args[-1] if args else ann
+            if isinstance(part, int):
+                continue
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and part in ann.model_fields:
+            ann = ann.model_fields[part].annotation
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            ann = args[0] if len(args) == 1 and typing.get_origin(ann) is not list else ann
+    if typing.get_origin(ann) in (list, dict):
+        ann = typing.get_args(ann)[-1]
+    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []
+
+
+def describe_error(err: Any, model: type[BaseModel] | None = None) -> tuple[str, str, str | None]:
     """Turn one pydantic error into (field path, problem, expected)."""
-    parts = [str(p) if len(str(p)) <= 60 else str(p)[:57] + "..." for p in err["loc"]]
-    loc = ".".join(p for p in parts if p != "[key]") or "(top level)"
+    loc = _loc(err["loc"])
     kind = err["type"]
     given = err.get("input")
     shown = repr(given) if isinstance(given, str | int | float | bool) else type(given).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
     ctx = err.get("ctx") or {}
-    if given is None and kind != "missing":
-        expected = (
-            f"one of {ctx.get('expected', '')}".replace("'", "")
-            if kind == "literal_error"
-            else None
-        )
-        return loc, "no value given", expected
+    msg = err["msg"]
     if kind == "missing":
         return loc, "required field is missing", None
     if kind == "extra_forbidden":
-        return (
-            loc,
-            "unknown field",
-            "one of the fields the record schema defines (see `workbook schema`)",
-        )
+        known = _known_keys(err["loc"], model or Record)
+        return loc, "unknown field", f"one of {', '.join(known)}" if known else None
+    choices = f"one of {ctx.get('expected', '')}".replace("'", "")
+    if given is None:
+        return loc, "no value given", choices if kind == "literal_error" else None
     if kind == "literal_error":
-        return loc, f"unknown value {shown}", f"one of {ctx.get('expected', '')}".replace("'", "")
+        return loc, f"unknown value {shown}", choices
     if kind == "string_pattern_mismatch":
         return loc, f"value {shown} has the wrong form", f"text matching {ctx.get('pattern')}"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return (
-            loc,
-            f"got {shown}",
-            err["msg"].replace("Input should be ", "").replace("input should be ", ""),
-        )
-    if kind == "value_error":
-        return loc, err["msg"].removeprefix("Value error, "), None
-    return loc, err["msg"], None
+    if kind.startswith("date") or kind == "datetime_from_date_parsing":
+        return loc, f"got {shown}", "a date written YYYY-MM-DD"
+    if kind in ("value_error", "assertion_error"):
+        return loc, msg.removeprefix("Value error, ").removeprefix("Assertion failed, "), None
+    for lead in ("Input should be ", "String should ", "List should ", "Dictionary should "):
+        if msg.startswith(lead):
+            noun = {"String should ": "text that should ", "List should ": "a list that should "}
+            return loc, f"got {shown}", noun.get(lead, "") + msg.removeprefix(lead)
+    return loc, msg, None
 
 
 def validation_error(path: Path | str, exc: ValidationError) -> RecordError:
@@ -507,18 +594,6 @@ def record_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "AI initiative readiness record"
     return schema
-
-
-def field_paths(model: type[BaseModel] = Record, prefix: str = "") -> set[str]:
-    """Every dotted field path of the record, for validating catalogues."""
-    paths: set[str] = set()
-    for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
-        paths.add(path)
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            paths |= field_paths(ann, f"{path}.")
-    return paths
 
 
 def get_field(record: BaseModel, path: str) -> Any:

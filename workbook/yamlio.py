@@ -170,8 +170,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_create_text(path: Path, text: str) -> None:
     """Create ``path`` with ``text`` atomically; refuse if it already exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write here: {exc.strerror}", path=path.parent) from None
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -184,5 +187,7 @@ def atomic_create_text(path: Path, text: str) -> None:
         raise UsageError(
             "file already exists", path=path, expected="a new name, or edit the existing record"
         ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror}", path=path) from None
     finally:
         Path(tmp).unlink(missing_ok=True)

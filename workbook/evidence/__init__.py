@@ -54,6 +54,8 @@ def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
                 size += len(chunk)
     except OSError as exc:
         return None, f"cannot read: {exc.strerror}"
+    except RuntimeError:  # a symlink loop, on Python 3.11's resolve()
+        return None, "symlink loop"
     if size == 0:
         return None, "file is empty"
     return digest.hexdigest(), None
