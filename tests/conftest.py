@@ -170,3 +170,32 @@ def findings(record: Record, unreadable: dict[str, str] | None = None) -> Findin
         reason = unreadable.get(item.location)
         out.append(EvidenceFinding(item, reason is None, reason, None if reason else "0" * 64))
     return Findings(tuple(out))
+
+
+HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture(scope="session")
+def dossiers(tmp_path_factory) -> dict[str, Path]:
+    """Real dossiers (papermill + nbconvert): the largest example, and a hostile copy of one."""
+    import datetime as dt
+    import shutil
+
+    from workbook.dossier import write_dossier
+
+    work = tmp_path_factory.mktemp("portfolio")
+    shutil.copytree(EXAMPLES, work / "examples")
+    hostile = work / "examples" / "hostile.yaml"
+    text = (EXAMPLES / "kyc-document-check.yaml").read_text()
+    text = text.replace("id: kyc-document-check", "id: hostile").replace(
+        "name: KYC document check", f"name: '{HOSTILE_NAME}'"
+    )
+    hostile.write_text(text)
+    largest = max(EXAMPLES.glob("*.yaml"), key=lambda p: p.stat().st_size)
+    out = work / "out"
+    as_of = dt.date(2026, 11, 23)
+    return {
+        "largest": write_dossier(work / "examples" / largest.name, out, as_of=as_of),
+        "hostile": write_dossier(hostile, out, as_of=as_of),
+        "work": work,
+    }

@@ -23,8 +23,8 @@ from workbook.assess import Assessment, stage_label
 from workbook.catalogue import Catalogue, load_catalogue
 from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
-from workbook.paths import TEMPLATES
-from workbook.pipeline import check_paths
+from workbook.paths import NOTEBOOKS, TEMPLATES
+from workbook.pipeline import check_paths, discover
 from workbook.records import AREAS, STAGES, Name, record_schema
 from workbook.yamlio import atomic_create_text
 
@@ -287,6 +287,79 @@ def new(name: str, folder: Path, stage: str) -> None:
     target = folder / f"{slug}.yaml"
     atomic_create_text(target, text)
     click.echo(f"wrote {target}")
+
+
+# --- dossier -------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/dossiers"),
+    show_default=True,
+    help="Folder for the HTML dossiers.",
+)
+@gates_option
+@as_of_option
+@click.option("--timeout", type=float, default=None, help="Seconds one notebook cell may run.")
+@click.option(
+    "--notebooks",
+    "notebooks_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of your own chapter notebooks (default: the shipped walk-through).",
+)
+@reports_errors
+def dossier(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    gates_file: Path | None,
+    as_of: dt.date | None,
+    timeout: float | None,
+    notebooks_dir: Path | None,
+) -> None:
+    """Write one self-contained HTML readiness dossier per record.
+
+    Runs the walk-through notebooks headlessly (papermill, one kernel per
+    dossier) and exports them with nbconvert. A failing cell keeps the
+    partial notebook beside the output as <id>.failed.ipynb and exits 1.
+    """
+    from workbook.dossier import write_dossier
+    from workbook.execute import NotebookFailed
+
+    for p in paths:
+        if not p.exists():
+            raise UsageError("no such file or folder", path=p, expected="a record file or a folder")
+    records = discover(paths)
+    if not records:
+        raise UsageError("no record files found", path=", ".join(map(str, paths)))
+    failed = invalid = 0
+    for record in records:
+        try:
+            target = write_dossier(
+                record,
+                out_dir,
+                as_of=as_of,
+                gates=gates_file,
+                timeout=timeout,
+                notebooks=notebooks_dir or NOTEBOOKS,
+            )
+        except NotebookFailed as exc:
+            failed += 1
+            click.echo(safe(exc.line()), err=True)
+        except WorkbookError as exc:
+            invalid += 1
+            click.echo(safe(exc.line()), err=True)
+        else:
+            click.echo(f"wrote {target}")
+    if invalid:
+        sys.exit(2)
+    if failed:
+        sys.exit(1)
 
 
 # --- schema and gates ------------------------------------------------------------

@@ -12,3 +12,7 @@ TEMPLATES = (
     if (_PACKAGE.parent / "templates" / "gates").is_dir()
     else _PACKAGE / "_templates"
 )
+#: The shipped example portfolio (present in a checkout, not in a wheel).
+EXAMPLES = _PACKAGE.parent / "data" / "examples"
+#: The walk-through notebooks.
+NOTEBOOKS = _PACKAGE.parent / "notebooks"

@@ -1,0 +1,66 @@
+"""Charts carry the assessment's numbers and spell status out."""
+
+from __future__ import annotations
+
+from conftest import AS_OF, findings, full_record, make_record
+from workbook import charts
+from workbook.assess import assess
+from workbook.criteria import STATUSES
+from workbook.views import STATUS_STYLE
+
+
+def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):
+    record = full_record({"stage": "prototype", "data.sources": [], "data.boundaries.may_use": []})
+    a = assess(record, default_catalogue, AS_OF, findings(record))
+    (bar,) = charts.readiness_chart(a).data
+    assert list(bar.x) == [1.0, 0.0, 1.0, 1.0]
+    assert list(bar.y) == ["scope", "data (weakest)", "trust", "ownership"]
+    assert list(bar.text) == ["4 of 4 met", "0 of 2 met", "2 of 2 met", "1 of 1 met"]
+    assert list(bar.marker.color) == [charts.STRONG, charts.WEAK, charts.STRONG, charts.STRONG]
+
+
+def test_readiness_chart_absent_when_every_gate_passes(default_catalogue):
+    draft = full_record()
+    digest = assess(draft, default_catalogue, AS_OF, findings(draft)).digest
+    signed = full_record(
+        {
+            "signoffs": [
+                {"gate": "production", "name": n, "role": r, "date": "2026-11-20", "digest": digest}
+                for n, r in (("A", "business_owner"), ("B", "support_owner"))
+            ]
+        }
+    )
+    assert (
+        charts.readiness_chart(assess(signed, default_catalogue, AS_OF, findings(signed))) is None
+    )
+
+
+def test_status_matrix_one_labelled_cell_per_criterion(default_catalogue):
+    record = make_record({"stage": "mvp", "scope.workflow": "w", "scope.ai_step": "s"})
+    a = assess(record, default_catalogue, AS_OF, findings(record))
+    (heat,) = charts.status_matrix(a).data
+    assert list(heat.y) == [r.criterion.id for r in a.results]
+    for row_z, row_text, r in zip(heat.z, heat.text, a.results, strict=True):
+        filled = [(z, t) for z, t in zip(row_z, row_text, strict=True) if z is not None]
+        assert filled == [
+            (
+                list(STATUS_STYLE).index(r.status) if False else filled[0][0],
+                r.status.replace("_", " "),
+            )
+        ]
+    assert heat.text[0][0] == "met"
+
+
+def test_status_matrix_colour_scale_maps_each_status_to_its_colour(default_catalogue):
+    record = make_record()
+    (heat,) = charts.status_matrix(assess(record, default_catalogue, AS_OF, findings(record))).data
+    n = len(STATUSES)
+    for i, status in enumerate(STATUSES):
+        position = (i - heat.zmin) / (heat.zmax - heat.zmin)
+        colours = [c for stop, c in heat.colorscale if stop <= position]
+        assert colours[-1] == STATUS_STYLE[status][1], status
+    assert (heat.zmin, heat.zmax) == (-0.5, n - 0.5)
+
+
+def test_plot_text_escapes_markup():
+    assert charts.plot_text('<a href="javascript:x">') == '&lt;a href="javascript:x"&gt;'

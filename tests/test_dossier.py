@@ -1,0 +1,172 @@
+"""Dossiers from real notebook runs: content, size, safety, failure, plain papermill."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, HOSTILE_NAME, REPO
+from workbook.cli import main
+from workbook.dossier import DOSSIER_NOTEBOOK, build_notebook
+from workbook.paths import NOTEBOOKS
+
+pytestmark = pytest.mark.slow
+MB = 1024 * 1024
+
+
+def test_largest_example_dossier_is_complete_and_small(dossiers):
+    path = dossiers["largest"]
+    assert path.stat().st_size <= 6 * MB
+    soup = BeautifulSoup(path.read_text(), "html.parser")
+    toc = [a.get_text() for a in soup.select("nav.dossier-toc a")]
+    assert toc == [
+        "Readiness dossier",
+        "1. Stage and boundaries",
+        "2. Data and data gaps",
+        "3. Ownership, support and integration",
+        "4. Logging, observability and trust",
+        "5. Promotion verdict",
+        "Appendix: how this dossier was made",
+    ]
+    text = soup.get_text(" ")
+    assert "Labelled " in text and "the evidence supports" in text
+    for part in (
+        "Conditions not yet met",
+        "Waivers and criteria marked not applicable",
+        "Sign-offs",
+        "Workbook version",
+        "Digest",
+        "Generated",
+    ):
+        assert part in text, part
+    # The status matrix always; the readiness chart only while a gate is still ahead.
+    assert len(soup.select(".jp-RenderedPlotly")) == (1 if "Every gate is passed." in text else 2)
+    assert not list(path.parent.glob("*.failed.ipynb"))
+
+
+def test_hostile_name_is_text_and_nothing_local_leaks(dossiers):
+    html = dossiers["hostile"].read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select("[onerror]") == []
+    assert HOSTILE_NAME in soup.get_text(), "shown as text"
+    for local in (str(dossiers["work"]), str(REPO), str(Path.home()), sys.prefix, "/tmp/"):
+        assert local not in html, local
+    assert "initiative_path = 'hostile.yaml'" in html  # the file name only, not where it lives
+    assert len(soup.select(".jp-RenderedPlotly")) == 2  # readiness and status matrix
+
+
+def test_committed_dossier_notebook_matches_the_chapters():
+    committed = nbformat.read(NOTEBOOKS / DOSSIER_NOTEBOOK, as_version=4)
+    built = build_notebook()
+    assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in committed.cells] == [
+        (c.cell_type, c.source, c.metadata.get("tags")) for c in built.cells
+    ], "run `python -m workbook.dossier` to rewrite notebooks/dossier.ipynb"
+    assert [c for c in committed.cells if c.get("outputs")] == []
+
+
+def test_plain_papermill_cli_runs_the_dossier_notebook(tmp_path):
+    out = tmp_path / "out.ipynb"
+    papermill = Path(sys.executable).parent / "papermill"
+    run = subprocess.run(
+        [
+            str(papermill),
+            "notebooks/dossier.ipynb",
+            str(out),
+            "-p",
+            "initiative_path",
+            "data/examples/invoice-coding.yaml",
+            "-p",
+            "as_of",
+            "2026-11-23",
+            "--no-progress-bar",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    shown = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs])
+    assert "Labelled production; the evidence supports production candidate." in shown
+
+
+def failing_notebooks(tmp_path: Path) -> Path:
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks)
+    chapter = notebooks / "02-data-gaps.ipynb"
+    nb = nbformat.read(chapter, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('evidence could not be parsed')"))
+    nbformat.write(nb, chapter)
+    return notebooks
+
+
+def test_failing_cell_exits_1_names_record_and_cell_and_keeps_partial(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "claims-triage.html").write_text("previous dossier")
+    record = EXAMPLES / "claims-triage.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "dossier",
+            str(record),
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-11-23",
+            "--notebooks",
+            str(failing_notebooks(tmp_path)),
+        ],
+    )
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{record}: cell ")
+    assert "(chapter 'Data and data gaps'): RuntimeError: evidence could not be parsed" in line
+    partial = out / "claims-triage.failed.ipynb"
+    assert line.endswith(f"partial notebook kept at {partial}")
+    failed = nbformat.read(partial, as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in failed.cells for o in c.get("outputs", []))
+    assert (out / "claims-triage.html").read_text() == "previous dossier"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], "no temp file left"
+
+
+def test_cli_writes_dossier_and_reports_path(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "dossier",
+            str(EXAMPLES / "sales-forecast-narrative.yaml"),
+            "-o",
+            str(tmp_path / "d"),
+            "--as-of",
+            "2026-11-23",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    target = tmp_path / "d" / "sales-forecast-narrative.html"
+    assert result.stdout == f"wrote {target}\n"
+    assert "Labelled mvp; the evidence supports prototype." in target.read_text()
+    assert os.stat(target).st_mode & 0o777 == 0o644
+
+
+def test_invalid_record_is_one_line_exit_2_and_no_kernel(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nid: bad\nname: B\nstage: beta\n")
+    result = CliRunner().invoke(main, ["dossier", str(bad), "-o", str(tmp_path / "d")])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"{bad}: stage: unknown value 'beta' (expected one of prototype, mvp, "
+        "production_candidate or production)\n"
+    )
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").iterdir())

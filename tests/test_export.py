@@ -1,0 +1,141 @@
+"""Export of in-memory notebooks: self-contained, script-safe, nothing local leaks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from workbook.export import ExportError, export_html, plotly_js
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+HOSTILE = '</script><img src=x onerror="window.__pwned=1">'
+
+
+def plotly_output(title: str = "chart") -> nbformat.NotebookNode:
+    figure = {"data": [{"type": "bar", "x": ["a"], "y": [1]}], "layout": {"title": {"text": title}}}
+    return new_output("display_data", data={PLOTLY_MIME: figure, "text/plain": "Figure"})
+
+
+def notebook(*cells) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=list(cells))
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
+def code(source: str, *outputs) -> nbformat.NotebookNode:
+    cell = new_code_cell(source)
+    cell.outputs = list(outputs)
+    return cell
+
+
+def outside_plotly(html: str) -> str:
+    return html.replace(plotly_js(), "")
+
+
+def test_plotly_output_renders_with_plotly_js_inlined_once():
+    nb = notebook(code("fig1", plotly_output()), code("fig2", plotly_output()))
+    html = export_html(nb, "t")
+    assert html.count(plotly_js()) == 1
+    assert html.count("Plotly.newPlot(el") == 2
+
+
+def test_no_plotly_js_without_charts():
+    html = export_html(notebook(new_markdown_cell("# Only text")), "t")
+    assert plotly_js()[:200] not in html
+    assert len(html) < 400_000
+
+
+def test_nothing_is_fetched_from_a_network():
+    nb = notebook(
+        new_markdown_cell("# T\n\n![remote](https://example.com/x.png)"), code("f", plotly_output())
+    )
+    html = outside_plotly(export_html(nb, "t"))
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select("script[src]") == [] and soup.select("link") == []
+    assert soup.select("img[src^=http]") == []
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
+    assert "cdnjs" not in html and "MathJax.js" not in html and "require.min.js" not in html
+
+
+def test_content_security_policy_blocks_fetches_and_foreign_scripts():
+    html = export_html(notebook(code("f", plotly_output())), "t")
+    soup = BeautifulSoup(html, "html.parser")
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "default-src 'none'" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    scripts = soup.find_all("script")
+    assert scripts and all(s.get("nonce") == nonce for s in scripts)
+
+
+def test_markdown_raw_html_cannot_run_script():
+    nb = notebook(
+        new_markdown_cell(f"# Title\n\nHello {HOSTILE} <a href='javascript:alert(1)'>x</a>")
+    )
+    soup = BeautifulSoup(export_html(nb, "t"), "html.parser")
+    assert soup.select("[onerror]") == []
+    assert not [a for a in soup.find_all("a") if a.get("href", "").startswith("javascript")]
+    assert not [s for s in soup.find_all("script") if "__pwned" in s.text]
+
+
+def test_hostile_text_in_chart_json_cannot_close_the_script():
+    html = export_html(notebook(code("f", plotly_output(HOSTILE))), "t")
+    assert HOSTILE not in html
+    assert "\\u003c/script\\u003e\\u003cimg src=x onerror" in html
+
+
+def test_inputs_stderr_widgets_and_run_metadata_are_dropped():
+    cell = code(
+        "secret_source_code()",
+        new_output("stream", name="stderr", text="/home/alice/venv/lib/warnings.py:1: Warning"),
+        new_output("stream", name="stdout", text="visible output"),
+        new_output(
+            "display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"}}
+        ),
+    )
+    nb = notebook(cell)
+    nb.metadata["papermill"] = {"input_path": "/somewhere/secret.ipynb"}
+    html = export_html(nb, "t")
+    assert "secret_source_code" not in html
+    assert "visible output" in html
+    assert "warnings.py" not in html and "/somewhere" not in html and "model_id" not in html
+
+
+def test_local_absolute_path_refuses_to_export():
+    nb = notebook(
+        code("x", new_output("stream", name="stdout", text=f"read {Path.cwd()}/data.csv"))
+    )
+    with pytest.raises(ExportError, match="would reveal a local path"):
+        export_html(nb, "t")
+
+
+def test_table_of_contents_lists_chapter_headings():
+    nb = notebook(
+        new_markdown_cell("# Readiness dossier"),
+        new_markdown_cell("## 1. Stage <em>x</em>"),
+        new_markdown_cell("### detail"),
+    )
+    soup = BeautifulSoup(export_html(nb, "t"), "html.parser")
+    assert [a.get_text() for a in soup.select("nav.dossier-toc a")] == [
+        "Readiness dossier",
+        "1. Stage x",
+    ]
+    assert all(soup.find(id=a["href"][1:]) for a in soup.select("nav.dossier-toc a"))
+
+
+def test_title_is_escaped():
+    html = export_html(notebook(new_markdown_cell("# x")), "Readiness dossier: <b>x</b>")
+    assert "<title>Readiness dossier: &lt;b&gt;x&lt;/b&gt;</title>" in html
+
+
+def test_export_is_reproducible():
+    nb = notebook(new_markdown_cell("# x"), code("f", plotly_output()))
+    assert export_html(nb, "t") == export_html(nb, "t")

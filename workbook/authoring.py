@@ -1,0 +1,44 @@
+"""Maintainers' tool: refresh the committed notebooks.
+
+``python -m workbook.authoring`` re-executes the walk-through chapters in place
+(their outputs are what nbval checks, from the example and date in their
+parameters cell) and rewrites ``notebooks/dossier.ipynb`` from them.
+"""
+
+from __future__ import annotations
+
+import nbformat
+from nbclient import NotebookClient
+
+from workbook.chapters import CHAPTERS
+from workbook.dossier import main as write_dossier_notebook
+from workbook.paths import NOTEBOOKS
+from workbook.yamlio import atomic_write_text
+
+
+def refresh_chapter(name: str) -> None:
+    """Execute one chapter top to bottom where it lives, as JupyterLab would."""
+    path = NOTEBOOKS / name
+    nb = nbformat.read(path, as_version=4)
+    # No timing metadata: committed outputs should change only when content does.
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        record_timing=False,
+    ).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    atomic_write_text(path, nbformat.writes(nb) + "\n")
+    print(f"refreshed {path.name}")
+
+
+def main() -> None:
+    for chapter in CHAPTERS:
+        refresh_chapter(chapter.notebook)
+    write_dossier_notebook()
+
+
+if __name__ == "__main__":
+    main()

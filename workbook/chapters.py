@@ -1,0 +1,40 @@
+"""The walk-through: which chapters exist, in which order, covering which areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chapter:
+    key: str
+    title: str
+    notebook: str
+    areas: tuple[str, ...]
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter("stage", "Stage and boundaries", "01-stage-and-boundaries.ipynb", ("scope",)),
+    Chapter("data", "Data and data gaps", "02-data-gaps.ipynb", ("data",)),
+    Chapter(
+        "ownership",
+        "Ownership, support and integration",
+        "03-ownership-and-support.ipynb",
+        ("ownership", "integration"),
+    ),
+    Chapter(
+        "observability",
+        "Logging, observability and trust",
+        "04-logging-and-observability.ipynb",
+        ("observability", "trust"),
+    ),
+    Chapter("verdict", "Promotion verdict", "05-promotion-verdict.ipynb", ("governance",)),
+)
+
+
+def chapter(key: str) -> Chapter:
+    """Look a chapter up by key, listing the valid keys when it is unknown."""
+    for c in CHAPTERS:
+        if c.key == key:
+            return c
+    raise KeyError(f"unknown chapter {key!r}; known: {', '.join(c.key for c in CHAPTERS)}")

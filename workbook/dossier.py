@@ -1,0 +1,110 @@
+"""One record -> one HTML readiness dossier.
+
+The dossier notebook is the walk-through chapters stitched into one notebook,
+so a dossier costs one kernel start: cover, chapters, appendix.
+``notebooks/dossier.ipynb`` is this stitched notebook, committed for people
+who run papermill by hand; ``python -m workbook.dossier`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from workbook.chapters import CHAPTERS
+from workbook.errors import WorkbookError
+from workbook.execute import run_notebook
+from workbook.paths import NOTEBOOKS
+from workbook.records import load_record
+from workbook.yamlio import atomic_write_text
+
+DOSSIER_NOTEBOOK = "dossier.ipynb"
+#: Cells the walk-through needs but a dossier must not repeat or cannot show.
+WALKTHROUGH_ONLY = {"parameters", "setup", "walkthrough", "form"}
+
+
+def _cell(cell: nbformat.NotebookNode, *tags: str) -> nbformat.NotebookNode:
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def read_chapter(notebooks: Path, name: str) -> nbformat.NotebookNode:
+    path = notebooks / name
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as exc:
+        raise WorkbookError(f"cannot read notebook: {exc}", path=path) from None
+
+
+def build_notebook(notebooks: Path = NOTEBOOKS) -> nbformat.NotebookNode:
+    """The dossier notebook: parameters and setup once, cover, every chapter, appendix."""
+    first = read_chapter(notebooks, CHAPTERS[0].notebook)
+    head = [c for c in first.cells if {"parameters", "setup"} & set(c.metadata.get("tags", []))]
+    cells = [
+        _cell(new_markdown_cell("# Readiness dossier"), "cover"),
+        *(_cell(new_code_cell(c.source), *c.metadata["tags"]) for c in head),
+        _cell(new_code_cell("wb.cover()"), "cover"),
+        _cell(new_code_cell("wb.readiness_chart()"), "cover", "chart"),
+    ]
+    for chapter in CHAPTERS:
+        nb = read_chapter(notebooks, chapter.notebook)
+        for c in nb.cells:
+            tags = c.metadata.get("tags", [])
+            if WALKTHROUGH_ONLY & set(tags):
+                continue
+            copy = new_code_cell(c.source) if c.cell_type == "code" else new_markdown_cell(c.source)
+            cells.append(_cell(copy, f"chapter:{chapter.key}", *tags))
+    cells += [
+        _cell(new_markdown_cell("## Appendix: how this dossier was made"), "appendix"),
+        _cell(new_code_cell("wb.appendix()"), "appendix"),
+    ]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"dossier-{i:03d}"  # stable ids: the committed copy diffs cleanly
+    return new_notebook(cells=cells, metadata=first.metadata)
+
+
+def write_dossier(
+    record_path: Path,
+    out_dir: Path,
+    *,
+    as_of: dt.date | None = None,
+    gates: Path | None = None,
+    notebooks: Path = NOTEBOOKS,
+    timeout: float | None = None,
+) -> Path:
+    """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically."""
+    from workbook.export import export_html
+
+    record = load_record(record_path)  # fail fast, and with one clear line, on a bad record
+    parameters = {
+        "initiative_path": str(record_path),
+        "as_of": as_of.isoformat() if as_of else "",
+        "gates": str(gates) if gates else "",
+    }
+    executed = run_notebook(
+        build_notebook(notebooks),
+        parameters,
+        record=record_path,
+        partial=out_dir / f"{record.id}.failed.ipynb",
+        timeout=timeout,
+    )
+    html = export_html(executed, title=f"Readiness dossier: {record.name}")
+    target = out_dir / f"{record.id}.html"
+    atomic_write_text(target, html)
+    return target
+
+
+def main() -> None:
+    """Rewrite notebooks/dossier.ipynb from the chapters (for maintainers)."""
+    nb = build_notebook()
+    nb.metadata.pop("widgets", None)
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    atomic_write_text(NOTEBOOKS / DOSSIER_NOTEBOOK, nbformat.writes(nb) + "\n")
+    print(f"wrote {NOTEBOOKS / DOSSIER_NOTEBOOK}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Executed notebook -> one self-contained, offline HTML dossier (nbconvert, in-process).
+
+The page makes no network request: require.js, MathJax and the widget loader
+are dropped, plotly.js is inlined once, a Content-Security-Policy refuses
+every fetch and every script without the page's nonce, and markdown's raw
+HTML passes an allowlist. Before anything is written the HTML is checked for
+local absolute paths.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import os
+import re
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import bleach
+import nbformat
+import plotly
+from bleach.css_sanitizer import CSSSanitizer
+from bs4 import BeautifulSoup
+from jinja2 import pass_context
+from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+from workbook.errors import WorkbookError
+from workbook.paths import TEMPLATES
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: Outputs that can only run inside a live Jupyter front end.
+INTERACTIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
+
+
+class ExportError(WorkbookError):
+    """A dossier could not be produced safely."""
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """plotly.min.js as shipped with the plotly package, safe to inline in a <script>."""
+    js = PLOTLY_JS.read_text(encoding="utf-8")
+    if "</script" in js.lower() or "<!--" in js:
+        raise ExportError("plotly.min.js cannot be inlined safely", path=PLOTLY_JS.name)
+    return js
+
+
+def toc_headings(cell: Any) -> list[dict[str, Any]]:
+    """Headings (h1, h2) of a markdown cell with the ids nbconvert gives them."""
+    renderer = IPythonRenderer(
+        escape=False, attachments=cell.get("attachments", {}), anchor_link_text=""
+    )
+    soup = BeautifulSoup(MarkdownWithMath(renderer=renderer).render(cell.source), "html.parser")
+    return [
+        {"level": int(h.name[1]), "id": h["id"], "text": h.get_text(" ", strip=True)}
+        for h in soup.find_all(re.compile(r"^h[12]$"))
+        if h.get("id")
+    ]
+
+
+# nbconvert's own sanitize_html escapes headings and tables into visible text,
+# so markdown goes through our allowlist instead.
+_MD_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd",
+    "li", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def _md_attribute(tag: str, name: str, value: str) -> bool:
+    if name in ("class", "id", "title"):
+        return True
+    if tag == "a" and name == "href":  # followed only when clicked
+        return value.startswith(("#", "http://", "https://", "mailto:"))
+    if tag == "img" and name == "src":  # fetched on load: inline data only
+        return value.startswith("data:image/")
+    if tag == "img" and name in ("alt", "width", "height"):
+        return True
+    return tag in ("td", "th") and name in ("style", "colspan", "rowspan", "align")
+
+
+def clean_markdown_html(html: str) -> str:
+    """Allowlist the HTML that markdown produced (raw HTML in markdown is allowed by Jupyter)."""
+    html = bleach.clean(
+        html,
+        tags=_MD_TAGS,
+        attributes=_md_attribute,
+        strip=False,
+        protocols={"http", "https", "mailto", "data"},
+        css_sanitizer=CSSSanitizer(allowed_css_properties={"text-align"}),
+    )
+    return _IMG_WITHOUT_SRC.sub("", html)
+
+
+class DossierExporter(HTMLExporter):
+    """HTMLExporter whose markdown passes the allowlist."""
+
+    @pass_context
+    def markdown2html(self, context: Any, source: str) -> str:
+        return clean_markdown_html(super().markdown2html(context, source))
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> DossierExporter:
+    return DossierExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="dossier",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        filters={"toc_headings": toc_headings},
+        # Belt and braces: should a block ever fall back to the base, no CDN URL is there.
+        require_js_url="",
+        mathjax_url="",
+        jquery_url="",
+        jupyter_widgets_base_url="",
+        widget_renderer_url="",
+    )
+
+
+def for_sharing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy fit to leave the machine: no stderr, no widget state, no run metadata."""
+    nb = copy.deepcopy(nb)
+    # papermill records paths and timings here; nothing of it belongs in a shared file.
+    nb.metadata = nbformat.NotebookNode(
+        {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info", "title")}
+    )
+    for cell in nb.cells:
+        cell.metadata = nbformat.NotebookNode(
+            {k: v for k, v in cell.metadata.items() if k == "tags"}
+        )
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.outputs:
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue  # warnings name library files on this machine
+            data = out.get("data")
+            if data is not None:
+                for mime in INTERACTIVE_ONLY:
+                    data.pop(mime, None)
+                if not data:
+                    continue
+            kept.append(out)
+        cell.outputs = kept
+    return nb
+
+
+def local_markers() -> list[str]:
+    """Absolute paths of this machine that must never appear in a shared dossier."""
+    markers = {str(Path.cwd()), str(Path.home()), sys.prefix, tempfile.gettempdir()}
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
+    if len(user) >= 3:
+        markers.add(f"/{user}/")  # as in /home/NAME/ or /Users/NAME/
+    return sorted(m for m in markers if len(m) > 4)
+
+
+def export_html(nb: nbformat.NotebookNode, title: str, extra_markers: tuple[str, ...] = ()) -> str:
+    """Render an executed notebook as one self-contained HTML page."""
+    shared = for_sharing(nb)
+    # The nonce comes from the content: reproducible output, yet unguessable by that content.
+    nonce_src = hashlib.sha256(nbformat.writes(shared).encode()).digest()[:18]
+    html, _ = _exporter().from_notebook_node(
+        shared,
+        resources={
+            "metadata": {"name": title},
+            "plotly_js": plotly_js,
+            "csp_nonce": base64.urlsafe_b64encode(nonce_src).decode(),
+        },
+    )
+    for marker in (*local_markers(), *extra_markers):
+        if marker and marker in html:
+            raise ExportError(
+                "the dossier would reveal a local path", path=title, expected="relative paths only"
+            )
+    return html

@@ -1,0 +1,141 @@
+"""The one object a notebook cell talks to: an initiative opened for one run.
+
+Notebooks stay thin: ``wb = open_initiative(initiative_path, as_of)`` in the
+setup cell, then one call per cell (``wb.cover()``, ``wb.chapter("data")``...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbook import views
+from workbook.assess import Assessment
+from workbook.catalogue import Catalogue, load_catalogue
+from workbook.chapters import chapter
+from workbook.errors import UsageError
+from workbook.paths import EXAMPLES
+from workbook.pipeline import assess_file
+
+#: The example a notebook opens when no initiative_path is given.
+DEFAULT_EXAMPLE = EXAMPLES / "kyc-document-check.yaml"
+
+
+def parse_as_of(value: object) -> dt.date:
+    """The ``as_of`` parameter: an ISO date, a date, or empty for today."""
+    if value in (None, ""):
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(f"got {value!r}", field="as_of", expected="a date written YYYY-MM-DD, or ''")
+
+
+def display_path(path: Path) -> str:
+    """A path fit for a shared report: relative to the working folder, else just the name.
+
+    A path climbing out of the working folder (``../../tmp/...``) would sketch
+    the author's disk in a shared file, so it is reduced to the file name.
+    """
+    try:
+        relative = Path(os.path.relpath(path.resolve(), Path.cwd()))
+    except ValueError:  # another drive on Windows
+        return path.name
+    return path.name if relative.parts[:1] == ("..",) else relative.as_posix()
+
+
+def _parameter_path(value: object, name: str) -> Path | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str | Path):
+        raise UsageError(f"got {type(value).__name__}", field=name, expected="a file path")
+    return Path(value)
+
+
+@dataclass
+class Initiative:
+    """A record, its catalogue and its assessment, opened for one notebook run."""
+
+    path: Path
+    catalogue: Catalogue
+    assessment: Assessment
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def record(self) -> Any:
+        return self.assessment.record
+
+    # -- views ---------------------------------------------------------------
+
+    def cover(self) -> views.View:
+        return views.cover(self.assessment)
+
+    def status(self, chapter_key: str) -> views.View:
+        """Every criterion of the chapter's areas with its status."""
+        return views.status_table(self.assessment, chapter(chapter_key).areas)
+
+    def chapter(self, chapter_key: str) -> views.View:
+        """What the record says for this chapter."""
+        r, a = self.record, self.assessment
+        shown = {
+            "stage": lambda: views.scope_record(r),
+            "data": lambda: views.data_record(r, a.as_of),
+            "ownership": lambda: views.ownership_record(r),
+            "observability": lambda: views.observability_record(r) + views.trust_record(r),
+            "verdict": lambda: views.governance_record(r) + views.evidence_list(r, a),
+        }
+        chapter(chapter_key)  # unknown keys fail with the valid names
+        return shown[chapter_key]()
+
+    def blockers(self) -> views.View:
+        return views.blockers(self.assessment)
+
+    def waivers(self) -> views.View:
+        return views.waivers(self.assessment) + views.not_applicable(self.assessment)
+
+    def signoffs(self) -> views.View:
+        return views.signoffs(self.assessment)
+
+    def appendix(self) -> views.View:
+        return views.appendix(self.assessment, self.parameters, self.catalogue.source)
+
+    # -- charts ----------------------------------------------------------------
+
+    def readiness_chart(self) -> Any:
+        from workbook import charts
+
+        fig = charts.readiness_chart(self.assessment)
+        return (
+            fig
+            if fig is not None
+            else views.View("<p>Every gate is passed.</p>", "All gates passed.")
+        )
+
+    def status_matrix(self) -> Any:
+        from workbook import charts
+
+        return charts.status_matrix(self.assessment)
+
+
+def open_initiative(
+    initiative_path: object = "", as_of: object = "", gates: object = ""
+) -> Initiative:
+    """Validate the notebook parameters, load the record and assess it."""
+    path = _parameter_path(initiative_path, "initiative_path") or DEFAULT_EXAMPLE
+    gates_path = _parameter_path(gates, "gates")
+    when = parse_as_of(as_of)
+    catalogue = load_catalogue(gates_path)
+    assessment = assess_file(path, catalogue, when)
+    parameters = {
+        "initiative_path": display_path(path),
+        "as_of": when.isoformat(),
+        "gates": display_path(gates_path) if gates_path else "(default catalogue)",
+    }
+    return Initiative(path, catalogue, assessment, parameters)
