@@ -13,7 +13,11 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 # `make demo AS_OF=` assesses as of today instead.
 AS_OF ?= 2026-11-23
 
-.PHONY: demo test lint clean
+DOSSIERS := build/dossiers
+# Root needs no sudo (CI runs as root); others are asked once by apt.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: demo test lint notebooks chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "make: Python 3.11 or newer is needed" >&2; exit 2; }
@@ -23,9 +27,19 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/workbook check data/examples $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/workbook check data/examples --summary $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/workbook dossier data/examples -o $(DOSSIERS) $(if $(AS_OF),--as-of $(AS_OF))
+	@echo "Dossiers: $(abspath $(DOSSIERS))/ (open any .html in a browser, offline)"
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium; nothing is downloaded by the tests.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "make: install Chromium (Debian: apt-get install chromium)" >&2; exit 2; }; \
+	  echo "make: installing Debian chromium for the browser tests" >&2; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -33,6 +47,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Re-run the walk-through chapters (their outputs are what nbval checks) and
+# rebuild notebooks/dossier.ipynb from them.
+notebooks: $(STAMP)
+	$(BIN)/python -m workbook.authoring
 
 clean:
 	rm -rf build .pytest_cache

@@ -6,6 +6,8 @@ session (the Python process); it is closed when Python exits, or by `close_brows
 
     from browser import inspect_page, open_page
 
+    PLOTS = "document.querySelectorAll('.js-plotly-plot .main-svg').length"
+
     @pytest.mark.browser
     def test_dossier(tmp_path):
         report = inspect_page(path, screenshot=tmp_path / "dossier.png", evaluate=[PLOTS])
@@ -187,11 +189,13 @@ class _Chromium:
             self._ready.set_result(None)
             self._serve()
         finally:
-            if context is not None:
-                context.close()
-            if playwright is not None:
-                playwright.stop()
-            shutil.rmtree(user_data_dir, ignore_errors=True)
+            try:
+                if context is not None:
+                    context.close()
+            finally:
+                if playwright is not None:
+                    playwright.stop()
+                shutil.rmtree(user_data_dir, ignore_errors=True)
 
     def _serve(self) -> None:
         while (job := self._jobs.get()) is not None:

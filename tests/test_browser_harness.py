@@ -6,8 +6,9 @@ import asyncio
 import struct
 from pathlib import Path
 
-import browser
 import pytest
+
+import browser
 from browser import DialogSeen, inspect_page, open_page
 
 pytestmark = pytest.mark.browser

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import run_sync
 
 from workbook.errors import WorkbookError
 
@@ -29,6 +32,32 @@ def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
 
     key = next((t.removeprefix("chapter:") for t in tags if t.startswith("chapter:")), None)
     return f"cell {index + 1}" + (f" (chapter '{find(key).title}')" if key else "")
+
+
+def _socket_kernel_manager() -> type:
+    """An nbclient kernel manager speaking over Unix sockets in a private folder.
+
+    Sockets need no free TCP port (no races between parallel workers), keep
+    the kernel's traffic off the network, and the folder goes with the kernel.
+    nbclient creates and so also cleans up the manager and its channels.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SocketKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._folder = tempfile.mkdtemp(prefix="workbook-kernel-")
+            self.transport = "ipc"
+            self.ip = str(Path(self._folder) / "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(self._folder, ignore_errors=True)
+
+        cleanup_resources = run_sync(_async_cleanup_resources)
+
+    return SocketKernelManager
 
 
 def run_notebook(
@@ -57,6 +86,7 @@ def run_notebook(
             log_output=False,
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
+            kernel_manager_class=_socket_kernel_manager(),
         )
     except pm.PapermillExecutionError as exc:
         # papermill saved the notebook with the error; point at the failing cell.
