@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from workbook.assess import assess
 from workbook.catalogue import Catalogue, load_catalogue, parse_catalogue
 from workbook.evidence import EvidenceFinding, Findings
-from workbook.records import SIGNALS, Record, parse_record
+from workbook.records import EVIDENCE_KINDS, SIGNALS, Record, parse_record
 
 AS_OF = dt.date(2026, 11, 23)
 REPO = Path(__file__).resolve().parent.parent
@@ -123,20 +124,7 @@ FULL: dict[str, Any] = {
         "usage_policy": "Claims staff only",
         "security_review": {"reviewer": "Sec", "date": "2026-10-01", "outcome": "pass"},
     },
-    "evidence": [
-        _evidence(k)
-        for k in (
-            "user_notice",
-            "policy",
-            "log_sample",
-            "data_extract",
-            "evaluation",
-            "drill",
-            "training",
-            "security_review",
-            "dashboard",
-        )
-    ],
+    "evidence": [_evidence(k) for k in EVIDENCE_KINDS if k != "document"],
 }
 
 
@@ -160,6 +148,30 @@ def make_record(
 
 def full_record(changes: dict[str, Any] | None = None) -> Record:
     return make_record(changes, FULL)
+
+
+def signoff(
+    digest: str = "abcdef012345",
+    date: str = "2026-11-01",
+    role: str = "business_owner",
+    name: str = "Ann",
+) -> dict[str, str]:
+    """A production sign-off entry (the default digest matches nothing)."""
+    return {"gate": "production", "name": name, "role": role, "date": date, "digest": digest}
+
+
+def fully_signed(catalogue: Catalogue) -> Record:
+    """The full record, signed by both owners for its current digest: it reaches production."""
+    draft = full_record()
+    digest = assess(draft, catalogue, AS_OF, findings(draft)).digest
+    return full_record(
+        {
+            "signoffs": [
+                signoff(digest, "2026-11-20", r, n)
+                for n, r in (("Ann", "business_owner"), ("Bo", "support_owner"))
+            ]
+        }
+    )
 
 
 def findings(record: Record, unreadable: dict[str, str] | None = None) -> Findings:

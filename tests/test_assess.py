@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import AS_OF, findings, full_record, make_record
+from conftest import AS_OF, findings, full_record, fully_signed, make_record, signoff
 from workbook.assess import assess
 from workbook.criteria import PASSING, STATUSES
 
@@ -123,17 +123,7 @@ STATUS_TABLE = [
     ("no sign-off", {}, {}, "t.signoff", "missing", "no business_owner sign-off"),
     (
         "sign-off for earlier version",
-        {
-            "signoffs": [
-                {
-                    "gate": "production",
-                    "name": "Ann",
-                    "role": "business_owner",
-                    "date": "2026-11-01",
-                    "digest": "abcdef012345",
-                }
-            ]
-        },
+        {"signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")]},
         {},
         "t.signoff",
         "stale",
@@ -141,17 +131,7 @@ STATUS_TABLE = [
     ),
     (
         "sign-off by other role",
-        {
-            "signoffs": [
-                {
-                    "gate": "production",
-                    "name": "Bo",
-                    "role": "support_owner",
-                    "date": "2026-11-01",
-                    "digest": "abcdef012345",
-                }
-            ]
-        },
+        {"signoffs": [signoff("abcdef012345", "2026-11-01", "support_owner", "Bo")]},
         {},
         "t.signoff",
         "missing",
@@ -309,17 +289,7 @@ def test_current_signoff_is_met(tiny):
     draft = make_record()
     digest = assess(draft, tiny, AS_OF, findings(draft)).digest
     signed = make_record(
-        {
-            "signoffs": [
-                {
-                    "gate": "production",
-                    "name": "Ann",
-                    "role": "business_owner",
-                    "date": "2026-11-20",
-                    "digest": digest[:16],
-                }
-            ]
-        }
+        {"signoffs": [signoff(digest[:16], "2026-11-20", "business_owner", "Ann")]}
     )
     result = assess(signed, tiny, AS_OF, findings(signed))
     assert result.digest == digest, "sign-offs must not change the digest they sign"
@@ -387,13 +357,7 @@ def test_overclaimed(tiny, claimed, supported_changes, overclaimed):
 
 
 def test_full_record_reaches_production_with_both_signoffs(default_catalogue):
-    draft = full_record()
-    digest = assess(draft, default_catalogue, AS_OF, findings(draft)).digest
-    signoffs = [
-        {"gate": "production", "name": n, "role": role, "date": "2026-11-20", "digest": digest}
-        for n, role in (("Ann", "business_owner"), ("Bo", "support_owner"))
-    ]
-    record = full_record({"signoffs": signoffs})
+    record = fully_signed(default_catalogue)
     result = assess(record, default_catalogue, AS_OF, findings(record))
     assert [r.criterion.id for r in result.results if not r.passes] == []
     assert result.supported_stage == "production"
@@ -508,19 +472,7 @@ def test_to_dict_has_the_documented_keys(tiny):
 def test_signoff_dated_after_as_of_does_not_count(tiny):
     draft = make_record()
     digest = assess(draft, tiny, AS_OF, findings(draft)).digest
-    signed = make_record(
-        {
-            "signoffs": [
-                {
-                    "gate": "production",
-                    "name": "Ann",
-                    "role": "business_owner",
-                    "date": "2026-11-24",
-                    "digest": digest,
-                }
-            ]
-        }
-    )
+    signed = make_record({"signoffs": [signoff(digest, "2026-11-24", "business_owner", "Ann")]})
     result = assess(signed, tiny, AS_OF, findings(signed))
     assert status_of(result, "t.signoff") == "missing"
     assert result.signoffs == ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import AS_OF, findings, full_record, make_record
+from conftest import AS_OF, findings, full_record, fully_signed, make_record
 from workbook import charts
 from workbook.assess import assess
 from workbook.criteria import STATUSES
@@ -20,16 +20,7 @@ def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):
 
 
 def test_readiness_chart_absent_when_every_gate_passes(default_catalogue):
-    draft = full_record()
-    digest = assess(draft, default_catalogue, AS_OF, findings(draft)).digest
-    signed = full_record(
-        {
-            "signoffs": [
-                {"gate": "production", "name": n, "role": r, "date": "2026-11-20", "digest": digest}
-                for n, r in (("A", "business_owner"), ("B", "support_owner"))
-            ]
-        }
-    )
+    signed = fully_signed(default_catalogue)
     assert (
         charts.readiness_chart(assess(signed, default_catalogue, AS_OF, findings(signed))) is None
     )

@@ -46,6 +46,21 @@ def run(runner: CliRunner, *args: str):
     return runner.invoke(main, list(args))
 
 
+def check_claims(runner: CliRunner, portfolio: Path, *extra: str):
+    """`workbook check` of the claims record against the tiny catalogue, as of the fixed day."""
+    gates = str(portfolio.parent / "gates.yaml")
+    return run(
+        runner,
+        "check",
+        str(portfolio / "claims.yaml"),
+        "--gates",
+        gates,
+        "--as-of",
+        "2026-11-23",
+        *extra,
+    )
+
+
 def test_every_command_has_help(runner):
     for name, command in main.commands.items():
         result = run(runner, name, "--help")
@@ -56,15 +71,7 @@ def test_every_command_has_help(runner):
 
 
 def test_check_prints_verdict_grouped_by_gate_and_area(runner, portfolio):
-    result = run(
-        runner,
-        "check",
-        str(portfolio / "claims.yaml"),
-        "--gates",
-        str(portfolio.parent / "gates.yaml"),
-        "--as-of",
-        "2026-11-23",
-    )
+    result = check_claims(runner, portfolio)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"claims  Claims <b>triage</b>  ({portfolio / 'claims.yaml'})",
@@ -278,15 +285,7 @@ def test_check_text_shows_active_waivers_and_not_applicable(runner, portfolio):
         ],
     }
     (portfolio / "claims.yaml").write_text(yaml.safe_dump(record))
-    result = run(
-        runner,
-        "check",
-        str(portfolio / "claims.yaml"),
-        "--gates",
-        str(portfolio.parent / "gates.yaml"),
-        "--as-of",
-        "2026-11-23",
-    )
+    result = check_claims(runner, portfolio)
     lines = result.stdout.splitlines()
     assert "  Waived until 2027-01-31 by CIO: t.logs" in lines
     assert "  Not applicable: t.workflow (no workflow: a batch job)" in lines

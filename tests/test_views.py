@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import AS_OF, findings, full_record, make_record
+from conftest import AS_OF, findings, full_record, make_record, signoff
 from workbook import views
 from workbook.assess import assess
 from workbook.criteria import STATUSES
@@ -150,17 +150,7 @@ def test_expired_waiver_is_loud_and_valid_one_counts_days(default_catalogue):
 
 def test_signoff_for_earlier_version_is_marked(tiny):
     record = make_record(
-        {
-            "signoffs": [
-                {
-                    "gate": "production",
-                    "name": "Ann",
-                    "role": "business_owner",
-                    "date": "2026-11-01",
-                    "digest": "abcdef012345",
-                }
-            ]
-        }
+        {"signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")]}
     )
     v = views.signoffs(assess(record, tiny, AS_OF, findings(record)))
     assert "given for an earlier version" in v.html
