@@ -13,6 +13,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = REPO / "test-artifacts"
 
 
+CHARTS = [
+    "document.querySelectorAll('.jp-RenderedPlotly').length",
+    "Array.from(document.querySelectorAll('.jp-RenderedPlotly'))"
+    ".filter(el => el.querySelector('.js-plotly-plot svg.main-svg')).length",
+]
+
+
+def test_largest_example_opens_offline_with_its_charts(dossiers):
+    report = inspect_page(
+        dossiers["largest"], wait_for=".js-plotly-plot .main-svg", evaluate=CHARTS
+    )
+    charts, drawn = report.values.values()
+    assert charts >= 1 and drawn == charts
+    assert (report.requests, report.console_errors, report.dialogs) == ([], [], [])
+
+
 def test_dossier_opens_offline_with_every_chart_drawn(dossiers):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dossier.png"

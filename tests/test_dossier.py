@@ -50,7 +50,7 @@ def test_largest_example_dossier_is_complete_and_small(dossiers):
         assert part in text, part
     # The status matrix always; the readiness chart only while a gate is still ahead.
     assert len(soup.select(".jp-RenderedPlotly")) == (1 if "Every gate is passed." in text else 2)
-    assert not list(path.parent.glob("*.failed.ipynb"))
+    assert not (path.parent / "failed").exists()
 
 
 def test_hostile_name_is_text_and_nothing_local_leaks(dossiers):
@@ -133,7 +133,7 @@ def test_failing_cell_exits_1_names_record_and_cell_and_keeps_partial(tmp_path):
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"{record}: cell ")
     assert "(chapter 'Data and data gaps'): RuntimeError: evidence could not be parsed" in line
-    partial = out / "claims-triage.failed.ipynb"
+    partial = out / "failed" / "claims-triage.ipynb"
     assert line.endswith(f"partial notebook kept at {partial}")
     failed = nbformat.read(partial, as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in failed.cells for o in c.get("outputs", []))
@@ -170,3 +170,72 @@ def test_invalid_record_is_one_line_exit_2_and_no_kernel(tmp_path):
         "production_candidate or production)\n"
     )
     assert not (tmp_path / "d").exists() or not list((tmp_path / "d").iterdir())
+
+
+def test_timeout_names_the_cell_and_keeps_the_partial_notebook(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks)
+    chapter = notebooks / "04-logging-and-observability.ipynb"
+    nb = nbformat.read(chapter, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import time; time.sleep(60)"))
+    nbformat.write(nb, chapter)
+    out = tmp_path / "out"
+    record = EXAMPLES / "it-ticket-routing.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "dossier",
+            str(record),
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-11-23",
+            "--notebooks",
+            str(notebooks),
+            "--timeout",
+            "2",
+        ],
+    )
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "(chapter 'Logging, observability and trust'): CellTimeoutError: " in line
+    assert (out / "failed" / "it-ticket-routing.ipynb").exists()
+    assert not (out / "it-ticket-routing.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("record_text", "args", "message"),
+    [
+        (
+            "schema_version: 1\nid: w\nname: W\nstage: mvp\nwaivers:\n  - {criterion: nope, reason: r, "
+            "approver: a, expires: 2027-01-01}\n",
+            [],
+            "waivers[0].criterion: unknown criterion 'nope'",
+        ),
+        (
+            "schema_version: 1\nid: w\nname: W\nstage: mvp\n",
+            ["--gates", "missing-gates.yaml"],
+            "missing-gates.yaml: file not found",
+        ),
+    ],
+    ids=["unknown-waiver", "missing-catalogue"],
+)
+def test_what_check_refuses_dossier_refuses_before_any_kernel(
+    tmp_path, monkeypatch, record_text, args, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.yaml").write_text(record_text)
+    result = CliRunner().invoke(main, ["dossier", "w.yaml", "-o", "out", *args])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert message in line
+    assert not (tmp_path / "out").exists(), "no kernel ran, nothing was written"
+
+
+def test_notebook_defaults_open_the_example_from_any_folder(tmp_path, monkeypatch):
+    from workbook.notebook import open_initiative
+
+    monkeypatch.chdir(tmp_path)
+    wb = open_initiative("", "2026-11-23")
+    assert wb.record.id == "kyc-document-check"
+    assert wb.parameters["initiative_path"] == "kyc-document-check.yaml"

@@ -113,8 +113,47 @@ def test_local_absolute_path_refuses_to_export():
     nb = notebook(
         code("x", new_output("stream", name="stdout", text=f"read {Path.cwd()}/data.csv"))
     )
-    with pytest.raises(ExportError, match="would reveal a local path"):
+    with pytest.raises(ExportError) as err:
+        export_html(nb, "t", source="x.yaml")
+    assert str(err.value) == (
+        f"x.yaml: cell 1 shows the local path {str(Path.cwd())!r}; a shared dossier must not "
+        "(expected relative paths in records and notebooks)"
+    )
+
+
+@pytest.mark.parametrize("user", ["build", "lib", "dist", "app"])
+def test_user_names_that_occur_in_plotly_js_do_not_block_export(monkeypatch, user):
+    monkeypatch.setenv("USER", user)
+    html = export_html(notebook(code("f", plotly_output(f"https://portal/{user}/x"))), "t")
+    assert plotly_js() in html
+
+
+def test_temp_folder_paths_are_caught(tmp_path):
+    nb = notebook(
+        code("x", new_output("stream", name="stdout", text="see /tmp/alice-secret/data.csv"))
+    )
+    with pytest.raises(ExportError, match="/tmp/"):
         export_html(nb, "t")
+
+
+def test_html_outputs_pass_an_allowlist():
+    hostile = (
+        '<meta http-equiv="refresh" content="0;url=http://evil.example/">'
+        '<base href="http://evil.example/"><link rel="stylesheet" href="http://evil.example/x.css">'
+        "<style>.wb-blockers{display:none}</style><iframe src='http://evil.example'></iframe>"
+        "<form action='http://evil.example'><input name=q></form>"
+        '<table class="wb-table"><tr><td style="background:#007A5A;position:fixed">kept</td></tr></table>'
+    )
+    nb = notebook(
+        code("x", new_output("display_data", data={"text/html": hostile, "text/plain": "x"}))
+    )
+    soup = BeautifulSoup(export_html(nb, "t"), "html.parser")
+    for tag in ("iframe", "form", "input", "base"):
+        assert soup.find_all(tag) == [], tag
+    assert not [m for m in soup.find_all("meta") if m.get("http-equiv") == "refresh"]
+    assert not [s for s in soup.find_all("style") if "wb-blockers" in s.text]
+    cell = soup.find("td", string="kept")
+    assert cell["style"] == "background:#007A5A;", "view styling kept, layout tricks dropped"
 
 
 def test_table_of_contents_lists_chapter_headings():
@@ -129,6 +168,23 @@ def test_table_of_contents_lists_chapter_headings():
         "1. Stage x",
     ]
     assert all(soup.find(id=a["href"][1:]) for a in soup.select("nav.dossier-toc a"))
+
+
+def test_contents_stand_where_the_toc_cell_is_and_charts_have_labels():
+    toc = new_markdown_cell("")
+    toc.metadata["tags"] = ["toc"]
+    nb = notebook(
+        new_markdown_cell("# Title"),
+        code("f", plotly_output("Readiness &lt;x&gt;")),
+        toc,
+        new_markdown_cell("## Chapter"),
+    )
+    html = export_html(nb, "t")
+    assert html.index('class="dossier-plotly"') < html.index("<nav") < html.index('id="Chapter"')
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one(".dossier-plotly")["aria-label"] == "Readiness <x>"
+    assert soup.select_one(".dossier-plotly")["role"] == "img"
+    assert soup.select_one("nav.dossier-toc .dossier-toc-title").get_text() == "Contents"
 
 
 def test_title_is_escaped():

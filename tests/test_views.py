@@ -176,3 +176,31 @@ def test_blockers_say_what_would_satisfy_them(default_catalogue):
     html = views.blockers(a).html
     for r in a.blockers:
         assert views.esc(r.criterion.satisfied_by) in html
+
+
+def test_cover_counts_expired_waivers_and_outdated_signoffs(tiny):
+    record = make_record(
+        {
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-01"}
+            ],
+            "signoffs": [signoff()],
+        }
+    )
+    cover = views.cover(assess(record, tiny, AS_OF, findings(record)))
+    assert "<th scope='row'>Waivers expired</th><td><strong" in cover.html
+    assert "<th scope='row'>Sign-offs for an earlier version</th><td><strong" in cover.html
+    assert repr(cover).splitlines()[-1] == "Waivers expired: 1; sign-offs for an earlier version: 1"
+
+
+def test_badges_reach_wcag_aa_contrast():
+    def luminance(colour: str) -> float:
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    for status, (_, bg, fg) in views.STATUS_STYLE.items():
+        hi, lo = sorted([luminance(bg), luminance(fg)], reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, status
+    hi, lo = luminance("#ffffff"), luminance(views.LOUD)
+    assert (hi + 0.05) / (lo + 0.05) >= 4.5

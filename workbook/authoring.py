@@ -12,6 +12,7 @@ from nbclient import NotebookClient
 
 from workbook.chapters import CHAPTERS
 from workbook.dossier import main as write_dossier_notebook
+from workbook.execute import KERNEL, socket_kernel_manager
 from workbook.paths import NOTEBOOKS
 from workbook.yamlio import atomic_write_text
 
@@ -23,7 +24,9 @@ def refresh_chapter(name: str) -> None:
     # No timing metadata: committed outputs should change only when content does.
     NotebookClient(
         nb,
-        kernel_name="python3",
+        kernel_name=KERNEL,
+        kernel_manager_class=socket_kernel_manager(),
+        timeout=120,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
         record_timing=False,
     ).execute()

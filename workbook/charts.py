@@ -12,7 +12,7 @@ from workbook.views import STATUS_STYLE
 
 #: Plotly renders a small HTML subset inside labels; user text must not be markup.
 FONT = "Helvetica, Arial, sans-serif"
-WEAK, STRONG = "#D55E00", "#0072B2"
+WEAK, STRONG = "#B34400", "#0072B2"
 
 
 def plot_text(value: object) -> str:
@@ -24,7 +24,7 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title={"text": plot_text(title), "x": 0, "xanchor": "left"},
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        margin={"l": 10, "r": 40, "t": 60, "b": 40},
         font={"family": FONT, "size": 13},
         template="plotly_white",
     )

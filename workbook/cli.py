@@ -326,11 +326,12 @@ def dossier(
 
     Runs the walk-through notebooks headlessly (papermill, one kernel per
     dossier) and exports them with nbconvert. A failing cell keeps the
-    partial notebook beside the output as <id>.failed.ipynb and exits 1.
+    partial notebook as OUT/failed/<id>.ipynb (not for sharing) and exits 1.
     """
     from workbook.dossier import write_dossier
     from workbook.execute import NotebookFailed
 
+    load_catalogue(gates_file)  # a broken catalogue is one line, before any kernel starts
     for p in paths:
         if not p.exists():
             raise UsageError("no such file or folder", path=p, expected="a record file or a folder")

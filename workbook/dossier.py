@@ -14,14 +14,16 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from workbook.catalogue import load_catalogue
 from workbook.chapters import CHAPTERS
 from workbook.errors import WorkbookError
 from workbook.execute import run_notebook
 from workbook.paths import NOTEBOOKS
-from workbook.records import load_record
+from workbook.pipeline import assess_file
 from workbook.yamlio import atomic_write_text
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
+FAILED_FOLDER = "failed"
 #: Cells the walk-through needs but a dossier must not repeat or cannot show.
 WALKTHROUGH_ONLY = {"parameters", "setup", "walkthrough", "form"}
 
@@ -48,6 +50,7 @@ def build_notebook(notebooks: Path = NOTEBOOKS) -> nbformat.NotebookNode:
         *(_cell(new_code_cell(c.source), *c.metadata["tags"]) for c in head),
         _cell(new_code_cell("wb.cover()"), "cover"),
         _cell(new_code_cell("wb.readiness_chart()"), "cover", "chart"),
+        _cell(new_markdown_cell(""), "toc"),  # the template puts the contents list here
     ]
     for chapter in CHAPTERS:
         nb = read_chapter(notebooks, chapter.notebook)
@@ -66,6 +69,14 @@ def build_notebook(notebooks: Path = NOTEBOOKS) -> nbformat.NotebookNode:
     return new_notebook(cells=cells, metadata=first.metadata)
 
 
+def failed_notebook(out_dir: Path, record_id: str) -> Path:
+    """Where a failed run's notebook is kept: apart from the dossiers, which get shared.
+
+    It holds tracebacks with this machine's paths, so it is for the team, not for sharing.
+    """
+    return out_dir / FAILED_FOLDER / f"{record_id}.ipynb"
+
+
 def write_dossier(
     record_path: Path,
     out_dir: Path,
@@ -78,7 +89,8 @@ def write_dossier(
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically."""
     from workbook.export import export_html
 
-    record = load_record(record_path)  # fail fast, and with one clear line, on a bad record
+    # Everything `check` would refuse is refused here, with its one line, before a kernel starts.
+    record = assess_file(record_path, load_catalogue(gates), as_of).record
     parameters = {
         "initiative_path": str(record_path),
         "as_of": as_of.isoformat() if as_of else "",
@@ -88,10 +100,10 @@ def write_dossier(
         build_notebook(notebooks),
         parameters,
         record=record_path,
-        partial=out_dir / f"{record.id}.failed.ipynb",
+        partial=failed_notebook(out_dir, record.id),
         timeout=timeout,
     )
-    html = export_html(executed, title=f"Readiness dossier: {record.name}")
+    html = export_html(executed, title=f"Readiness dossier: {record.name}", source=record_path)
     target = out_dir / f"{record.id}.html"
     atomic_write_text(target, html)
     return target
@@ -101,7 +113,6 @@ def main() -> None:
     """Rewrite notebooks/dossier.ipynb from the chapters (for maintainers)."""
     nb = build_notebook()
     nb.metadata.pop("widgets", None)
-    nb.cells[1].metadata["tags"] = ["parameters"]
     atomic_write_text(NOTEBOOKS / DOSSIER_NOTEBOOK, nbformat.writes(nb) + "\n")
     print(f"wrote {NOTEBOOKS / DOSSIER_NOTEBOOK}")
 

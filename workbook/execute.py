@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,19 +31,35 @@ class NotebookFailed(WorkbookError):
 
 def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
     """``cell 12 (chapter 'Data and data gaps')``: where a failure happened, for humans."""
-    tags = nb.cells[index].get("metadata", {}).get("tags", []) if 0 <= index < len(nb.cells) else []
     from workbook.chapters import chapter as find
 
+    tags = nb.cells[index].get("metadata", {}).get("tags", []) if 0 <= index < len(nb.cells) else []
     key = next((t.removeprefix("chapter:") for t in tags if t.startswith("chapter:")), None)
     return f"cell {index + 1}" + (f" (chapter '{find(key).title}')" if key else "")
 
 
-def _socket_kernel_manager() -> type:
+def running_cell(nb: nbformat.NotebookNode) -> int:
+    """Where a run stopped: the last cell papermill started (-1 if none).
+
+    papermill marks every cell completed when it saves after a timeout, but only
+    cells that actually ran carry a start time.
+    """
+    started = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    return started[-1] if started else -1
+
+
+def socket_kernel_manager() -> type:
     """An nbclient kernel manager speaking over Unix sockets in a private folder.
 
-    Sockets need no free TCP port (no races between parallel workers), keep
-    the kernel's traffic off the network, and the folder goes with the kernel.
-    nbclient creates and so also cleans up the manager and its channels.
+    Sockets need no free TCP port (no races between parallel workers) and keep
+    the kernel's traffic off the network; the folder goes with the kernel.
+    nbclient creates, and so also cleans up, the manager and its channels.
+    The kernel's own stderr (shutdown chatter, tracebacks already in the
+    notebook) is kept off the terminal.
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -47,8 +67,13 @@ def _socket_kernel_manager() -> type:
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self._folder = tempfile.mkdtemp(prefix="workbook-kernel-")
-            self.transport = "ipc"
-            self.ip = str(Path(self._folder) / "k")
+            if os.name != "nt":  # Windows has no Unix sockets: stay on loopback TCP
+                self.transport = "ipc"
+                self.ip = str(Path(self._folder) / "k")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> Any:
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart)
@@ -71,10 +96,13 @@ def run_notebook(
 ) -> nbformat.NotebookNode:
     """Execute ``nb`` with ``parameters``; on failure keep it at ``partial`` and raise.
 
-    ``partial`` is only left behind when something failed.
+    ``partial`` is only left behind when something failed: a raising cell, a
+    cell over ``timeout`` seconds, a dead kernel or one that never started.
     """
     import papermill as pm  # 2 s to import: only when a notebook really runs
 
+    # nbclient logs timeouts and kernel deaths itself; our one line says it better.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     partial.parent.mkdir(parents=True, exist_ok=True)
     try:
         executed = pm.execute_notebook(
@@ -84,12 +112,12 @@ def run_notebook(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=False,
+            # papermill then saves on completion, success or not (throttled per cell).
+            request_save_on_cell_execute=True,
             execution_timeout=timeout,
-            kernel_manager_class=_socket_kernel_manager(),
+            kernel_manager_class=socket_kernel_manager(),
         )
     except pm.PapermillExecutionError as exc:
-        # papermill saved the notebook with the error; point at the failing cell.
         failed = nbformat.read(partial, as_version=4)
         cell = describe_cell(failed, exc.cell_index)
         raise NotebookFailed(
@@ -97,12 +125,15 @@ def run_notebook(
         ) from None
     except Exception as exc:  # timeouts, dead kernels, kernels that never started
         kind = type(exc).__name__
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else kind
-        raise NotebookFailed(
-            f"{kind}: {message}",
-            path=record,
-            cell="kernel",
-            partial=partial if partial.exists() else None,
-        ) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else kind
+        where = "kernel"
+        if partial.exists():
+            saved = nbformat.read(partial, as_version=4)
+            index = running_cell(saved)
+            where = describe_cell(saved, index) if index >= 0 else where
+        kept = partial if partial.exists() else None
+        raise NotebookFailed(f"{kind}: {first}", path=record, cell=where, partial=kept) from None
     partial.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the folder goes too, unless other failures are in it
+        partial.parent.rmdir()
     return executed

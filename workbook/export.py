@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html as html_lib
+import json
 import os
 import re
 import sys
@@ -61,6 +63,13 @@ def toc_headings(cell: Any) -> list[dict[str, Any]]:
         for h in soup.find_all(re.compile(r"^h[12]$"))
         if h.get("id")
     ]
+
+
+def chart_label(figure: Any) -> str:
+    """A text alternative for a chart: its title, as plain text."""
+    title = (figure.get("layout") or {}).get("title") if isinstance(figure, dict) else None
+    text = title.get("text") if isinstance(title, dict) else title
+    return html_lib.unescape(str(text)) if text else "Chart"
 
 
 # nbconvert's own sanitize_html escapes headings and tables into visible text,
@@ -116,13 +125,43 @@ def _exporter() -> DossierExporter:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
-        filters={"toc_headings": toc_headings},
+        filters={"toc_headings": toc_headings, "chart_label": chart_label},
         # Belt and braces: should a block ever fall back to the base, no CDN URL is there.
         require_js_url="",
         mathjax_url="",
         jquery_url="",
         jupyter_widgets_base_url="",
         widget_renderer_url="",
+    )
+
+
+#: Tags the views emit, plus what pandas tables use; any other HTML in an output is escaped.
+_OUTPUT_TAGS = {
+    "div", "p", "span", "strong", "em", "b", "i", "code", "pre", "br", "ul", "ol", "li",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "h2", "h3", "h4",
+}  # fmt: skip
+_OUTPUT_ATTRIBUTES = {
+    "*": ["class", "style", "role", "aria-label", "aria-level"],
+    "th": ["scope", "colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+}
+_OUTPUT_CSS = CSSSanitizer(
+    allowed_css_properties={
+        "background", "background-color", "color", "padding", "border-radius", "white-space",
+        "font-size", "font-weight", "margin", "border-left", "border-bottom", "text-align",
+        "width", "vertical-align",
+    }
+)  # fmt: skip
+
+
+def clean_output_html(html: str) -> str:
+    """Allowlist an output's HTML: no meta refresh, base, style sheet, frame, form or script."""
+    return bleach.clean(
+        html,
+        tags=_OUTPUT_TAGS,
+        attributes=_OUTPUT_ATTRIBUTES,
+        strip=False,
+        css_sanitizer=_OUTPUT_CSS,
     )
 
 
@@ -133,10 +172,11 @@ def for_sharing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata = nbformat.NotebookNode(
         {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info", "title")}
     )
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata = nbformat.NotebookNode(
             {k: v for k, v in cell.metadata.items() if k == "tags"}
         )
+        cell["id"] = f"cell-{i:03d}"  # papermill's injected cell has a random id
         if cell.cell_type != "code":
             continue
         kept = []
@@ -149,6 +189,8 @@ def for_sharing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     data.pop(mime, None)
                 if not data:
                     continue
+                if "text/html" in data:
+                    data["text/html"] = clean_output_html("".join(data["text/html"]))
             kept.append(out)
         cell.outputs = kept
     return nb
@@ -156,16 +198,49 @@ def for_sharing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def local_markers() -> list[str]:
     """Absolute paths of this machine that must never appear in a shared dossier."""
-    markers = {str(Path.cwd()), str(Path.home()), sys.prefix, tempfile.gettempdir()}
+    markers = {str(Path.cwd()), str(Path.home()), sys.prefix, tempfile.gettempdir() + os.sep}
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
-    if len(user) >= 3:
-        markers.add(f"/{user}/")  # as in /home/NAME/ or /Users/NAME/
-    return sorted(m for m in markers if len(m) > 4)
+    if user:
+        markers |= {f"/home/{user}/", f"/Users/{user}/"}
+    return sorted(m for m in markers if len(m) > 2 and m != os.sep)
 
 
-def export_html(nb: nbformat.NotebookNode, title: str, extra_markers: tuple[str, ...] = ()) -> str:
-    """Render an executed notebook as one self-contained HTML page."""
+def find_local_path(
+    nb: nbformat.NotebookNode, extra: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
+    """(marker, where) for the first local absolute path in the notebook's shown text."""
+    markers = [*local_markers(), *extra]
+    for i, cell in enumerate(nb.cells):
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for out in cell.get("outputs", []):
+            texts.append(json.dumps(out, ensure_ascii=False))
+        for text in texts:
+            for marker in markers:
+                if marker and marker in text:
+                    return marker, f"cell {i + 1}"
+    return None
+
+
+def export_html(
+    nb: nbformat.NotebookNode,
+    title: str,
+    *,
+    source: str | Path = "",
+    extra_markers: tuple[str, ...] = (),
+) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Refuses (ExportError) when what the page shows contains a local absolute path.
+    """
     shared = for_sharing(nb)
+    leak = find_local_path(shared, extra_markers)
+    if leak is not None:
+        marker, where = leak
+        raise ExportError(
+            f"{where} shows the local path {marker!r}; a shared dossier must not",
+            path=source or title,
+            expected="relative paths in records and notebooks",
+        )
     # The nonce comes from the content: reproducible output, yet unguessable by that content.
     nonce_src = hashlib.sha256(nbformat.writes(shared).encode()).digest()[:18]
     html, _ = _exporter().from_notebook_node(
@@ -176,9 +251,4 @@ def export_html(nb: nbformat.NotebookNode, title: str, extra_markers: tuple[str,
             "csp_nonce": base64.urlsafe_b64encode(nonce_src).decode(),
         },
     )
-    for marker in (*local_markers(), *extra_markers):
-        if marker and marker in html:
-            raise ExportError(
-                "the dossier would reveal a local path", path=title, expected="relative paths only"
-            )
     return html

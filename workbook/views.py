@@ -15,20 +15,23 @@ from workbook import __version__
 from workbook.assess import Assessment, CriterionResult, stage_label
 from workbook.records import SIGNALS, Record
 
-#: Okabe-Ito colours (distinguishable with common colour-vision deficiencies);
-#: every status is also spelled out, never shown by colour alone.
+#: Okabe-Ito hues (distinguishable with common colour-vision deficiencies), darkened
+#: where needed so every badge reaches WCAG AA contrast (4.5:1). Every status is
+#: also spelled out, never shown by colour alone.
 STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     # status: (symbol, background, text colour)
-    "met": ("✓", "#009E73", "#ffffff"),
-    "not_applicable": ("–", "#999999", "#ffffff"),
+    "met": ("✓", "#007A5A", "#ffffff"),
+    "not_applicable": ("–", "#6E6E6E", "#ffffff"),
     "waived": ("⚑", "#0072B2", "#ffffff"),
     "unverified": ("?", "#E69F00", "#000000"),
-    "stale": ("⌛", "#F0E442", "#000000"),
-    "missing": ("✗", "#D55E00", "#ffffff"),
+    "stale": ("↻", "#F0E442", "#000000"),
+    "missing": ("✗", "#B34400", "#ffffff"),
     "waiver_expired": ("⚠", "#CC79A7", "#000000"),
     "unreadable": ("⚠", "#000000", "#ffffff"),
-    "below_threshold": ("▼", "#D55E00", "#ffffff"),
+    "below_threshold": ("▼", "#B34400", "#ffffff"),
 }
+#: Warnings written in running text (5.6:1 on white).
+LOUD = "#B34400"
 
 
 def esc(value: object) -> str:
@@ -85,6 +88,11 @@ def _facts(pairs: Sequence[tuple[str, str]]) -> str:
     return f'<table class="wb-facts"><tbody>{rows}</tbody></table>'
 
 
+def _loud(count: int) -> str:
+    """A count that must not be missed when it is not zero."""
+    return f'<strong style="color:{LOUD}">⚠ {count}</strong>' if count else "0"
+
+
 def _text_facts(pairs: Sequence[tuple[str, object]]) -> str:
     return "\n".join(f"{k}: {v if v not in (None, '', []) else '-'}" for k, v in pairs)
 
@@ -96,7 +104,9 @@ def cover(a: Assessment) -> View:
     """The honest headline and the facts a reader needs before anything else."""
     r = a.record
     weakest = a.weakest_area or "none"
-    tone = "#D55E00" if a.overclaimed else ("#009E73" if not a.blockers else "#0072B2")
+    tone = LOUD if a.overclaimed else ("#007A5A" if not a.blockers else "#0072B2")
+    expired = sum(w.expired for w in a.waivers)
+    earlier = sum(not s.current for s in a.signoffs)
     facts = [
         ("Claimed stage", esc(stage_label(a.claimed_stage))),
         ("Stage the evidence supports", esc(stage_label(a.supported_stage))),
@@ -104,13 +114,15 @@ def cover(a: Assessment) -> View:
         ("Next gate", esc(stage_label(a.next_gate) if a.next_gate else "none: all gates passed")),
         ("Weakest area for the next gate", esc(weakest)),
         ("Conditions not yet met", esc(len(a.blockers))),
+        ("Waivers in force", esc(len(a.waivers) - expired)),
+        ("Waivers expired", _loud(expired)),
+        ("Sign-offs for an earlier version", _loud(earlier)),
         ("Sponsor", esc(r.sponsor)),
         ("Assessed as of", esc(a.as_of.isoformat())),
     ]
     html = (
         f'<div class="wb-cover"><p class="wb-kicker">Readiness dossier · {esc(r.id)}</p>'
-        f'<p class="wb-title" style="font-size:1.8em;font-weight:bold;margin:0.2em 0">'
-        f"{esc(r.name)}</p>"
+        f'<h2 class="wb-title" style="font-size:1.8em;margin:0.2em 0">{esc(r.name)}</h2>'
         f"<p>{esc(r.summary) if r.summary else ''}</p>"
         f'<p class="wb-headline" role="note" style="border-left:6px solid {tone};'
         f'padding:0.5em 0.8em;font-size:1.15em;background:#f7f7f7">{esc(a.headline)}'
@@ -119,6 +131,8 @@ def cover(a: Assessment) -> View:
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
     text += f"\nNext gate: {a.next_gate or 'none'}; weakest area: {weakest}"
+    if expired or earlier:
+        text += f"\nWaivers expired: {expired}; sign-offs for an earlier version: {earlier}"
     return View(html, text)
 
 
@@ -172,7 +186,7 @@ def waivers(a: Assessment) -> View:
     lines = []
     for w in sorted(a.waivers, key=lambda w: w.waiver.expires):
         if w.expired:
-            state = '<strong style="color:#D55E00">⚠ EXPIRED</strong>'
+            state = f'<strong style="color:{LOUD}">⚠ EXPIRED</strong>'
             lines.append(f"EXPIRED {w.waiver.criterion} on {w.waiver.expires}")
         else:
             state = f"valid, {w.days_left} days left"
@@ -200,7 +214,7 @@ def signoffs(a: Assessment) -> View:
         state = (
             "for this version"
             if s.current
-            else '<strong style="color:#D55E00">⚠ given for an earlier version</strong>'
+            else f'<strong style="color:{LOUD}">⚠ given for an earlier version</strong>'
         )
         rows.append(
             (
@@ -267,7 +281,7 @@ def data_record(r: Record, as_of: dt.date) -> View:
     for g in d.gaps:
         overdue = g.status == "open" and g.due is not None and g.due < as_of
         due = esc(g.due.isoformat() if g.due else None) + (
-            ' <strong style="color:#D55E00">overdue</strong>' if overdue else ""
+            f' <strong style="color:{LOUD}">overdue</strong>' if overdue else ""
         )
         gap_rows.append(
             (
