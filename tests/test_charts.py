@@ -17,6 +17,9 @@ def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):
     assert list(bar.y) == ["scope", "data (weakest)", "trust", "ownership"]
     assert list(bar.text) == ["4 of 4 met", "0 of 2 met", "2 of 2 met", "1 of 1 met"]
     assert list(bar.marker.color) == [charts.STRONG, charts.WEAK, charts.STRONG, charts.STRONG]
+    assert list(bar.textposition) == ["inside", "outside", "inside", "inside"], (
+        "an empty bar still says 0 of 2"
+    )
 
 
 def test_readiness_chart_absent_when_every_gate_passes(default_catalogue):

@@ -44,7 +44,9 @@ def readiness_chart(a: Assessment) -> go.Figure | None:
             orientation="h",
             marker={"color": [WEAK if r.area == weakest else STRONG for r in ready]},
             text=[f"{r.met} of {r.total} met" for r in ready],
-            textposition="auto",
+            # A short (or empty) bar has no room inside: its label goes beside it.
+            textposition=["outside" if r.share < 0.25 else "inside" for r in ready],
+            cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
