@@ -17,6 +17,11 @@ session (the Python process); it is closed when Python exits, or by `close_brows
 Every request other than the opened file itself is recorded and aborted, so nothing
 leaves the machine. A missing Chromium fails the test, it is never skipped.
 
+`lab_session(url)` opens a local web application instead (a JupyterLab server on
+127.0.0.1, say) in a Chromium of its own, with a fresh profile: requests and WebSockets
+to the URL's own origin (http://127.0.0.1:PORT) go through, everything else is recorded
+and aborted as above. The session's page is driven with `run(lambda page: ...)`.
+
 Playwright runs on a thread of its own. Its sync API marks its event loop as running
 on the thread that uses it, for as long as it is open, so a browser kept open on the
 test thread would break `asyncio.run()` in every later test (notebooks, dask).
@@ -36,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -132,6 +138,10 @@ class _Chromium:
     """One Chromium, driven from a thread of its own; `call` runs a function there."""
 
     def __init__(self, executable: Path) -> None:
+        self._executable = executable
+        self._playwright: Playwright | None = None
+        # Open `lab_session` browsers; closed with the harness at the latest.
+        self._sessions: list[_LabSession] = []
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
         self._ready: Future[None] = Future()
         # One for each page opened by `open`; its file is all that page may load.
@@ -165,6 +175,7 @@ class _Chromium:
         context: BrowserContext | None = None
         try:
             playwright = sync_playwright().start()
+            self._playwright = playwright
             context = playwright.chromium.launch_persistent_context(
                 user_data_dir,
                 executable_path=executable,
@@ -190,6 +201,8 @@ class _Chromium:
             self._serve()
         finally:
             try:
+                for session in list(self._sessions):
+                    self.close_lab(session)
                 if context is not None:
                     context.close()
             finally:
@@ -280,6 +293,162 @@ class _Chromium:
             self._recorders.remove(recorder)
         if not page.is_closed():
             page.close()
+
+    def open_lab(self, url: str, origin: str, timeout_ms: float) -> _LabSession:
+        assert self._playwright is not None
+        session = _LabSession(self._playwright, self._executable, url, origin, timeout_ms)
+        self._sessions.append(session)
+        try:
+            session.open()
+        except BaseException:
+            self.close_lab(session)
+            raise
+        return session
+
+    def close_lab(self, session: _LabSession) -> None:
+        if session in self._sessions:
+            self._sessions.remove(session)
+        session.close()
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port of a URL; ws(s) counts as http(s), blob: URLs as their creator.
+
+    A data: URL never leaves the page and has no origin of its own: "data:".
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "blob":
+        return origin_of(url[len("blob:") :])
+    if parts.scheme == "data":
+        return "data:"
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
+@dataclass
+class LabReport:
+    """What the pages of one `lab_session` did, from opening to the moment of the report."""
+
+    url: str
+    # The one origin the session may reach, e.g. http://127.0.0.1:8888.
+    origin: str
+    # Every URL requested (WebSockets included), allowed or not, in order.
+    requests: list[str]
+    # The requests of `requests` that were aborted: everything outside `origin`.
+    blocked: list[str]
+    console_errors: list[str]
+    dialogs: list[DialogSeen]
+
+
+class _LabSession:
+    """A Chromium of its own for a local web app; used on the harness thread only."""
+
+    def __init__(
+        self, playwright: Playwright, executable: Path, url: str, origin: str, timeout_ms: float
+    ) -> None:
+        self._playwright = playwright
+        self._executable = executable
+        self.url = url
+        self.origin = origin
+        self.timeout_ms = timeout_ms
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.console_errors: list[str] = []
+        self.dialogs: list[DialogSeen] = []
+        self.user_data_dir = tempfile.mkdtemp(prefix="lab-chromium-")
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+
+    def open(self) -> None:
+        netloc = urlsplit(self.origin).netloc
+        context = self._playwright.chromium.launch_persistent_context(
+            self.user_data_dir,
+            executable_path=self._executable,
+            headless=True,
+            args=list(CHROMIUM_FLAGS),
+            # The backstop of `_Chromium`, with one way through: the app's own host and
+            # port. Listing "<-loopback>" first keeps Playwright from appending it after
+            # the exception, where it would win; other loopback ports stay proxied.
+            proxy={"server": BLACKHOLE_PROXY, "bypass": f"<-loopback>,{netloc}"},
+            service_workers="block",
+            viewport={"width": 1280, "height": 900},
+            timeout=LAUNCH_TIMEOUT_S * 1000,
+        )
+        self.context = context
+        context.route("**/*", self._route)
+        context.route_web_socket("**/*", self._route_web_socket)
+        context.on("request", lambda request: self.requests.append(request.url))
+        context.on("console", self._on_console)
+        context.on("weberror", self._on_weberror)
+        context.on("dialog", self._on_dialog)
+        context.set_default_timeout(self.timeout_ms)
+        page = context.pages[0] if context.pages else context.new_page()
+        self.page = page
+        page.goto(self.url, wait_until="load")
+
+    def allowed(self, url: str) -> bool:
+        return origin_of(url) in (self.origin, "data:")
+
+    def _route(self, route: Route) -> None:
+        if self.allowed(route.request.url):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _route_web_socket(self, websocket: WebSocketRoute) -> None:
+        # No request event fires for a WebSocket: it is recorded here.
+        self.requests.append(websocket.url)
+        if self.allowed(websocket.url):
+            websocket.connect_to_server()
+        else:
+            self.blocked.append(websocket.url)
+            websocket.close()
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        aborted = message.location.get("url") in self.blocked
+        if not (message.text == _ABORTED and aborted):
+            self.console_errors.append(message.text)
+
+    def _on_weberror(self, web_error: WebError) -> None:
+        error = web_error.error
+        self.console_errors.append(f"{error.name or 'Error'}: {error.message}")
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(DialogSeen(dialog.type, dialog.message))
+        if dialog.type == "alert":
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    def report(self) -> LabReport:
+        return LabReport(
+            url=self.url,
+            origin=self.origin,
+            requests=list(self.requests),
+            blocked=list(self.blocked),
+            console_errors=list(self.console_errors),
+            dialogs=list(self.dialogs),
+        )
+
+    def close(self) -> None:
+        try:
+            if self.context is not None:
+                self.context.close()
+        finally:
+            self.context = None
+            shutil.rmtree(self.user_data_dir, ignore_errors=True)
 
 
 _lock = threading.Lock()
@@ -387,3 +556,68 @@ def inspect_page(
         evaluate = [evaluate]
     with open_page(html_path, wait_for=wait_for, timeout_ms=timeout_ms) as page:
         return page.report(evaluate=evaluate, screenshot=screenshot)
+
+
+class LabSession:
+    """A page of a local web app kept open by `lab_session`.
+
+    Every call runs on the harness thread: `run(lambda page: page.click("#go"))` gets the
+    Playwright `Page`, which must not escape the function.
+    """
+
+    def __init__(self, chromium: _Chromium, session: _LabSession, timeout_s: float) -> None:
+        self.url = session.url
+        self.origin = session.origin
+        self._chromium = chromium
+        self._session = session
+        self._timeout_s = timeout_s
+
+    def run(self, function: Callable[[Page], T], timeout_s: float | None = None) -> T:
+        """Call `function(page)` on the harness thread and return its result."""
+        page = self._session.page
+        assert page is not None
+        return self._chromium.call(lambda: function(page), timeout_s or self._timeout_s)
+
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        """The value of a JavaScript expression or function in the page (awaited)."""
+        return self.run(lambda page: page.evaluate(expression, arg))
+
+    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        """Save a PNG screenshot of the viewport (or of the whole page)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.run(lambda page: page.screenshot(path=path, full_page=full_page, type="png"))
+        return path
+
+    def report(self) -> LabReport:
+        """What the session's pages requested, logged and opened so far."""
+        return self._chromium.call(self._session.report, self._timeout_s)
+
+
+@contextmanager
+def lab_session(
+    url: str, *, allowed_origin: str | None = None, timeout_ms: float = 30_000
+) -> Iterator[LabSession]:
+    """Open `url` of a web app served on this machine and keep it open for the `with` block.
+
+    Only `allowed_origin` (by default the URL's own, which must be http://127.0.0.1:PORT
+    or http://localhost:PORT) may be reached, WebSockets included; every other request is
+    recorded and aborted. The session has a Chromium and profile of its own, closed at the
+    end of the block. `timeout_ms` is Playwright's default timeout for every wait.
+    """
+    origin = origin_of(allowed_origin or url)
+    parts = urlsplit(origin)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"only a local http://127.0.0.1:PORT origin is allowed, got {origin}")
+    if origin_of(url) != origin:
+        raise ValueError(f"{url} is not served from {origin}")
+    chromium = _browser()
+    timeout_s = timeout_ms / 1000 * 4 + 30
+    session = chromium.call(
+        lambda: chromium.open_lab(url, origin, timeout_ms), timeout_s + LAUNCH_TIMEOUT_S
+    )
+    try:
+        yield LabSession(chromium, session, timeout_s)
+    finally:
+        if chromium.alive:
+            chromium.call(lambda: chromium.close_lab(session), timeout_s)

@@ -10,8 +10,9 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import TINY_CATALOGUE
-from workbook.cli import main, slugify
+from workbook.cli import main
 from workbook.records import load_record
+from workbook.scaffold import slugify
 
 RECORD = {
     "schema_version": 1,

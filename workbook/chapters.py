@@ -11,15 +11,24 @@ class Chapter:
     title: str
     notebook: str
     areas: tuple[str, ...]
+    #: The top-level record fields this chapter's form edits.
+    form_fields: tuple[str, ...] = ()
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("stage", "Stage and boundaries", "01-stage-and-boundaries.ipynb", ("scope",)),
-    Chapter("data", "Data and data gaps", "02-data-gaps.ipynb", ("data",)),
+    Chapter(
+        "stage",
+        "Stage and boundaries",
+        "01-stage-and-boundaries.ipynb",
+        ("scope",),
+        ("name", "summary", "sponsor", "stage", "target_stage", "scope"),
+    ),
+    Chapter("data", "Data and data gaps", "02-data-gaps.ipynb", ("data",), ("data",)),
     Chapter(
         "ownership",
         "Ownership, support and integration",
         "03-ownership-and-support.ipynb",
+        ("ownership", "integration"),
         ("ownership", "integration"),
     ),
     Chapter(
@@ -27,8 +36,15 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Logging, observability and trust",
         "04-logging-and-observability.ipynb",
         ("observability", "trust"),
+        ("observability", "trust"),
     ),
-    Chapter("verdict", "Promotion verdict", "05-promotion-verdict.ipynb", ("governance",)),
+    Chapter(
+        "verdict",
+        "Promotion verdict",
+        "05-promotion-verdict.ipynb",
+        ("governance",),
+        ("governance", "evidence", "waivers", "not_applicable"),
+    ),
 )
 
 

@@ -9,24 +9,22 @@ import datetime as dt
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from pydantic import TypeAdapter, ValidationError
 
 from workbook import __version__
 from workbook.assess import Assessment, stage_label
 from workbook.catalogue import Catalogue, load_catalogue
 from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
-from workbook.paths import NOTEBOOKS, TEMPLATES
+from workbook.paths import NOTEBOOKS
 from workbook.pipeline import check_paths, discover
-from workbook.records import AREAS, STAGES, Name, record_schema
-from workbook.yamlio import atomic_create_text
+from workbook.records import AREAS, STAGES, record_schema
+from workbook.scaffold import create_record
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -231,14 +229,6 @@ def check(
 # --- new ---------------------------------------------------------------------
 
 
-def slugify(name: str) -> str:
-    """An id from a display name: lower case, digits and dashes, at most 64 characters."""
-    # NFKD splits accents off their letters, so "Ünïcode" becomes "unicode".
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:64].rstrip("-")
-
-
 @main.command()
 @click.argument("name")
 @click.option(
@@ -259,33 +249,7 @@ def slugify(name: str) -> str:
 @reports_errors
 def new(name: str, folder: Path, stage: str) -> None:
     """Start a record for a new initiative from the commented template (never overwrites)."""
-    if not name.strip() or any(ord(ch) < 32 for ch in name):
-        raise UsageError(
-            "the name is empty or holds control characters",
-            field="NAME",
-            expected="a plain display name",
-        )
-    try:
-        TypeAdapter(Name).validate_python(name.strip())
-    except ValidationError as exc:
-        raise UsageError(
-            exc.errors()[0]["msg"].removeprefix("Value error, "),
-            field="NAME",
-            expected="a plain display name of at most 200 characters",
-        ) from None
-    slug = slugify(name)
-    if not slug:
-        raise UsageError(
-            f"cannot derive an id from {name!r}",
-            field="NAME",
-            expected="a name with letters or digits",
-        )
-    template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
-    values = {"ID": slug, "NAME": json.dumps(name.strip(), ensure_ascii=False), "STAGE": stage}
-    # One pass, so a name that itself contains __STAGE__ is not substituted again.
-    text = re.sub(r"__(ID|NAME|STAGE)__", lambda m: values[m.group(1)], template)
-    target = folder / f"{slug}.yaml"
-    atomic_create_text(target, text)
+    target = create_record(name, folder, stage)
     click.echo(f"wrote {target}")
 
 

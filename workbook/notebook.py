@@ -106,6 +106,23 @@ class Initiative:
     def appendix(self) -> views.View:
         return views.appendix(self.assessment, self.parameters, self.catalogue.source)
 
+    # -- forms (interactive) ----------------------------------------------------
+
+    def form(self, chapter_key: str) -> Any:
+        """The chapter's edit form; headless runs show one sentence instead."""
+        from workbook.forms import ChapterForm, FormDisplay
+
+        catalogue, as_of = self.catalogue, self.assessment.as_of
+        return FormDisplay(
+            ChapterForm(self.path, chapter_key, lambda p: assess_file(p, catalogue, as_of))
+        )
+
+    def new_initiative(self, folder: str | Path = "../data/initiatives") -> Any:
+        """A small form that starts a new record from the template."""
+        from workbook.forms import new_initiative_form
+
+        return new_initiative_form(Path(folder))
+
     # -- charts ----------------------------------------------------------------
 
     def readiness_chart(self) -> Any:

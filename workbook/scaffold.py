@@ -1,0 +1,59 @@
+"""Starting a new initiative record from the commented template."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from workbook.errors import UsageError
+from workbook.paths import TEMPLATES
+from workbook.records import STAGES, Name
+from workbook.yamlio import atomic_create_text
+
+
+def slugify(name: str) -> str:
+    """An id from a display name: lower case, digits and dashes, at most 64 characters."""
+    # NFKD splits accents off their letters, so "Ünïcode" becomes "unicode".
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:64].rstrip("-")
+
+
+def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
+    """Write ``folder/<id>.yaml`` from the template; never overwrites an existing file."""
+    if not name.strip() or any(ord(ch) < 32 for ch in name):
+        raise UsageError(
+            "the name is empty or holds control characters",
+            field="NAME",
+            expected="a plain display name",
+        )
+    try:
+        TypeAdapter(Name).validate_python(name.strip())
+    except ValidationError as exc:
+        raise UsageError(
+            exc.errors()[0]["msg"].removeprefix("Value error, "),
+            field="NAME",
+            expected="a plain display name of at most 200 characters",
+        ) from None
+    if stage not in STAGES:
+        raise UsageError(
+            f"unknown stage {stage!r}", field="stage", expected=f"one of {', '.join(STAGES)}"
+        )
+    slug = slugify(name)
+    if not slug:
+        raise UsageError(
+            f"cannot derive an id from {name!r}",
+            field="NAME",
+            expected="a name with letters or digits",
+        )
+    template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
+    values = {"ID": slug, "NAME": json.dumps(name.strip(), ensure_ascii=False), "STAGE": stage}
+    # One pass, so a name that itself contains __STAGE__ is not substituted again.
+    text = re.sub(r"__(ID|NAME|STAGE)__", lambda m: values[m.group(1)], template)
+    target = folder / f"{slug}.yaml"
+    atomic_create_text(target, text)
+    return target
