@@ -1,0 +1,233 @@
+"""Chapter forms through the ipywidgets API: save, validate, conflicts, drafts, sign-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import AS_OF, EXAMPLES
+from workbook.catalogue import load_catalogue
+from workbook.chapters import CHAPTERS
+from workbook.forms import ChapterForm, FormDisplay, css_class, new_initiative_form
+from workbook.pipeline import assess_file
+from workbook.records import load_record
+from workbook.scaffold import create_record
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture
+def portfolio(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    return tmp_path / "examples"
+
+
+def form(path: Path, key: str, catalogue) -> ChapterForm:
+    return ChapterForm(path, key, lambda p: assess_file(p, catalogue, AS_OF))
+
+
+def field(f: ChapterForm, dotted: str):
+    return next(x for x in f._all_fields() if x.path == dotted)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.key)
+def test_every_example_saves_unchanged_byte_for_byte(portfolio, catalogue, chapter):
+    for path in sorted(portfolio.glob("*.yaml")):
+        before = path.read_bytes()
+        assert form(path, chapter.key, catalogue).save()
+        assert path.read_bytes() == before, f"{path.name}: a save without edits changed the file"
+
+
+def test_form_fields_come_from_the_model(portfolio, catalogue):
+    f = form(portfolio / "kyc-document-check.yaml", "stage", catalogue)
+    workflow = field(f, "scope.workflow")
+    assert css_class("scope.workflow") in workflow.input._dom_classes
+    assert "Which business workflow does it serve?" in workflow.box.children[0].value
+    stage = field(f, "stage")
+    assert [v for _, v in stage.input.options] == [
+        "prototype",
+        "mvp",
+        "production_candidate",
+        "production",
+    ]
+    assert field(f, "target_stage").input.options[0] == ("—", None)
+    assert "wb-form" in f.widget._dom_classes
+
+
+def test_save_writes_the_edit_keeps_comments_and_refreshes_the_verdict(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    f = form(path, "stage", catalogue)
+    assert (
+        "scope.workflow" in f.verdict.value
+        and "✗ missing" in f.verdict.value.split("scope.workflow")[1][:400]
+    )
+    field(f, "scope.workflow").input.value = "Motor claims intake"
+    field(f, "scope.ai_step").input.value = "Suggest a triage queue"
+    assert f.save()
+    record = load_record(path)
+    assert (record.scope.workflow, record.scope.ai_step) == (
+        "Motor claims intake",
+        "Suggest a triage queue",
+    )
+    text = path.read_text()
+    assert "# Which business workflow does it serve?" in text
+    assert "# Answer the questions in the comments" in text
+    assert "✓ met" in f.verdict.value.split("scope.workflow")[1][:400]
+    assert f.message.value.startswith("Saved claims-triage.yaml")
+    assert not f.draft_path.exists()
+
+
+def test_invalid_value_is_shown_beside_the_field_and_nothing_is_written(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    before = path.read_bytes()
+    f = form(path, "stage", catalogue)
+    volume = field(f, "scope.controlled_use.max_daily_volume")
+    volume.input.value = "about forty"
+    assert not f.save()
+    assert path.read_bytes() == before
+    assert "about forty" in volume.error.value and "integer" in volume.error.value
+    assert "Not saved." in f.message.value
+
+
+def test_target_stage_below_claim_is_refused(tmp_path, catalogue):
+    path = create_record("X", tmp_path, stage="mvp")
+    f = form(path, "stage", catalogue)
+    field(f, "target_stage").input.value = "prototype"
+    assert not f.save()
+    assert "not above the claimed stage" in field(f, "target_stage").error.value
+
+
+def test_change_on_disk_refuses_the_save_and_shows_what_changed(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    f = form(path, "stage", catalogue)
+    field(f, "sponsor").input.value = "Someone else"
+    edited = path.read_text().replace("Catriona Leith", "Catriona Leith-Moore")
+    path.write_text(edited)
+    assert not f.save()
+    assert path.read_text() == edited, "the other writer's change survives"
+    assert "changed on disk" in f.message.value
+    assert "+sponsor: Catriona Leith-Moore" in f.message.value
+
+
+def test_unsaved_edits_survive_a_restart_as_a_draft(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    f = form(path, "data", catalogue)
+    original = field(f, "data.grounding").get()
+    field(f, "data.grounding").input.value = "Lookups in the accepted-document list"
+    assert f.draft_path.exists() and f.draft_path.name.startswith(".")
+    restarted = form(path, "data", catalogue)  # a kernel restart: a fresh form
+    assert field(restarted, "data.grounding").get() == original
+    assert [b.description for b in restarted.draft_bar.children[1:]] == [
+        "Restore draft",
+        "Discard draft",
+    ]
+    restarted.restore_draft()
+    assert field(restarted, "data.grounding").get() == "Lookups in the accepted-document list"
+    assert restarted.save()
+    assert load_record(path).data.grounding == "Lookups in the accepted-document list"
+    assert not restarted.draft_path.exists()
+
+
+def test_discarding_a_draft_removes_it(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    form(path, "data", catalogue)
+    f = form(path, "data", catalogue)
+    field(f, "data.grounding").input.value = "x"
+    again = form(path, "data", catalogue)
+    again.discard_draft()
+    assert not again.draft_path.exists() and again.draft_bar.children == ()
+
+
+def test_register_rows_can_be_added_and_removed(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    f = form(path, "data", catalogue)
+    gaps = f.fields["data"].children["gaps"]
+    count = len(gaps.rows)
+    gaps._add(None, notify=True)
+    new = gaps.rows[-1]
+    new.children["id"].input.value = "late-feed"
+    new.children["description"].input.value = "Address file arrives a day late"
+    new.children["severity"].input.value = "low"
+    assert f.save()
+    assert [g.id for g in load_record(path).data.gaps][-1] == "late-feed"
+    gaps._remove(gaps.rows[0])
+    assert f.save()
+    assert len(load_record(path).data.gaps) == count
+
+
+def test_logging_plan_signal_can_be_planned(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    f = form(path, "observability", catalogue)
+    plan = f.fields["observability"].children["logging_plan"]
+    missing = [s for s, box in plan.planned.items() if not box.value]
+    assert missing, "the example leaves a signal unplanned"
+    signal = missing[0]
+    plan.planned[signal].value = True
+    plan.plans[signal].children["logged"].input.value = False
+    plan.plans[signal].children["reason"].input.value = "not collected by the platform"
+    assert f.save()
+    saved = load_record(path).observability.logging_plan[signal]
+    assert (saved.logged, saved.reason) == (False, "not collected by the platform")
+
+
+def test_signoff_refused_when_the_gate_does_not_pass(portfolio, catalogue):
+    path = portfolio / "kyc-document-check.yaml"
+    before = path.read_bytes()
+    f = form(path, "verdict", catalogue)
+    f.signoff_name.value = "Mehmet Aydin"
+    f.signoff_gate.value = "mvp"
+    assert not f.sign_off()
+    assert "the mvp gate does not pass" in f.signoff_message.value
+    assert path.read_bytes() == before
+
+
+def test_signoff_records_the_current_digest(portfolio, catalogue):
+    path = portfolio / "claims-triage.yaml"  # passes every gate as of AS_OF
+    f = form(path, "verdict", catalogue)
+    f.signoff_name.value = "Jon Ekberg"
+    f.signoff_role.value = "risk"
+    f.signoff_date.value = dt.date(2026, 11, 22)
+    assert f.sign_off(), f.signoff_message.value
+    after = assess_file(path, catalogue, AS_OF)
+    mine = [s for s in after.signoffs if s.signoff.name == "Jon Ekberg"]
+    assert [(s.signoff.role, s.current) for s in mine] == [("risk", True)]
+    assert after.supported_stage == "production", "signing changes nothing that was assessed"
+    assert "# " in path.read_text().split("signoffs:")[0], "comments above are kept"
+
+
+def test_signoff_refused_while_edits_are_unsaved(portfolio, catalogue):
+    path = portfolio / "claims-triage.yaml"
+    f = form(path, "verdict", catalogue)
+    field(f, "governance.usage_policy").input.value = "changed"
+    f.signoff_name.value = "Priya Raman"
+    assert not f.sign_off()
+    assert "save (or discard) the edits first" in f.signoff_message.value
+
+
+def test_headless_display_is_one_sentence(portfolio, catalogue):
+    bundle = FormDisplay(
+        form(portfolio / "kyc-document-check.yaml", "data", catalogue)
+    )._repr_mimebundle_()
+    assert bundle["text/plain"] == (
+        "Form: Data and data gaps (open this notebook in JupyterLab to edit the record)"
+    )
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_new_initiative_form_creates_a_record(tmp_path):
+    box = new_initiative_form(tmp_path)
+    _, name, stage, button, out = box.children
+    name.value = "HR policy assistant"
+    stage.value = "mvp"
+    button.click()
+    record = load_record(tmp_path / "hr-policy-assistant.yaml")
+    assert (record.name, record.stage) == ("HR policy assistant", "mvp")
+    assert "Created" in out.value
+    button.click()
+    assert "already exists" in out.value

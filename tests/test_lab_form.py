@@ -1,0 +1,381 @@
+"""A chapter form in a real JupyterLab: type into it in Chromium, save, see the record change.
+
+A temporary workbook (the notebooks, the data and a fresh record) is served by JupyterLab
+on 127.0.0.1 only; headless Chromium opens chapter 1, runs every cell, fills the scope
+workflow and AI step of the form, presses Save, and the test checks the file on disk and
+the live verdict under the form. Chromium may reach the server and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+import pytest
+from playwright.sync_api import Page
+
+from browser import lab_session, origin_of
+from conftest import AS_OF, REPO
+from workbook.catalogue import load_catalogue
+from workbook.pipeline import assess_file
+from workbook.records import load_record
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = REPO / "test-artifacts"
+NOTEBOOK = "01-stage-and-boundaries.ipynb"
+RECORD_NAME = "Lab form probe"
+RECORD = "data/initiatives/lab-form-probe.yaml"
+SERVER_START_S = 60
+SERVER_STOP_S = 20
+# Playwright's default for every wait in the page; kernel start-up is the slowest one.
+PAGE_TIMEOUT_MS = 45_000
+
+WORKFLOW = "Supplier onboarding: a buyer checks a new supplier's bank details and tax documents."
+AI_STEP = "The assistant reads the uploaded documents and flags mismatches for the buyer."
+
+# --- the JupyterLab server -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lab:
+    origin: str
+    token: str
+    log: Path
+
+    def url(self, path: str) -> str:
+        return f"{self.origin}/{path}?token={self.token}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Straight to the server, whatever proxy the environment names.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def api(lab_origin: str, token: str, path: str, method: str = "GET") -> int:
+    request = urllib.request.Request(
+        f"{lab_origin}{path}", method=method, headers={"Authorization": f"token {token}"}
+    )
+    with _DIRECT.open(request, timeout=5) as response:
+        return response.status
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment of the server: user config, data, settings and runtime in `home`.
+
+    The venv's own share/jupyter (the widgets extension, the python3 kernel) is still on
+    the data path: Jupyter looks there through sys.prefix, not through HOME.
+    """
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        IPYTHONDIR=str(home / ".ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    # Lab settings: never ask about, nor fetch, the news feed or update checks (the toast
+    # would also cover part of the page).
+    settings = home / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes], lab_origin: str, token: str) -> None:
+    """Shut the server and its kernels down; kill whatever is left, group and all."""
+    try:
+        survivors = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        survivors = []
+    if process.poll() is None:
+        with contextlib.suppress(OSError, urllib.error.URLError):
+            api(lab_origin, token, "/api/shutdown", method="POST")
+        try:
+            process.wait(timeout=SERVER_STOP_S)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+    # Kernels run in sessions of their own: the server's group does not hold them.
+    for child in survivors:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(survivors, timeout=5)
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
+    """JupyterLab serving `root` on 127.0.0.1 with a random token; stopped on exit."""
+    port, token = free_port(), secrets.token_hex(24)
+    lab = Lab(f"http://127.0.0.1:{port}", token, home / "jupyter-lab.log")
+    command = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.allow_root=True",
+        "--ServerApp.terminals_enabled=False",
+        # Nothing from the internet: no news feed, no update check, no PyPI listing.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        # window.jupyterapp, to run the notebook's commands.
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    env = isolated_env(home)
+    with lab.log.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{lab.log_tail()}")
+            with contextlib.suppress(OSError, urllib.error.URLError):
+                if api(lab.origin, token, "/api/status") == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer in {SERVER_START_S} s:\n{lab.log_tail()}")
+            time.sleep(0.25)
+        yield lab
+    finally:
+        _stop(process, lab.origin, token)
+
+
+# --- the temporary workbook -------------------------------------------------------------
+
+
+def temporary_workbook(root: Path) -> Path:
+    """notebooks/ and data/ of the repository, plus a fresh record chapter 1 points at."""
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".*.draft.json")
+    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=ignore)
+    shutil.copytree(REPO / "data", root / "data", ignore=ignore)
+    subprocess.run(
+        [sys.executable, "-c", "from workbook.cli import main; main()", "new", RECORD_NAME,
+         "--dir", "data/initiatives"],
+        cwd=root, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    record = root / RECORD
+    assert record.is_file()
+
+    path = root / "notebooks" / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    (parameters,) = (c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    relative = os.path.relpath(record, path.parent)
+    source, count = re.subn(
+        r"^initiative_path\s*=.*$",
+        f"initiative_path = {json.dumps(relative)}",
+        parameters.source,
+        flags=re.MULTILINE,
+    )
+    assert count == 1, "the parameters cell sets initiative_path once"
+    parameters.source = source
+    # No committed outputs: every widget on the page comes from this run.
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    assert any("form" in c.metadata.get("tags", []) for c in nb.cells), "no cell tagged form"
+    nbformat.write(nb, path)
+    return record
+
+
+# --- in the page (these run on the browser harness thread) -----------------------------
+
+NOTEBOOK_PANEL = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+
+KERNEL_IDLE = f"""() => {{
+    const panel = {NOTEBOOK_PANEL};
+    return !!(panel && panel.sessionContext && panel.sessionContext.session
+              && panel.sessionContext.kernelDisplayStatus === 'idle');
+}}"""
+
+# Every code cell has run and the kernel is idle again: the notebook is done.
+ALL_RAN = f"""() => {{
+    const panel = {NOTEBOOK_PANEL};
+    const code = panel.content.widgets.filter(c => c.model.type === 'code');
+    return panel.sessionContext.kernelDisplayStatus === 'idle'
+        && code.every(c => c.model.executionCount !== null);
+}}"""
+
+CELL_ERRORS = f"""() => {{
+    const panel = {NOTEBOOK_PANEL};
+    return panel.content.widgets
+        .filter(c => c.model.type === 'code')
+        .flatMap(c => c.model.outputs.toJSON())
+        .filter(o => o.output_type === 'error')
+        .map(o => o.ename + ': ' + o.evalue);
+}}"""
+
+# The status of one criterion in the form's live verdict: its badge's wb-<status> class.
+CRITERION_STATUS = """(id) => {
+    for (const row of document.querySelectorAll('.wb-form .wb-verdict tr')) {
+        const code = row.querySelector('code');
+        if (code && code.textContent.trim() === id) {
+            const badge = row.querySelector('.wb-status');
+            const cls = badge && [...badge.classList].find(c => c !== 'wb-status');
+            return cls ? cls.replace(/^wb-/, '') : (badge ? badge.textContent.trim() : '?');
+        }
+    }
+    return null;
+}"""
+
+VERDICT_HEADLINE = """() => {
+    const b = document.querySelector('.wb-form .wb-verdict p b');
+    return b ? b.textContent.trim() : null;
+}"""
+
+MESSAGE = "() => (document.querySelector('.wb-form .wb-message') || {}).textContent || ''"
+
+
+def run_all_cells(page: Page) -> list[str]:
+    """Wait for the notebook and its kernel, run every cell; the errors of the outputs."""
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", state="visible")
+    page.wait_for_function(f"() => !!({NOTEBOOK_PANEL})")
+    page.evaluate(f"async () => {{ await ({NOTEBOOK_PANEL}).sessionContext.ready; }}")
+    page.wait_for_function(KERNEL_IDLE)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(ALL_RAN)
+    return page.evaluate(CELL_ERRORS)
+
+
+def verdict(page: Page, criterion: str) -> dict[str, Any]:
+    return {
+        "status": page.evaluate(CRITERION_STATUS, criterion),
+        "headline": page.evaluate(VERDICT_HEADLINE),
+    }
+
+
+def type_into(page: Page, field: str, text: str) -> None:
+    """Type a new value into a field of the form and leave it, as a person would.
+
+    The form's text boxes sync on change (continuous_update=False): leaving the box
+    sends the value to the kernel.
+    """
+    box = page.locator(f".wb-form .wb-field-{field} textarea")
+    box.scroll_into_view_if_needed()
+    box.fill(text)
+    box.press("Tab")
+
+
+def save(page: Page) -> str:
+    """Press Save and wait for the message that it was saved (or why not)."""
+    button = page.locator(".wb-form .wb-save button, .wb-form button.wb-save").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.wait_for_function(f"() => /^\\s*(Saved|Not saved)/.test(({MESSAGE})())")
+    return page.evaluate(MESSAGE).strip()
+
+
+# --- the test ---------------------------------------------------------------------------
+
+
+def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
+    started = time.monotonic()
+    root = tmp_path / "workbook"
+    record = temporary_workbook(root)
+    assert load_record(record).scope.workflow is None
+    catalogue = load_catalogue()
+    headline_before = assess_file(record, catalogue, AS_OF).headline
+    repo_data = {p: p.read_bytes() for p in (REPO / "data").rglob("*") if p.is_file()}
+    shot = ARTIFACTS / "lab-form.png"
+    shot.unlink(missing_ok=True)
+
+    with (
+        jupyter_lab(root, tmp_path / "home") as lab,
+        lab_session(lab.url(f"lab/tree/notebooks/{NOTEBOOK}"), timeout_ms=PAGE_TIMEOUT_MS) as s,
+    ):
+        errors = s.run(run_all_cells, timeout_s=120)
+        assert errors == [], f"cells failed: {errors}\n{lab.log_tail()}"
+        s.run(lambda page: page.wait_for_selector(".wb-form .wb-save", state="visible"))
+        before = s.run(lambda page: verdict(page, "scope.workflow"))
+
+        s.run(lambda page: type_into(page, "scope-workflow", WORKFLOW))
+        # The kernel heard the edit: it wrote a draft and says so.
+        s.run(lambda page: page.wait_for_function(f"() => /Unsaved/.test(({MESSAGE})())"))
+        s.run(lambda page: type_into(page, "scope-ai_step", AI_STEP))
+        message = s.run(save)
+        # The verdict is re-assessed after the message is set: wait for it to follow.
+        with contextlib.suppress(Exception):
+            s.run(
+                lambda page: page.wait_for_function(
+                    f"() => ({CRITERION_STATUS})('scope.workflow') === 'met'", timeout=15_000
+                )
+            )
+        after = s.run(lambda page: verdict(page, "scope.workflow"))
+        s.run(lambda page: page.locator(".wb-form .wb-verdict").scroll_into_view_if_needed())
+        s.screenshot(shot)
+        report = s.report()
+
+    # Saved, and the file on disk holds what was typed.
+    assert re.match(rf"Saved {re.escape(record.name)}\b", message), message
+    saved = load_record(record)
+    assert (saved.scope.workflow, saved.scope.ai_step) == (WORKFLOW, AI_STEP)
+    assert saved.name == RECORD_NAME
+    assert record.read_text().startswith("# Readiness record"), "the template's comments stay"
+
+    # The live verdict under the form followed the save.
+    headline_after = assess_file(record, catalogue, AS_OF).headline
+    assert before == {"status": "missing", "headline": headline_before}
+    assert after == {"status": "met", "headline": headline_after}
+    assert headline_after != headline_before
+
+    # Nothing but the server was asked for anything (WebSockets included).
+    assert report.requests, "the session recorded the page's requests"
+    assert {origin_of(u) for u in report.requests} == {lab.origin}
+    assert report.blocked == []
+    assert report.dialogs == []
+    assert report.console_errors == []
+
+    # The repository's own records were not touched.
+    assert {p: p.read_bytes() for p in repo_data} == repo_data
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert time.monotonic() - started < 120
