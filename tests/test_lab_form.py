@@ -319,7 +319,6 @@ def save(page: Page) -> str:
 
 
 def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
-    started = time.monotonic()
     root = tmp_path / "workbook"
     record = temporary_workbook(root)
     assert load_record(record).scope.workflow is None
@@ -378,4 +377,3 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
     # The repository's own records were not touched.
     assert {p: p.read_bytes() for p in repo_data} == repo_data
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert time.monotonic() - started < 120
