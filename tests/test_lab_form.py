@@ -30,6 +30,7 @@ import nbformat
 import psutil
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import lab_session, origin_of
 from conftest import AS_OF, REPO
@@ -238,12 +239,14 @@ KERNEL_IDLE = f"""() => {{
               && panel.sessionContext.kernelDisplayStatus === 'idle');
 }}"""
 
-# Every code cell has run and the kernel is idle again: the notebook is done.
+# The kernel is idle again and every code cell has run, or one failed (Run All stops
+# there): the notebook is done.
 ALL_RAN = f"""() => {{
     const panel = {NOTEBOOK_PANEL};
     const code = panel.content.widgets.filter(c => c.model.type === 'code');
+    const failed = code.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
     return panel.sessionContext.kernelDisplayStatus === 'idle'
-        && code.every(c => c.model.executionCount !== null);
+        && (failed || code.every(c => c.model.executionCount !== null));
 }}"""
 
 CELL_ERRORS = f"""() => {{
@@ -273,21 +276,52 @@ VERDICT_HEADLINE = """() => {
     return b ? b.textContent.trim() : null;
 }"""
 
+# Requests the page must not get through: the harness records and aborts them.
+ELSEWHERE = ["https://example.com/probe.png", "http://127.0.0.1:9/probe", "ws://127.0.0.1:9/probe"]
+PROBE = """async (urls) => {
+    const outcomes = [];
+    for (const url of urls) {
+        outcomes.push(await new Promise(done => {
+            if (url.startsWith('ws')) {
+                const ws = new WebSocket(url);
+                ws.onopen = () => done('open');
+                ws.onclose = () => done('closed');
+            } else {
+                fetch(url).then(() => done('fetched'), () => done('failed'));
+            }
+            setTimeout(() => done('no answer'), 5000);
+        }));
+    }
+    return outcomes;
+}"""
+
 MESSAGE = "() => (document.querySelector('.wb-form .wb-message') || {}).textContent || ''"
 
 
 def run_all_cells(page: Page) -> list[str]:
     """Wait for the notebook and its kernel, run every cell; the errors of the outputs."""
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", state="visible")
-    page.wait_for_function(f"() => !!({NOTEBOOK_PANEL})")
-    page.evaluate(f"async () => {{ await ({NOTEBOOK_PANEL}).sessionContext.ready; }}")
     page.wait_for_function(KERNEL_IDLE)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Not awaited: the command's promise would hold the harness for as long as it runs;
+    # ALL_RAN waits instead, within the page's timeout.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     page.wait_for_function(ALL_RAN)
     return page.evaluate(CELL_ERRORS)
 
 
-def verdict(page: Page, criterion: str) -> dict[str, Any]:
+def verdict(page: Page, criterion: str, wait_for: str | None = None) -> dict[str, Any]:
+    """The criterion's status in the live verdict, and its headline.
+
+    Waits until the criterion is shown (with the status `wait_for`, if given), then
+    reports what is shown, whether or not the wait succeeded.
+    """
+    expected = "s !== null" if wait_for is None else f"s === {json.dumps(wait_for)}"
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            f"(id) => {{ const s = ({CRITERION_STATUS})(id); return {expected}; }}",
+            arg=criterion,
+            timeout=15_000,
+        )
     return {
         "status": page.evaluate(CRITERION_STATUS, criterion),
         "headline": page.evaluate(VERDICT_HEADLINE),
@@ -332,27 +366,30 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
         jupyter_lab(root, tmp_path / "home") as lab,
         lab_session(lab.url(f"lab/tree/notebooks/{NOTEBOOK}"), timeout_ms=PAGE_TIMEOUT_MS) as s,
     ):
-        errors = s.run(run_all_cells, timeout_s=120)
-        assert errors == [], f"cells failed: {errors}\n{lab.log_tail()}"
-        s.run(lambda page: page.wait_for_selector(".wb-form .wb-save", state="visible"))
-        before = s.run(lambda page: verdict(page, "scope.workflow"))
+        try:
+            errors = s.run(run_all_cells, timeout_s=120)
+            assert errors == [], f"cells failed: {errors}\n{lab.log_tail()}"
+            s.run(lambda page: page.wait_for_selector(".wb-form .wb-save", state="visible"))
+            before = s.run(lambda page: verdict(page, "scope.workflow"))
 
-        s.run(lambda page: type_into(page, "scope-workflow", WORKFLOW))
-        # The kernel heard the edit: it wrote a draft and says so.
-        s.run(lambda page: page.wait_for_function(f"() => /Unsaved/.test(({MESSAGE})())"))
-        s.run(lambda page: type_into(page, "scope-ai_step", AI_STEP))
-        message = s.run(save)
-        # The verdict is re-assessed after the message is set: wait for it to follow.
-        with contextlib.suppress(Exception):
-            s.run(
-                lambda page: page.wait_for_function(
-                    f"() => ({CRITERION_STATUS})('scope.workflow') === 'met'", timeout=15_000
-                )
-            )
-        after = s.run(lambda page: verdict(page, "scope.workflow"))
-        s.run(lambda page: page.locator(".wb-form .wb-verdict").scroll_into_view_if_needed())
-        s.screenshot(shot)
+            s.run(lambda page: type_into(page, "scope-workflow", WORKFLOW))
+            # The kernel heard the edit: it wrote a draft and says so.
+            s.run(lambda page: page.wait_for_function(f"() => /Unsaved/.test(({MESSAGE})())"))
+            s.run(lambda page: type_into(page, "scope-ai_step", AI_STEP))
+            message = s.run(save)
+            # The verdict is re-assessed after the message is set: it follows a moment later.
+            after = s.run(lambda page: verdict(page, "scope.workflow", wait_for="met"))
+            s.run(lambda page: page.locator(".wb-form .wb-verdict").scroll_into_view_if_needed())
+            s.screenshot(shot)
+        except Exception:
+            # What the page showed when it went wrong (a dialog, a traceback...).
+            with contextlib.suppress(Exception):
+                s.screenshot(ARTIFACTS / "lab-form-failure.png")
+            raise
         report = s.report()
+        # The check below is not vacuous: the same session does record and block.
+        probed = s.evaluate(PROBE, ELSEWHERE)
+        probe_report = s.report()
 
     # Saved, and the file on disk holds what was typed.
     assert re.match(rf"Saved {re.escape(record.name)}\b", message), message
@@ -373,6 +410,9 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
     assert report.blocked == []
     assert report.dialogs == []
     assert report.console_errors == []
+    assert probed == ["failed", "failed", "closed"]
+    assert probe_report.blocked == ELSEWHERE
+    assert set(ELSEWHERE) <= set(probe_report.requests)
 
     # The repository's own records were not touched.
     assert {p: p.read_bytes() for p in repo_data} == repo_data
