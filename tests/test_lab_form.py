@@ -35,6 +35,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from browser import lab_session, origin_of
 from conftest import AS_OF, REPO
 from workbook.catalogue import load_catalogue
+from workbook.notebook import DEFAULT_EXAMPLE
 from workbook.pipeline import assess_file
 from workbook.records import load_record
 
@@ -358,7 +359,9 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
     assert load_record(record).scope.workflow is None
     catalogue = load_catalogue()
     headline_before = assess_file(record, catalogue, AS_OF).headline
-    repo_data = {p: p.read_bytes() for p in (REPO / "data").rglob("*") if p.is_file()}
+    # What chapter 1 opens when initiative_path is empty: it must stay untouched.
+    example = DEFAULT_EXAMPLE.read_bytes()
+    drafts = set((REPO / "data").rglob(".*.draft.json"))
     shot = ARTIFACTS / "lab-form.png"
     shot.unlink(missing_ok=True)
 
@@ -372,9 +375,9 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
             s.run(lambda page: page.wait_for_selector(".wb-form .wb-save", state="visible"))
             before = s.run(lambda page: verdict(page, "scope.workflow"))
 
+            # Each box sends its value as it is left; the click on Save follows them on
+            # the same kernel connection, so the kernel sees both values before it.
             s.run(lambda page: type_into(page, "scope-workflow", WORKFLOW))
-            # The kernel heard the edit: it wrote a draft and says so.
-            s.run(lambda page: page.wait_for_function(f"() => /Unsaved/.test(({MESSAGE})())"))
             s.run(lambda page: type_into(page, "scope-ai_step", AI_STEP))
             message = s.run(save)
             # The verdict is re-assessed after the message is set: it follows a moment later.
@@ -415,5 +418,6 @@ def test_stage_form_saves_the_record_and_refreshes_the_verdict(tmp_path):
     assert set(ELSEWHERE) <= set(probe_report.requests)
 
     # The repository's own records were not touched.
-    assert {p: p.read_bytes() for p in repo_data} == repo_data
+    assert DEFAULT_EXAMPLE.read_bytes() == example
+    assert set((REPO / "data").rglob(".*.draft.json")) == drafts
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
