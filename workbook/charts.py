@@ -79,10 +79,14 @@ def readiness_chart(a: Assessment) -> Chart | None:
     layout = _layout(
         f"Readiness for the {stage_label(a.next_gate)} gate, by area",
         120 + 40 * len(ready),
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "criteria of the gate met"},
-               "gridcolor": GRID},
+        xaxis={
+            "range": [0, 1],
+            "tickformat": ".0%",
+            "title": {"text": "criteria of the gate met"},
+            "gridcolor": GRID,
+        },
         yaxis={"autorange": "reversed"},
-    )  # fmt: skip
+    )
     return Chart([bar], layout)
 
 
@@ -128,3 +132,43 @@ def status_matrix(a: Assessment) -> Chart:
         yaxis={"autorange": "reversed"},
     )
     return Chart([heat], layout)
+
+
+def stage_history_chart(points: list[tuple[str, str, str]]) -> Chart | None:
+    """Supported (and claimed) stage over time; ``points`` are (as-of date, supported, claimed)."""
+    if len(points) < 2:
+        return None
+    from workbook.records import STAGES
+
+    dates = [p[0] for p in points]
+    supported = {
+        "type": "scatter",
+        "mode": "lines+markers+text",
+        "name": "supported by the evidence",
+        "x": dates,
+        "y": [STAGES.index(p[1]) for p in points],
+        "line": {"shape": "hv", "color": STRONG},
+        "text": [stage_label(p[1]) for p in points],
+        "textposition": "top center",
+    }
+    claimed = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": "claimed",
+        "x": dates,
+        "y": [STAGES.index(p[2]) for p in points],
+        "line": {"shape": "hv", "dash": "dash", "color": WEAK},
+    }
+    layout = _layout(
+        "Supported stage over time",
+        320,
+        yaxis={
+            "tickvals": list(range(len(STAGES))),
+            "ticktext": [stage_label(s) for s in STAGES],
+            "range": [-0.5, len(STAGES) - 0.5],
+            "gridcolor": GRID,
+        },
+        xaxis={"type": "date", "gridcolor": GRID},
+        legend={"orientation": "h"},
+    )
+    return Chart([supported, claimed], layout)

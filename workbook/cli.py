@@ -327,6 +327,168 @@ def dossier(
         sys.exit(1)
 
 
+# --- batch and history ---------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/dossiers"),
+    show_default=True,
+    help="Output folder: dossiers, index.html, summary.json/csv, run.jsonl, ledger.sqlite.",
+)
+@gates_option
+@as_of_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@click.option(
+    "--executor",
+    "executor_name",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where dossiers are rendered.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (with --executor dask; default: a LocalCluster).",
+)
+@click.option("--force", is_flag=True, help="Re-render every dossier, changed or not.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds one notebook cell may run before its dossier fails.",
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="JSON-lines run log (default: OUT/run.jsonl).",
+)
+@click.option(
+    "--notebooks",
+    "notebooks_dir",
+    default=None,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder of your own chapter and portfolio notebooks.",
+)
+@reports_errors
+def batch(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    gates_file: Path | None,
+    as_of: dt.date | None,
+    workers: int | None,
+    executor_name: str,
+    scheduler: str | None,
+    force: bool,
+    timeout: float,
+    log_file: Path | None,
+    notebooks_dir: Path | None,
+) -> None:
+    """Render a whole portfolio: dossiers for what changed, a portfolio dossier, history.
+
+    Unchanged initiatives (same record, evidence, catalogue, notebooks, template,
+    version and verdict) are skipped. Exit 0 when all went well, 1 when some
+    failed (each is named with its reason), 2 on bad usage or when another run
+    holds OUT.
+    """
+    import os
+
+    from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
+
+    targets = list(paths) or [Path("data/initiatives")]
+    for p in targets:
+        if not p.exists():
+            raise UsageError("no such file or folder", path=p, expected="a record file or a folder")
+    options = BatchOptions(
+        paths=targets,
+        out_dir=out_dir,
+        as_of=as_of,
+        gates=gates_file,
+        notebooks=notebooks_dir or NOTEBOOKS,
+        workers=workers or os.cpu_count() or 1,
+        executor=executor_name,
+        scheduler=scheduler,
+        force=force,
+        timeout=timeout,
+        log=log_file,
+    )
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("dossiers", total=None)
+
+            def show(entry: Any, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run_batch(options, show)
+    else:
+        result = run_batch(options, progress_printer())
+    for line in summary_lines(result):
+        click.echo(safe(line))
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("initiative")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("build/dossiers/ledger.sqlite"),
+    show_default=True,
+    help="The batch ledger.",
+)
+@reports_errors
+def history(initiative: str, ledger_path: Path) -> None:
+    """Print every recorded assessment of one initiative, oldest first."""
+    from workbook.ledger import Ledger
+
+    if not ledger_path.is_file():
+        raise UsageError(
+            "no ledger here", path=ledger_path, expected="the ledger.sqlite a batch wrote"
+        )
+    with Ledger(ledger_path) as ledger:
+        rows = ledger.history(initiative)
+    if not rows:
+        raise UsageError(
+            f"no assessment of {initiative!r} is recorded",
+            path=ledger_path,
+            expected="an initiative id that a batch assessed",
+        )
+    header = ("RUN", "STARTED", "AS OF", "CLAIMED", "SUPPORTED", "BLOCKERS", "OUTCOME", "DIGEST")
+    table = [header] + [
+        (
+            str(r.run_id),
+            r.started_at[:16].replace("T", " "),
+            r.as_of,
+            r.claimed,
+            r.supported,
+            str(len(r.blockers)),
+            r.outcome,
+            r.digest[:12],
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 # --- schema and gates ------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from workbook.yamlio import atomic_write_text
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
 FAILED_FOLDER = "failed"
+PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
 #: Cells the walk-through needs but a dossier must not repeat or cannot show.
 WALKTHROUGH_ONLY = {"parameters", "setup", "walkthrough", "form"}
 
@@ -85,8 +86,13 @@ def write_dossier(
     gates: Path | None = None,
     notebooks: Path = NOTEBOOKS,
     timeout: float | None = None,
+    ledger: Path | None = None,
 ) -> Path:
-    """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically."""
+    """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
+
+    With a ``ledger`` the dossier also shows the supported stage over time and
+    what changed since the last recorded assessment.
+    """
     from workbook.export import export_html
 
     # Everything `check` would refuse is refused here, with its one line, before a kernel starts.
@@ -95,6 +101,7 @@ def write_dossier(
         "initiative_path": str(record_path),
         "as_of": as_of.isoformat() if as_of else "",
         "gates": str(gates) if gates else "",
+        "ledger": str(ledger) if ledger else "",
     }
     executed = run_notebook(
         build_notebook(notebooks),
@@ -105,6 +112,26 @@ def write_dossier(
     )
     html = export_html(executed, title=f"Readiness dossier: {record.name}", source=record_path)
     target = out_dir / f"{record.id}.html"
+    atomic_write_text(target, html)
+    return target
+
+
+def write_portfolio(
+    summary: Path, out_dir: Path, *, notebooks: Path = NOTEBOOKS, timeout: float | None = None
+) -> Path:
+    """Execute the portfolio notebook on a batch's summary.json and write ``OUT/index.html``."""
+    from workbook.export import export_html
+
+    nb = read_chapter(notebooks, PORTFOLIO_NOTEBOOK)
+    executed = run_notebook(
+        nb,
+        {"summary_path": str(summary)},
+        record=summary,
+        partial=out_dir / FAILED_FOLDER / "portfolio.ipynb",
+        timeout=timeout,
+    )
+    html = export_html(executed, title="Portfolio readiness", source=summary)
+    target = out_dir / "index.html"
     atomic_write_text(target, html)
     return target
 

@@ -85,6 +85,38 @@ def socket_kernel_manager() -> type:
     return SocketKernelManager
 
 
+_ENGINE = "workbook"
+
+
+def _register_engine() -> None:
+    """A papermill engine that saves the notebook only when something failed.
+
+    papermill's own engine rewrites the whole notebook at every cell start and
+    end when asked to keep a partial copy: a second of CPU per dossier spent on
+    JSON. Ours saves once, and only for a failed run (a raising cell, a timeout,
+    a dead kernel), so the partial notebook is still there when it matters.
+    """
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if _ENGINE in papermill_engines._engines:
+        return
+
+    class SaveOnFailureEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            partial = kwargs.pop("partial_path")
+            try:
+                result = super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except BaseException:
+                nbformat.write(nb_man.nb, partial)
+                raise
+            if any(c.metadata.get("papermill", {}).get("exception") for c in nb_man.nb.cells):
+                nbformat.write(nb_man.nb, partial)
+            return result
+
+    papermill_engines.register(_ENGINE, SaveOnFailureEngine)
+
+
 def run_notebook(
     nb: nbformat.NotebookNode,
     parameters: dict[str, Any],
@@ -103,17 +135,19 @@ def run_notebook(
 
     # nbclient logs timeouts and kernel deaths itself; our one line says it better.
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    _register_engine()
     partial.parent.mkdir(parents=True, exist_ok=True)
     try:
         executed = pm.execute_notebook(
             nb,
-            str(partial),
+            None,  # nothing is written on success; the engine keeps failures at `partial`
             parameters=parameters,
+            engine_name=_ENGINE,
+            partial_path=str(partial),
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            # papermill then saves on completion, success or not (throttled per cell).
-            request_save_on_cell_execute=True,
+            request_save_on_cell_execute=False,
             execution_timeout=timeout,
             kernel_manager_class=socket_kernel_manager(),
         )

@@ -7,7 +7,6 @@ setup cell, then one call per cell (``wb.cover()``, ``wb.chapter("data")``...).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from workbook.catalogue import Catalogue, load_catalogue
 from workbook.chapters import chapter
 from workbook.errors import UsageError
 from workbook.paths import EXAMPLES
-from workbook.pipeline import assess_file
+from workbook.pipeline import assess_file, display_path
 
 #: The example a notebook opens when no initiative_path is given.
 DEFAULT_EXAMPLE = EXAMPLES / "kyc-document-check.yaml"
@@ -38,19 +37,6 @@ def parse_as_of(value: object) -> dt.date:
     raise UsageError(f"got {value!r}", field="as_of", expected="a date written YYYY-MM-DD, or ''")
 
 
-def display_path(path: Path) -> str:
-    """A path fit for a shared report: relative to the working folder, else just the name.
-
-    A path climbing out of the working folder (``../../tmp/...``) would sketch
-    the author's disk in a shared file, so it is reduced to the file name.
-    """
-    try:
-        relative = Path(os.path.relpath(path.resolve(), Path.cwd()))
-    except ValueError:  # another drive on Windows
-        return path.name
-    return path.name if relative.parts[:1] == ("..",) else relative.as_posix()
-
-
 def _parameter_path(value: object, name: str) -> Path | None:
     if value in (None, ""):
         return None
@@ -67,6 +53,7 @@ class Initiative:
     catalogue: Catalogue
     assessment: Assessment
     parameters: dict[str, Any] = field(default_factory=dict)
+    ledger: Path | None = None
 
     @property
     def record(self) -> Any:
@@ -106,6 +93,47 @@ class Initiative:
     def appendix(self) -> views.View:
         return views.appendix(self.assessment, self.parameters, self.catalogue.source)
 
+    # -- history (from a batch ledger) ------------------------------------------------
+
+    def _history(self) -> list[Any]:
+        if self.ledger is None or not self.ledger.is_file():
+            return []
+        from workbook.ledger import Ledger
+
+        with Ledger(self.ledger) as ledger:
+            return ledger.history(self.record.id)
+
+    def changes(self) -> views.View:
+        """What changed since the last assessment recorded in the ledger."""
+        rows = [
+            r
+            for r in self._history()
+            if r.digest != self.assessment.digest or r.as_of != str(self.assessment.as_of)
+        ]
+        if not rows:
+            return views.View("<p>No earlier assessment is recorded yet.</p>", "No history.")
+        last = rows[-1]
+        now = {r.criterion.id for r in self.assessment.blockers}
+        before = set(last.blockers)
+        statuses = {r.criterion.id: r.status for r in self.assessment.results}
+        return views.changes_view(last, now, before, statuses, self.assessment)
+
+    def stage_history_chart(self) -> Any:
+        """Supported stage over time, from the ledger plus this assessment."""
+        from workbook import charts
+
+        points = [(r.as_of, r.supported, r.claimed) for r in self._history()]
+        current = (self.assessment.as_of.isoformat(), self.assessment.supported_stage,
+                   self.assessment.claimed_stage)  # fmt: skip
+        if not points or points[-1] != current:
+            points.append(current)
+        chart = charts.stage_history_chart(points)
+        if chart is None:
+            return views.View(
+                "<p>One assessment so far: no trend to show yet.</p>", "No trend yet."
+            )
+        return chart
+
     # -- forms (interactive) ----------------------------------------------------
 
     def form(self, chapter_key: str) -> Any:
@@ -142,10 +170,11 @@ class Initiative:
 
 
 def open_initiative(
-    initiative_path: object = "", as_of: object = "", gates: object = ""
+    initiative_path: object = "", as_of: object = "", gates: object = "", ledger: object = ""
 ) -> Initiative:
     """Validate the notebook parameters, load the record and assess it."""
     path = _parameter_path(initiative_path, "initiative_path") or DEFAULT_EXAMPLE
+    ledger_path = _parameter_path(ledger, "ledger")
     gates_path = _parameter_path(gates, "gates")
     when = parse_as_of(as_of)
     catalogue = load_catalogue(gates_path)
@@ -155,4 +184,6 @@ def open_initiative(
         "as_of": when.isoformat(),
         "gates": display_path(gates_path) if gates_path else "(default catalogue)",
     }
-    return Initiative(path, catalogue, assessment, parameters)
+    if ledger_path is not None:
+        parameters["ledger"] = display_path(ledger_path)
+    return Initiative(path, catalogue, assessment, parameters, ledger_path)

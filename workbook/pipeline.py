@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,19 @@ from workbook.evidence import find_evidence
 from workbook.records import Record, load_record
 
 RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+def display_path(path: Path) -> str:
+    """A path fit for a shared report: relative to the working folder, else just the name.
+
+    A path climbing out of the working folder (``../../tmp/...``) would sketch
+    the author's disk in a shared file, so it is reduced to the file name.
+    """
+    try:
+        relative = Path(os.path.relpath(path.resolve(), Path.cwd()))
+    except ValueError:  # another drive on Windows
+        return path.name
+    return path.name if relative.parts[:1] == ("..",) else relative.as_posix()
 
 
 #: Folders below a portfolio folder that hold evidence, not records.

@@ -444,3 +444,27 @@ def appendix(a: Assessment, parameters: dict[str, object], catalogue_source: str
         ]
     )
     return View(_facts(facts), text)
+
+
+def changes_view(
+    last: Any, now: set[str], before: set[str], statuses: dict[str, str], a: Assessment
+) -> View:
+    """Blockers new and resolved since the last recorded assessment, and stage movement."""
+    new, resolved = sorted(now - before), sorted(before - now)
+    regressed = sorted(
+        c
+        for c, s in statuses.items()
+        if last.statuses.get(c) in ("met", "not_applicable", "waived")
+        and s not in ("met", "not_applicable", "waived")
+    )
+    lines = [f"Since the assessment as of {last.as_of} (supported: {stage_label(last.supported)}):"]
+    if last.supported != a.supported_stage:
+        lines.append(
+            f"supported stage {stage_label(last.supported)} -> {stage_label(a.supported_stage)}"
+        )
+    lines += [f"new blocker {c}" for c in new] + [f"resolved {c}" for c in resolved]
+    lines += [f"regressed {c}" for c in regressed]
+    if len(lines) == 1:
+        lines.append("nothing changed")
+    html = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines[1:]) + "</ul>"
+    return View(f"<p>{esc(lines[0])}</p>{html}", "\n".join(lines))

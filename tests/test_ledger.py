@@ -1,0 +1,467 @@
+"""The ledger: schema, round trips, history queries, compare(), interruption, WAL readers, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import AS_OF, findings, make_record
+from workbook.assess import Assessment, assess
+from workbook.errors import WorkbookError
+from workbook.ledger import (
+    LEDGER_NAME,
+    Changes,
+    HistoryRow,
+    Ledger,
+    LedgerError,
+    compare,
+)
+
+EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
+# Answers the mvp gate of the tiny catalogue: supported stage mvp, next blocker t.logs.
+AT_MVP = {"scope.workflow": "Intake", "trust.evaluation": "300 cases", "evidence": [EVAL]}
+WAIVED_EVAL = {
+    "scope.workflow": "Intake",
+    "waivers": [
+        {"criterion": "t.eval", "reason": "pilot", "approver": "CRO", "expires": "2026-12-01"}
+    ],
+}
+
+
+@pytest.fixture
+def make(tiny):
+    """Assess a record (dotted-path changes on the minimal one) against the tiny catalogue."""
+
+    def _make(changes: dict | None = None, as_of: dt.date = AS_OF) -> Assessment:
+        record = make_record(changes)
+        return assess(record, tiny, as_of, findings(record))
+
+    return _make
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger(tmp_path / LEDGER_NAME) as opened:
+        yield opened
+
+
+def one_run(ledger: Ledger, *assessments: Assessment, finish: bool = True) -> int:
+    run = ledger.start_run({"as_of": AS_OF.isoformat()})
+    for a in assessments:
+        ledger.record(run, a, "rendered")
+    if finish:
+        ledger.finish_run(run, {"rendered": len(assessments)}, "ok")
+    return run
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+# --- schema -------------------------------------------------------------------
+
+
+def test_new_ledger_is_created_in_wal_mode_with_schema_version_1(tmp_path):
+    path = tmp_path / LEDGER_NAME
+    Ledger(path).close()
+    con = raw(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        assert {"runs", "assessments", "assessments_by_initiative"} <= names
+    finally:
+        con.close()
+
+
+def test_foreign_keys_are_enforced(ledger, make):
+    with pytest.raises(ValueError, match="no run 99"):
+        ledger.record(99, make(), "rendered")
+    assert ledger.history("r") == []
+
+
+def test_reopening_keeps_the_history(tmp_path, make):
+    path = tmp_path / LEDGER_NAME
+    with Ledger(path) as first:
+        one_run(first, make())
+    with Ledger(path) as second:
+        assert [h.initiative for h in second.history("r")] == ["r"]
+        assert len(second.runs()) == 1
+
+
+# --- round trip -----------------------------------------------------------------
+
+
+def test_run_and_assessment_round_trip(tmp_path, ledger, make, tiny):
+    assessment = make(AT_MVP)
+    run = ledger.start_run({"as_of": AS_OF, "workers": 2, "paths": [tmp_path], "force": False})
+    ledger.record(run, assessment, "rendered", dossier="out/r.html", duration=1.5)
+    ledger.finish_run(run, {"rendered": 1, "failed": 0}, "ok")
+
+    (stored_run,) = ledger.runs()
+    assert stored_run.id == run
+    # Dates and paths are not JSON; they are kept as their text.
+    assert stored_run.options == {
+        "as_of": "2026-11-23",
+        "workers": 2,
+        "paths": [str(tmp_path)],
+        "force": False,
+    }
+    assert stored_run.counts == {"rendered": 1, "failed": 0}
+    assert stored_run.status == "ok"
+    started = dt.datetime.fromisoformat(stored_run.started_at)
+    ended = dt.datetime.fromisoformat(stored_run.ended_at)
+    assert started.utcoffset() == dt.timedelta(0)
+    assert started <= ended <= dt.datetime.now(dt.UTC)
+
+    (row,) = ledger.history("r")
+    assert row == HistoryRow(
+        run_id=run,
+        started_at=stored_run.started_at,
+        initiative="r",
+        name="R",
+        digest=assessment.digest,
+        as_of="2026-11-23",
+        claimed="prototype",
+        supported="mvp",
+        overclaimed=False,
+        outcome="rendered",
+        statuses={
+            "t.workflow": "met",
+            "t.eval": "met",
+            "t.logs": "missing",
+            "t.gaps": "met",
+            "t.signoff": "missing",
+        },
+        blockers=["t.logs"],
+    )
+    # Every criterion of the catalogue, in catalogue order.
+    assert list(row.statuses) == [c.id for c in tiny]
+
+
+def test_overclaimed_and_dossier_details_are_stored(ledger, make):
+    run = ledger.start_run({})
+    ledger.record(run, make({"stage": "production"}), "failed", duration=0.25, error="boom")
+    row = ledger.latest("r")
+    assert (row.claimed, row.supported, row.overclaimed, row.outcome) == (
+        "production",
+        "prototype",
+        True,
+        "failed",
+    )
+    stored = ledger._con.execute("SELECT dossier, duration, error FROM assessments").fetchone()
+    assert stored == (None, 0.25, "boom")
+
+
+@pytest.mark.parametrize("outcome", ["rendered", "skipped", "failed", "invalid"])
+def test_every_outcome_is_accepted(ledger, make, outcome):
+    ledger.record(ledger.start_run({}), make(), outcome)
+    assert ledger.latest("r").outcome == outcome
+
+
+def test_unknown_outcome_is_refused(ledger, make):
+    run = ledger.start_run({})
+    with pytest.raises(ValueError, match="unknown outcome 'done'"):
+        ledger.record(run, make(), "done")
+    assert ledger.history("r") == []
+
+
+def test_finishing_an_unknown_run_is_refused(ledger):
+    with pytest.raises(ValueError, match="no run 7"):
+        ledger.finish_run(7, {}, "ok")
+
+
+# --- history queries --------------------------------------------------------------
+
+
+def test_history_is_oldest_first_and_per_initiative(ledger, make):
+    other = make({"id": "other", "name": "Other"})
+    first = one_run(ledger, make(), other)
+    second = one_run(ledger, make(AT_MVP))
+    third = one_run(ledger, make(AT_MVP, as_of=dt.date(2026, 12, 1)), other)
+
+    history = ledger.history("r")
+    assert [(h.run_id, h.supported, h.as_of) for h in history] == [
+        (first, "prototype", "2026-11-23"),
+        (second, "mvp", "2026-11-23"),
+        (third, "mvp", "2026-12-01"),
+    ]
+    assert [h.run_id for h in ledger.history("other")] == [first, third]
+    assert ledger.latest("r") == history[-1]
+    assert ledger.history("nobody") == []
+    assert ledger.latest("nobody") is None
+
+
+def test_previous_is_the_latest_assessment_of_an_earlier_run(ledger, make):
+    first = one_run(ledger, make())
+    second = one_run(ledger, make(AT_MVP))
+    third = one_run(ledger, make({"id": "other", "name": "Other"}))  # r not assessed
+    fourth = one_run(ledger, make())
+
+    assert ledger.previous("r", before_run=first) is None
+    assert ledger.previous("r", before_run=second).run_id == first
+    assert ledger.previous("r", before_run=third).run_id == second
+    # A run that did not assess r is skipped over.
+    assert ledger.previous("r", before_run=fourth).run_id == second
+    assert ledger.previous("r", before_run=fourth).supported == "mvp"
+    assert ledger.previous("other", before_run=third) is None
+
+
+def test_runs_are_newest_first_and_limited(ledger):
+    ids = [one_run(ledger) for _ in range(4)]
+    assert [r.id for r in ledger.runs()] == ids[::-1]
+    assert [r.id for r in ledger.runs(limit=2)] == ids[:1:-1]
+
+
+# --- compare ----------------------------------------------------------------------
+
+PASSING_ALL = {"a": "met", "b": "met", "c": "met"}
+
+
+def row(statuses: dict[str, str], blockers: list[str], supported: str = "mvp") -> HistoryRow:
+    return HistoryRow(
+        run_id=1,
+        started_at="2026-11-23T08:00:00+00:00",
+        initiative="r",
+        name="R",
+        digest="0" * 64,
+        as_of="2026-11-23",
+        claimed="mvp",
+        supported=supported,
+        overclaimed=False,
+        outcome="rendered",
+        statuses=statuses,
+        blockers=blockers,
+    )
+
+
+# (case, previous, current, expected changes)
+COMPARE_TABLE = [
+    (
+        "first assessment has no changes",
+        None,
+        row({"a": "missing"}, ["a"], "prototype"),
+        Changes([], [], [], None),
+    ),
+    ("unchanged", row(PASSING_ALL, []), row(PASSING_ALL, []), Changes([], [], [], None)),
+    (
+        "new blocker that never passed",
+        row({"a": "met", "b": "missing"}, []),
+        row({"a": "met", "b": "missing"}, ["b"]),
+        Changes(["b"], [], [], None),
+    ),
+    (
+        "resolved blocker",
+        row({"a": "missing", "b": "missing"}, ["a", "b"]),
+        row({"a": "met", "b": "missing"}, ["b"]),
+        Changes([], ["a"], [], None),
+    ),
+    (
+        "met -> missing is a regression",
+        row(PASSING_ALL, []),
+        row({"a": "met", "b": "missing", "c": "met"}, ["b"]),
+        Changes(["b"], [], ["b"], None),
+    ),
+    (
+        "waived -> waiver_expired is a regression",
+        row({"a": "waived"}, []),
+        row({"a": "waiver_expired"}, ["a"]),
+        Changes(["a"], [], ["a"], None),
+    ),
+    (
+        "not_applicable -> missing is a regression",
+        row({"a": "not_applicable"}, []),
+        row({"a": "missing"}, ["a"]),
+        Changes(["a"], [], ["a"], None),
+    ),
+    (
+        "failing -> other failing is not a regression",
+        row({"a": "unverified"}, ["a"]),
+        row({"a": "stale"}, ["a"]),
+        Changes([], [], [], None),
+    ),
+    (
+        "passing -> other passing is not a regression",
+        row({"a": "met"}, []),
+        row({"a": "waived"}, []),
+        Changes([], [], [], None),
+    ),
+    (
+        "a criterion new to the catalogue is no regression",
+        row({"a": "met"}, []),
+        row({"a": "met", "z": "missing"}, ["z"]),
+        Changes(["z"], [], [], None),
+    ),
+    (
+        "supported stage drops",
+        row({"a": "met"}, [], "mvp"),
+        row({"a": "missing"}, ["a"], "prototype"),
+        Changes(["a"], [], ["a"], "mvp -> prototype"),
+    ),
+    (
+        "supported stage rises",
+        row({"a": "missing"}, ["a"], "mvp"),
+        row({"a": "met"}, [], "production_candidate"),
+        Changes([], ["a"], [], "mvp -> production_candidate"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [case[1:] for case in COMPARE_TABLE],
+    ids=[case[0] for case in COMPARE_TABLE],
+)
+def test_compare(previous, current, expected):
+    changes = compare(previous, current)
+    assert changes == expected
+    assert changes.empty == (expected == Changes([], [], [], None))
+
+
+def test_compare_keeps_blocker_order(tmp_path):
+    before = row({k: "met" for k in "abcd"}, ["d", "a"])
+    after = row({k: "missing" for k in "abcd"}, ["c", "b", "a"])
+    assert compare(before, after) == Changes(["c", "b"], ["d"], ["a", "b", "c", "d"], None)
+
+
+def test_an_expiring_waiver_shows_as_a_regression_between_runs(ledger, make):
+    # The same record, assessed the week the waiver holds and the week after it expired.
+    one_run(ledger, make(WAIVED_EVAL, as_of=AS_OF))
+    run = one_run(ledger, make(WAIVED_EVAL, as_of=dt.date(2026, 12, 2)))
+    previous, current = ledger.previous("r", before_run=run), ledger.latest("r")
+    assert (previous.statuses["t.eval"], current.statuses["t.eval"]) == (
+        "waived",
+        "waiver_expired",
+    )
+    assert compare(previous, current) == Changes(
+        new_blockers=["t.eval"],
+        resolved=["t.logs"],  # no longer a blocker: the horizon fell back to the mvp gate
+        regressions=["t.eval"],
+        stage_change="mvp -> prototype",
+    )
+
+
+# --- interruption and concurrent readers ----------------------------------------------
+
+
+def test_an_interrupted_run_stays_visible_and_does_not_break_later_runs(tmp_path, make):
+    path = tmp_path / LEDGER_NAME
+    with Ledger(path) as batch:
+        interrupted = one_run(batch, make(), finish=False)
+    # The process is gone; the next batch opens the same file.
+    with Ledger(path) as batch:
+        (stale,) = batch.runs()
+        assert (stale.id, stale.ended_at, stale.status, stale.counts) == (
+            interrupted,
+            None,
+            None,
+            {},
+        )
+        assert batch.last_finished_run() is None
+        later = one_run(batch, make(AT_MVP))
+        assert later > interrupted
+        assert [r.id for r in batch.runs()] == [later, interrupted]
+        assert batch.last_finished_run().id == later
+        assert batch.last_finished_run(before_run=later) is None
+        # The assessment recorded before the interruption is history all the same.
+        assert [h.run_id for h in batch.history("r")] == [interrupted, later]
+        assert batch.previous("r", before_run=later).run_id == interrupted
+
+
+def test_last_finished_run_before_a_run(ledger):
+    first = one_run(ledger)
+    second = one_run(ledger)
+    running = ledger.start_run({})
+    assert ledger.last_finished_run().id == second
+    assert ledger.last_finished_run(before_run=running).id == second
+    assert ledger.last_finished_run(before_run=second).id == first
+    assert ledger.last_finished_run(before_run=first) is None
+
+
+def test_a_reader_sees_each_record_while_the_run_is_still_going(tmp_path, make):
+    path = tmp_path / LEDGER_NAME
+    with Ledger(path) as batch, Ledger(path) as reader:
+        run = batch.start_run({})
+        batch.record(run, make(), "rendered")
+        # Committed at once: a kill now would not lose it.
+        assert [h.run_id for h in reader.history("r")] == [run]
+        assert reader.runs()[0].ended_at is None
+
+
+def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path, make):
+    path = tmp_path / LEDGER_NAME
+    with Ledger(path) as batch:
+        done = one_run(batch, make())
+    writer = raw(path)
+    try:
+        # EXCLUSIVE locks out readers of a rollback-journal file; in WAL they read on.
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("INSERT INTO runs (started_at, options) VALUES ('now', '{}')")
+        with Ledger(path) as reader:
+            assert [r.id for r in reader.runs()] == [done]
+            assert [h.run_id for h in reader.history("r")] == [done]
+            writer.execute("COMMIT")
+            assert len(reader.runs()) == 2
+    finally:
+        writer.close()
+
+
+# --- files that are not (this version's) ledger ------------------------------------------
+
+
+def _other_sqlite(path: Path) -> None:
+    con = raw(path)
+    con.execute("CREATE TABLE notes (text TEXT)")
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "make_file",
+    [
+        pytest.param(lambda p: p.write_text("schema_version: 1\nid: kyc\n"), id="yaml record"),
+        pytest.param(lambda p: p.write_bytes(bytes(range(256)) * 16), id="binary garbage"),
+        pytest.param(_other_sqlite, id="another program's sqlite"),
+    ],
+)
+def test_a_file_that_is_not_a_ledger_gives_one_line(tmp_path, make_file):
+    path = tmp_path / "notes.db"
+    make_file(path)
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError) as caught:
+        Ledger(path)
+    assert isinstance(caught.value, LedgerError)
+    assert str(caught.value) == (
+        f"{path}: not a ledger database (expected a SQLite file written by workbook batch)"
+    )
+    assert path.read_bytes() == before  # not turned into a ledger, not switched to WAL
+
+
+def test_a_newer_schema_version_is_refused_clearly(tmp_path):
+    path = tmp_path / LEDGER_NAME
+    Ledger(path).close()
+    con = raw(path)
+    con.execute("PRAGMA user_version = 2")
+    con.close()
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ledger schema version 2 is newer than this workbook reads")
+    assert "upgrade workbook" in message
+    assert "\n" not in message
+
+
+def test_a_missing_folder_is_a_ledger_error(tmp_path):
+    path = tmp_path / "no-such-folder" / LEDGER_NAME
+    with pytest.raises(LedgerError, match=f"^{re.escape(str(path))}: "):
+        Ledger(path)
+
+
+def test_closed_by_the_context_manager(tmp_path):
+    with Ledger(tmp_path / LEDGER_NAME) as ledger:
+        ledger.runs()
+    with pytest.raises(sqlite3.ProgrammingError):
+        ledger.runs()

@@ -1,0 +1,401 @@
+"""The ledger: an SQLite history of batch runs and the assessments they made.
+
+One process writes (the batch parent); dossier kernels and ``workbook history``
+read at the same time, which is why the file is in WAL mode: readers see the
+last committed state and never wait for the writer. Every write is its own
+transaction, so a batch killed mid-way leaves a consistent file in which its
+run has no ``ended_at`` (an interrupted run) and every assessment recorded
+before the kill is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from workbook.criteria import PASSING
+from workbook.errors import WorkbookError
+
+if TYPE_CHECKING:
+    from workbook.assess import Assessment
+
+LEDGER_NAME = "ledger.sqlite"
+SCHEMA_VERSION = 1
+#: Written to PRAGMA application_id ("WBLG"), so another program's SQLite file is
+#: recognised as such instead of being silently given our tables.
+APPLICATION_ID = 0x57424C47
+OUTCOMES: tuple[str, ...] = ("rendered", "skipped", "failed", "invalid")
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = f"""
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    options TEXT NOT NULL,
+    counts TEXT,
+    status TEXT
+);
+CREATE TABLE assessments (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    initiative TEXT NOT NULL,
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    claimed TEXT NOT NULL,
+    supported TEXT NOT NULL,
+    overclaimed INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ({", ".join(f"'{o}'" for o in OUTCOMES)})),
+    dossier TEXT,
+    duration REAL,
+    error TEXT,
+    statuses TEXT NOT NULL,
+    blockers TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX assessments_by_initiative ON assessments (initiative, run_id);
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {SCHEMA_VERSION}
+"""
+
+
+class LedgerError(WorkbookError):
+    """The ledger file cannot be opened, is not a ledger, or cannot be written."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One batch run; ``ended_at`` and ``status`` are None while running or if interrupted."""
+
+    id: int
+    started_at: str
+    ended_at: str | None
+    options: dict
+    counts: dict
+    status: str | None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One stored assessment of one initiative, with the start time of its run."""
+
+    run_id: int
+    started_at: str
+    initiative: str
+    name: str
+    digest: str
+    as_of: str
+    claimed: str
+    supported: str
+    overclaimed: bool
+    outcome: str
+    statuses: dict[str, str]
+    blockers: list[str]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two assessments of one initiative."""
+
+    new_blockers: list[str]
+    resolved: list[str]
+    regressions: list[str]
+    stage_change: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new_blockers or self.resolved or self.regressions or self.stage_change)
+
+
+def compare(previous: HistoryRow | None, current: HistoryRow) -> Changes:
+    """The changes from ``previous`` to ``current``; a first assessment has none."""
+    if previous is None:
+        return Changes([], [], [], None)
+    before, now = set(previous.blockers), set(current.blockers)
+    regressions = [
+        cid
+        for cid, status in current.statuses.items()
+        # A criterion new to the catalogue has no earlier status to fall from.
+        if previous.statuses.get(cid) in PASSING and status not in PASSING
+    ]
+    stage = None
+    if previous.supported != current.supported:
+        stage = f"{previous.supported} -> {current.supported}"
+    return Changes(
+        new_blockers=[b for b in current.blockers if b not in before],
+        resolved=[b for b in previous.blockers if b not in now],
+        regressions=regressions,
+        stage_change=stage,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+_HISTORY_SELECT = """
+SELECT a.run_id, r.started_at, a.initiative, a.name, a.digest, a.as_of, a.claimed,
+       a.supported, a.overclaimed, a.outcome, a.statuses, a.blockers
+FROM assessments AS a JOIN runs AS r ON r.id = a.run_id
+"""
+
+
+def _history_row(row: tuple[Any, ...]) -> HistoryRow:
+    *head, overclaimed, outcome, statuses, blockers = row
+    return HistoryRow(
+        *head,
+        overclaimed=bool(overclaimed),
+        outcome=outcome,
+        statuses=json.loads(statuses),
+        blockers=json.loads(blockers),
+    )
+
+
+def _run_row(row: tuple[Any, ...]) -> RunRow:
+    rid, started, ended, options, counts, status = row
+    return RunRow(rid, started, ended, json.loads(options), json.loads(counts or "{}"), status)
+
+
+class Ledger:
+    """The history file of one batch output folder; creates it (and its schema) if missing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # The batch parent may record from an executor's callback threads; one lock
+        # serialises them on the single connection.
+        self._lock = threading.Lock()
+        try:
+            self._con = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,  # autocommit: transactions are explicit BEGIN/COMMIT
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot open the ledger: {exc}", path=self.path) from None
+        try:
+            self._open()
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _open(self) -> None:
+        con = self._con
+        try:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA foreign_keys = ON")
+            self._check_identity()
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                # Persistent in the file: set once by its creator; readers of a WAL file
+                # skip this, as switching modes needs the file to themselves.
+                con.execute("PRAGMA journal_mode = WAL")
+            if con.execute("PRAGMA user_version").fetchone()[0] == 0:
+                with self._transaction():
+                    # Re-checked under the write lock: another process may have won the race.
+                    if con.execute("PRAGMA user_version").fetchone()[0] == 0:
+                        # Statement by statement: executescript() would COMMIT first and
+                        # so break the transaction that makes creation atomic.
+                        for statement in _SCHEMA.split(";"):
+                            con.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+
+    def _check_identity(self) -> None:
+        con = self._con
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (tables or version):
+            raise self._not_a_ledger()
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger schema version {version} is newer than this workbook reads "
+                f"(version {SCHEMA_VERSION}); upgrade workbook to read it",
+                path=self.path,
+            )
+
+    def _not_a_ledger(self) -> LedgerError:
+        return LedgerError(
+            "not a ledger database",
+            path=self.path,
+            expected="a SQLite file written by workbook batch",
+        )
+
+    def _error(self, exc: sqlite3.Error) -> LedgerError:
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            return self._not_a_ledger()
+        if "locked" in str(exc) or "busy" in str(exc):
+            return LedgerError(
+                f"the ledger stayed locked by another writer for over "
+                f"{BUSY_TIMEOUT_MS // 1000} s ({exc})",
+                path=self.path,
+            )
+        return LedgerError(f"ledger error: {exc}", path=self.path)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so a busy file fails at BEGIN
+        # (after busy_timeout) rather than half-way through the writes.
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._con
+            self._con.execute("COMMIT")
+        except BaseException:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                with self._transaction() as con:
+                    yield con
+            except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
+                raise  # the caller's mistake (unknown run id, closed ledger), not the file's
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._con.execute(sql, params).fetchall()
+            except sqlite3.ProgrammingError:
+                raise  # e.g. used after close(): the caller's mistake, not the file's
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._con.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- writing (the batch parent) ------------------------------------------
+
+    def start_run(self, options: dict) -> int:
+        """Open a run; returns its id. Non-JSON option values (paths, dates) are kept as text."""
+        text = json.dumps(options, default=str, ensure_ascii=False)
+        with self._write() as con:
+            cur = con.execute(
+                "INSERT INTO runs (started_at, options) VALUES (?, ?)", (_now(), text)
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, counts: dict[str, int], status: str) -> None:
+        """Close a run with its outcome counts and overall status."""
+        with self._write() as con:
+            cur = con.execute(
+                "UPDATE runs SET ended_at = ?, counts = ?, status = ? WHERE id = ?",
+                (_now(), json.dumps(counts), status, run_id),
+            )
+        if cur.rowcount == 0:
+            raise ValueError(f"no run {run_id} in {self.path}")
+
+    def record(
+        self,
+        run_id: int,
+        assessment: Assessment,
+        outcome: str,
+        *,
+        dossier: str | None = None,
+        duration: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Store one assessment made by run ``run_id`` and what became of its dossier."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        statuses = {r.criterion.id: r.status for r in assessment.results}
+        blockers = [r.criterion.id for r in assessment.blockers]
+        row = (
+            run_id,
+            assessment.id,
+            assessment.record.name,
+            assessment.digest,
+            assessment.as_of.isoformat(),
+            assessment.claimed_stage,
+            assessment.supported_stage,
+            int(assessment.overclaimed),
+            outcome,
+            dossier,
+            duration,
+            error,
+            json.dumps(statuses),
+            json.dumps(blockers),
+            _now(),
+        )
+        try:
+            with self._write() as con:
+                con.execute(
+                    "INSERT INTO assessments (run_id, initiative, name, digest, as_of, claimed,"
+                    " supported, overclaimed, outcome, dossier, duration, error, statuses,"
+                    " blockers, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"no run {run_id} in {self.path}") from None
+
+    # --- reading (anyone, while the batch runs) ------------------------------
+
+    def history(self, initiative: str) -> list[HistoryRow]:
+        """Every stored assessment of ``initiative``, oldest first."""
+        rows = self._read(
+            _HISTORY_SELECT + " WHERE a.initiative = ? ORDER BY a.run_id, a.id", (initiative,)
+        )
+        return [_history_row(r) for r in rows]
+
+    def previous(self, initiative: str, before_run: int) -> HistoryRow | None:
+        """The latest assessment of ``initiative`` made by a run before ``before_run``."""
+        rows = self._read(
+            _HISTORY_SELECT
+            + " WHERE a.initiative = ? AND a.run_id < ? ORDER BY a.run_id DESC, a.id DESC LIMIT 1",
+            (initiative, before_run),
+        )
+        return _history_row(rows[0]) if rows else None
+
+    def latest(self, initiative: str) -> HistoryRow | None:
+        """The most recent assessment of ``initiative``, if any."""
+        rows = self._read(
+            _HISTORY_SELECT + " WHERE a.initiative = ? ORDER BY a.run_id DESC, a.id DESC LIMIT 1",
+            (initiative,),
+        )
+        return _history_row(rows[0]) if rows else None
+
+    def runs(self, limit: int = 20) -> list[RunRow]:
+        """The last ``limit`` runs, newest first (interrupted ones included)."""
+        rows = self._read(
+            "SELECT id, started_at, ended_at, options, counts, status FROM runs"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_run_row(r) for r in rows]
+
+    def last_finished_run(self, before_run: int | None = None) -> RunRow | None:
+        """The latest run that finished (optionally: started before ``before_run``)."""
+        sql = "SELECT id, started_at, ended_at, options, counts, status FROM runs"
+        sql += " WHERE ended_at IS NOT NULL"
+        params: tuple[Any, ...] = ()
+        if before_run is not None:
+            sql += " AND id < ?"
+            params = (before_run,)
+        rows = self._read(sql + " ORDER BY id DESC LIMIT 1", params)
+        return _run_row(rows[0]) if rows else None
