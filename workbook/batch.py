@@ -56,6 +56,7 @@ class Task:
     notebooks: str
     timeout: float | None
     ledger: str | None = None
+    reuse_kernel: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def render(task: Task) -> Rendered:
                 notebooks=Path(task.notebooks),
                 timeout=task.timeout,
                 ledger=Path(task.ledger) if task.ledger else None,
+                reuse_kernel=task.reuse_kernel,
             )
         except WorkbookError as exc:
             if attempts < 2 and _kernel_never_started(exc):
@@ -303,6 +305,7 @@ class BatchOptions:
     force: bool = False
     timeout: float | None = 600.0
     log: Path | None = None
+    reuse_kernels: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -312,6 +315,7 @@ class BatchOptions:
             "executor": self.executor,
             "force": self.force,
             "timeout": self.timeout,
+            "reuse_kernels": self.reuse_kernels,
         }
 
 
@@ -474,6 +478,7 @@ def _render(
             notebooks=str(options.notebooks),
             timeout=options.timeout,
             ledger=str(ledger_path),
+            reuse_kernel=options.reuse_kernels,
         )
         for rid, e in pending.items()
     ]

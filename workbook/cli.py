@@ -364,6 +364,12 @@ def dossier(
 )
 @click.option("--force", is_flag=True, help="Re-render every dossier, changed or not.")
 @click.option(
+    "--reuse-kernels",
+    is_flag=True,
+    help="Keep one kernel per worker for successive dossiers, its namespace reset in between "
+    "(faster; imports stay loaded).",
+)
+@click.option(
     "--timeout",
     type=float,
     default=600.0,
@@ -394,6 +400,7 @@ def batch(
     executor_name: str,
     scheduler: str | None,
     force: bool,
+    reuse_kernels: bool,
     timeout: float,
     log_file: Path | None,
     notebooks_dir: Path | None,
@@ -425,6 +432,7 @@ def batch(
         force=force,
         timeout=timeout,
         log=log_file,
+        reuse_kernels=reuse_kernels,
     )
     if sys.stderr.isatty():
         from rich.progress import Progress

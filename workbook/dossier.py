@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from workbook.catalogue import load_catalogue
 from workbook.chapters import CHAPTERS
 from workbook.errors import WorkbookError
-from workbook.execute import run_notebook
+from workbook.execute import run_in_reused_kernel, run_notebook
 from workbook.paths import NOTEBOOKS
 from workbook.pipeline import assess_file
 from workbook.yamlio import atomic_write_text
@@ -87,6 +87,7 @@ def write_dossier(
     notebooks: Path = NOTEBOOKS,
     timeout: float | None = None,
     ledger: Path | None = None,
+    reuse_kernel: bool = False,
 ) -> Path:
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
 
@@ -103,7 +104,8 @@ def write_dossier(
         "gates": str(gates) if gates else "",
         "ledger": str(ledger) if ledger else "",
     }
-    executed = run_notebook(
+    run = run_in_reused_kernel if reuse_kernel else run_notebook
+    executed = run(
         build_notebook(notebooks),
         parameters,
         record=record_path,

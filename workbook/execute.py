@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import shutil
@@ -171,3 +172,97 @@ def run_notebook(
     with contextlib.suppress(OSError):  # the folder goes too, unless other failures are in it
         partial.parent.rmdir()
     return executed
+
+
+class ReusedKernel:
+    """One kernel kept by a worker process for successive notebooks (opt-in).
+
+    Between notebooks the user namespace is reset (every variable a notebook
+    defined is gone), while imported modules stay loaded: that is the saving.
+    After any failure the kernel is replaced, so a wedged kernel never serves
+    the next record.
+    """
+
+    def __init__(self, kernel_name: str = KERNEL) -> None:
+        self.kernel_name = kernel_name
+        self.km: Any = None
+        self.kc: Any = None
+
+    def ensure(self) -> None:
+        if self.km is not None and run_sync(self.km.is_alive)():
+            return
+        self.close()
+        self.km = socket_kernel_manager()(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=60)
+
+    def reset(self) -> None:
+        """Forget every name the previous notebook defined; keep the imports."""
+        code = "get_ipython().reset(new_session=False)\nimport gc as _gc\n_gc.collect()\ndel _gc"
+        reply = run_sync(self.kc.execute_interactive)(code, timeout=60, store_history=False)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not be reset")
+
+    def close(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            with contextlib.suppress(Exception):  # also removes its socket folder
+                run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = self.kc = None
+
+
+_REUSED: ReusedKernel | None = None
+
+
+def reused_kernel() -> ReusedKernel:
+    """This process's kernel for reuse, started on first use, closed at exit."""
+    global _REUSED
+    if _REUSED is None:
+        import atexit
+
+        _REUSED = ReusedKernel()
+        atexit.register(_REUSED.close)
+    return _REUSED
+
+
+def run_in_reused_kernel(
+    nb: nbformat.NotebookNode,
+    parameters: dict[str, Any],
+    *,
+    record: str | Path,
+    partial: Path,
+    timeout: float | None = None,
+) -> nbformat.NotebookNode:
+    """Like ``run_notebook``, in this process's reused kernel, reset before the run."""
+    from nbclient import NotebookClient
+    from papermill.parameterize import parameterize_notebook
+
+    kernel = reused_kernel()
+    nb = copy.deepcopy(nb)
+    nb.metadata["papermill"] = {"parameters": {}, "environment_variables": {}}
+    nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL, language="python")
+    current = {"index": -1}
+
+    def started(cell: Any, cell_index: int) -> None:
+        current["index"] = cell_index
+
+    try:
+        kernel.ensure()
+        kernel.reset()
+        client = NotebookClient(
+            nb, km=kernel.km, kernel_name=KERNEL, timeout=timeout, on_cell_start=started
+        )
+        client.kc = kernel.kc
+        client.execute()
+    except Exception as exc:
+        kernel.close()  # never hand a kernel that failed to the next record
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, partial)
+        where = describe_cell(nb, current["index"]) if current["index"] >= 0 else "kernel"
+        name = getattr(exc, "ename", None) or type(exc).__name__
+        value = getattr(exc, "evalue", None) or (str(exc).strip().splitlines() or [name])[0]
+        raise NotebookFailed(f"{name}: {value}", path=record, cell=where, partial=partial) from None
+    return nb

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from workbook.assess import stage_label
+from workbook.catalogue import load_catalogue
 from workbook.charts import STRONG, WEAK, Chart, _layout, plot_text
 from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
 from workbook.notebook import display_path, parse_as_of
+from workbook.paths import EXAMPLES
+from workbook.pipeline import check_paths
 from workbook.records import AREAS, STAGES
 from workbook.views import LOUD, STATUS_STYLE, View, _facts, _loud, _table, badge, esc
 
@@ -145,10 +148,13 @@ def _initiative(item: dict[str, Any], where: str, source: str) -> dict[str, Any]
     entry["blockers"] = _objects(item, "blockers", where, source)
     for i, b in enumerate(entry["blockers"]):
         _text(b, "criterion", f"{where}blockers[{i}].", source, required=True)
-    entry["waivers"] = _objects(item, "waivers", where, source)
-    for i, w in enumerate(entry["waivers"]):
+        for key in ("gate", "area", "status", "detail", "question"):
+            _text(b, key, f"{where}blockers[{i}].", source)
+    entry["waivers"] = []
+    for i, w in enumerate(_objects(item, "waivers", where, source)):
         _text(w, "criterion", f"{where}waivers[{i}].", source, required=True)
-        w["expires"] = _date(w.get("expires"), f"{where}waivers[{i}].expires", source).isoformat()
+        expires = _date(w.get("expires"), f"{where}waivers[{i}].expires", source)
+        entry["waivers"].append({**w, "expires": expires.isoformat()})
     dossier = item.get("dossier")
     entry["dossier"] = dossier if isinstance(dossier, str) else None
     outcome = item.get("outcome", "rendered")
@@ -211,7 +217,7 @@ def load_summary(path: str | Path) -> Portfolio:
     path = Path(path)
     if path.is_dir():
         path = path / SUMMARY_NAME
-    source = _shown(path)
+    source = one_line(display_path(path))
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -232,11 +238,9 @@ def load_summary(path: str | Path) -> Portfolio:
         raise _fail("nested too deeply", "", "a batch summary", source=source) from None
     except OSError as exc:
         raise _fail(f"cannot be read: {exc.strerror}", "", source=source) from None
+    except ValueError:  # a NUL byte in the path
+        raise _fail("not a usable path", "", source=source) from None
     return parse_summary(data, source)
-
-
-def _shown(path: Path) -> str:
-    return display_path(path)
 
 
 # --- the example portfolio, in memory --------------------------------------------
@@ -251,10 +255,6 @@ def example_summary(
 
     ``generated_at`` is the as-of day at midnight UTC, so the output never changes.
     """
-    from workbook.catalogue import load_catalogue
-    from workbook.paths import EXAMPLES
-    from workbook.pipeline import check_paths
-
     folder = Path(examples) if examples else EXAMPLES
     when = as_of or EXAMPLE_AS_OF
     catalogue = load_catalogue(Path(gates) if gates else None)
@@ -411,6 +411,17 @@ def _labels(p: Portfolio) -> list[str]:
     ]
 
 
+def _rows(labels: list[str]) -> dict[str, Any]:
+    """A category axis listing rows top to bottom in the given order, labels never clipped."""
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": labels,
+        "autorange": "reversed",
+        "automargin": True,
+    }
+
+
 def _stage_change_is_down(change: str) -> bool:
     parts = [s.strip() for s in change.split("->")]
     return (
@@ -509,7 +520,7 @@ def gate_heatmap(p: Portfolio) -> Chart:
         title,
         120 + 30 * len(p.initiatives),
         xaxis={"side": "top", "type": "category"},
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis=_rows(heat["y"]),
     )
     return Chart([heat], layout)
 
@@ -562,7 +573,7 @@ def stage_chart(p: Portfolio) -> Chart:
         xaxis={"tickvals": list(range(len(STAGES))), "ticktext": [stage_label(s) for s in STAGES],
                "range": [-0.4, len(STAGES) - 0.6], "side": "top", "gridcolor": "#E5ECF6",
                "zeroline": False},
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis=_rows(labels),
         legend={"orientation": "h", "y": -0.05, "yanchor": "top"},
     )  # fmt: skip
     return Chart(traces, layout)
@@ -625,11 +636,13 @@ def blockers_by_area(p: Portfolio) -> Chart:
                 where[area].add(i["id"])
                 by_gate[area][str(b.get("gate"))] += 1
     top = max(count.values(), default=0)
+    # The area holding back most is named so, not only coloured.
+    areas = [a + (" (most)" if top and count[a] == top else "") for a in AREAS]
     bar = {
         "type": "bar",
         "orientation": "h",
         "x": [count[a] for a in AREAS],
-        "y": list(AREAS),
+        "y": areas,
         "marker": {"color": [WEAK if top and count[a] == top else STRONG for a in AREAS]},
         "text": [
             f"{count[a]} in {len(where[a])} initiative{'s' if len(where[a]) != 1 else ''}"
@@ -648,7 +661,7 @@ def blockers_by_area(p: Portfolio) -> Chart:
         120 + 40 * len(AREAS),
         xaxis={"title": {"text": "conditions not yet met"}, "gridcolor": "#E5ECF6",
                "rangemode": "tozero", "range": [0, max(top, 1) * 1.35]},
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis=_rows(areas),
     )  # fmt: skip
     return Chart([bar], layout)
 
@@ -779,7 +792,7 @@ def changes_since_previous(p: Portfolio) -> View:
         else:
             stage_html = esc(stage_label(stage) if stage else None)
         regressions = (
-            f'<strong style="color:{LOUD}">⚠</strong> ' + _codes(c["regressions"])
+            f'<strong style="color:{LOUD}">⚠ regressed:</strong> ' + _codes(c["regressions"])
             if c["regressions"]
             else "—"
         )
