@@ -28,8 +28,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/workbook check data/examples --summary $(if $(AS_OF),--as-of $(AS_OF))
-	$(BIN)/workbook dossier data/examples -o $(DOSSIERS) $(if $(AS_OF),--as-of $(AS_OF))
-	@echo "Dossiers: $(abspath $(DOSSIERS))/ (open any .html in a browser, offline)"
+	$(BIN)/workbook batch data/examples -o $(DOSSIERS) $(if $(AS_OF),--as-of $(AS_OF))
+	@echo "Dossiers: $(abspath $(DOSSIERS))/ (start with index.html; every page works offline)"
 
 # The browser tests drive Debian's Chromium; nothing is downloaded by the tests.
 chromium:

@@ -502,9 +502,14 @@ def _write_summary(
 ) -> Path:
     """summary.json (for the portfolio dossier and dashboards) and summary.csv."""
     initiatives, failed = [], []
+
+    def shareable(error: str | None, path: Path) -> str | None:
+        # Error lines start with the path as given; a shared page shows it relative.
+        return error.replace(str(path), display_path(path)) if error else error
+
     for e in entries:
         if e.assessment is None:
-            failed.append({"path": display_path(e.path), "error": e.error})
+            failed.append({"path": display_path(e.path), "error": shareable(e.error, e.path)})
             continue
         initiatives.append(
             {
@@ -512,7 +517,7 @@ def _write_summary(
                 "path": display_path(e.path),
                 "dossier": e.dossier,
                 "outcome": e.outcome,
-                "error": e.error,
+                "error": shareable(e.error, e.path),
                 "changes": e.changes,
             }
         )
