@@ -195,3 +195,26 @@ def test_title_is_escaped():
 def test_export_is_reproducible():
     nb = notebook(new_markdown_cell("# x"), code("f", plotly_output()))
     assert export_html(nb, "t") == export_html(nb, "t")
+
+
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("claims-triage.html", True),
+        ("#Chapter", True),
+        ("x.html#top", True),
+        ("../../etc/passwd", False),
+        ("javascript:alert(1)", False),
+        ("https://evil.example/x.html", False),
+        (".hidden.html", False),
+        ("/abs/x.html", False),
+    ],
+)
+def test_output_links_only_to_sibling_dossiers(href, kept):
+    html = f'<table><tr><td><a href="{href}">go</a></td></tr></table>'
+    nb = notebook(
+        code("x", new_output("display_data", data={"text/html": html, "text/plain": "x"}))
+    )
+    soup = BeautifulSoup(export_html(nb, "t"), "html.parser")
+    links = [a for a in soup.find_all("a") if a.get_text() == "go"]
+    assert [a.get("href") for a in links] == ([href] if kept else [None])

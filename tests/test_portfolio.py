@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from conftest import AS_OF, EXAMPLES, REPO
 from workbook import portfolio
 from workbook.catalogue import load_catalogue
-from workbook.charts import Chart
+from workbook.charts import WEAK, Chart
 from workbook.errors import WorkbookError
 from workbook.pipeline import check_paths
 from workbook.views import View
@@ -296,14 +296,18 @@ def test_stage_chart_marks_overclaimed_rows(pf, summary):
 
 def test_blockers_by_area_and_by_criterion(pf, summary):
     (bar,) = pf.blockers_by_area().data
-    totals = dict(zip(bar["y"], bar["x"], strict=True))
+    totals = dict(zip((y.removesuffix(" (most)") for y in bar["y"]), bar["x"], strict=True))
+    assert [y for y in bar["y"] if y.endswith(" (most)")] == ["trust (most)"], (
+        "named, not only coloured"
+    )
+    assert bar["marker"]["color"][list(totals).index("trust")] == WEAK
     for area, count in totals.items():
         assert count == sum(
             b["area"] == area for i in summary["initiatives"] for b in i["blockers"]
         )
     assert sum(totals.values()) == portfolio.headline_numbers(pf)["blockers"]
     assert all(
-        t.split(" in ")[0] == str(totals[a]) for a, t in zip(bar["y"], bar["text"], strict=True)
+        t.split(" in ")[0] == str(totals[a]) for a, t in zip(totals, bar["text"], strict=True)
     )
 
     soup = BeautifulSoup(pf.blockers_by_criterion().html, "html.parser")

@@ -138,13 +138,22 @@ def _exporter() -> DossierExporter:
 #: Tags the views emit, plus what pandas tables use; any other HTML in an output is escaped.
 _OUTPUT_TAGS = {
     "div", "p", "span", "strong", "em", "b", "i", "code", "pre", "br", "ul", "ol", "li",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "h2", "h3", "h4",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "h2", "h3", "h4", "a",
 }  # fmt: skip
-_OUTPUT_ATTRIBUTES = {
-    "*": ["class", "style", "role", "aria-label", "aria-level"],
-    "th": ["scope", "colspan", "rowspan"],
-    "td": ["colspan", "rowspan"],
-}
+#: A link may only point at a sibling dossier (``claims-triage.html``) or into the page.
+_SHAREABLE_LINK = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\.html)?(?:#[A-Za-z0-9._-]+)?$")
+
+
+def _output_attribute(tag: str, name: str, value: str) -> bool:
+    if name in ("class", "style", "role", "aria-label", "aria-level"):
+        return True
+    if tag == "a" and name == "href":
+        return bool(value) and _SHAREABLE_LINK.match(value) is not None
+    return (tag == "th" and name == "scope") or (
+        tag in ("th", "td") and name in ("colspan", "rowspan")
+    )
+
+
 _OUTPUT_CSS = CSSSanitizer(
     allowed_css_properties={
         "background", "background-color", "color", "padding", "border-radius", "white-space",
@@ -159,7 +168,7 @@ def clean_output_html(html: str) -> str:
     return bleach.clean(
         html,
         tags=_OUTPUT_TAGS,
-        attributes=_OUTPUT_ATTRIBUTES,
+        attributes=_output_attribute,
         strip=False,
         css_sanitizer=_OUTPUT_CSS,
     )
