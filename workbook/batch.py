@@ -134,11 +134,36 @@ def render(task: Task) -> Rendered:
         )
 
 
+def render_portfolio(
+    summary: str, out_dir: str, notebooks: str, timeout: float | None, reuse_kernel: bool
+) -> tuple[str | None, str | None]:
+    """Write index.html in a worker: (path, None) or (None, the one-line error). Never raises."""
+    from workbook.dossier import write_portfolio
+
+    try:
+        target = write_portfolio(
+            Path(summary),
+            Path(out_dir),
+            notebooks=Path(notebooks),
+            timeout=timeout,
+            reuse_kernel=reuse_kernel,
+        )
+    except WorkbookError as exc:
+        return None, exc.line()
+    except Exception as exc:  # a bug in the portfolio must not lose the run's other results
+        return None, f"{summary}: {type(exc).__name__}: {exc}"
+    return str(target), None
+
+
 # --- executors: where tasks run ---------------------------------------------------------
 
 
 class Executor:
-    """Runs tasks and yields results as they complete; subclasses fill in ``results``."""
+    """Runs functions in worker processes; the pool starts on first use and lives until close.
+
+    Subclasses fill in ``_submit``, ``_completed`` and ``_shutdown``. The same
+    task function, ``render``, runs on every executor.
+    """
 
     name: ClassVar[str] = ""
 
@@ -146,56 +171,92 @@ class Executor:
         self.workers = workers
         self.scheduler = scheduler
 
-    def results(self, tasks: list[Task]) -> Iterator[Rendered]:
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._shutdown()
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         raise NotImplementedError
+
+    def _completed(self, futures: list[Any]) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _shutdown(self) -> None:
+        raise NotImplementedError
+
+    def results(self, tasks: list[Task]) -> Iterator[Rendered]:
+        """Render every task; yield results as they complete, a dead worker as a failure."""
+        futures = {self._submit(render, t): t for t in tasks}
+        for future in self._completed(list(futures)):
+            task = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker process itself died
+                yield Rendered(
+                    task.record,
+                    task.record_id,
+                    False,
+                    0.0,
+                    error=f"{task.record}: worker died: {type(exc).__name__}",
+                )
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one function in a (warm) worker and wait for it."""
+        return self._submit(fn, *args).result()
 
 
 class LocalExecutor(Executor):
     """One long-lived process per worker (spawned, so no inherited threads or sockets)."""
 
     name = "local"
+    _pool: Any = None
 
-    def results(self, tasks: list[Task]) -> Iterator[Rendered]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("spawn")
-        workers = max(1, min(self.workers, len(tasks)))
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_worker) as pool:
-            futures = {pool.submit(render, t): t for t in tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield future.result()
-                except Exception as exc:  # the worker process itself died
-                    yield Rendered(
-                        task.record,
-                        task.record_id,
-                        False,
-                        0.0,
-                        error=f"{task.record}: worker died: {type(exc).__name__}",
-                    )
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=warm_worker
+            )
+        return self._pool.submit(fn, *args)
+
+    def _completed(self, futures: list[Any]) -> Iterator[Any]:
+        from concurrent.futures import as_completed
+
+        return as_completed(futures)
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 class DaskExecutor(Executor):
     """The same task function on a Dask cluster (``--scheduler ADDRESS``) or a LocalCluster."""
 
     name = "dask"
+    _client: Any = None
+    _stack: Any = None
 
-    def results(self, tasks: list[Task]) -> Iterator[Rendered]:
-        try:
-            from dask.distributed import Client, LocalCluster, as_completed
-        except ImportError:
-            raise UsageError(
-                "the dask executor needs Dask",
-                field="--executor",
-                expected="pip install 'workbook[dask]'",
-            ) from None
-        with contextlib.ExitStack() as stack:
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._client is None:
+            try:
+                from dask.distributed import Client, LocalCluster
+            except ImportError:
+                raise UsageError(
+                    "the dask executor needs Dask",
+                    field="--executor",
+                    expected="pip install 'workbook[dask]'",
+                ) from None
+            self._stack = contextlib.ExitStack()
             if self.scheduler:
-                client = stack.enter_context(Client(self.scheduler))
+                self._client = self._stack.enter_context(Client(self.scheduler))
             else:
-                cluster = stack.enter_context(
+                cluster = self._stack.enter_context(
                     LocalCluster(
                         n_workers=self.workers,
                         threads_per_worker=1,
@@ -204,11 +265,19 @@ class DaskExecutor(Executor):
                         dashboard_address=None,
                     )
                 )
-                client = stack.enter_context(Client(cluster))
-            client.run(warm_worker)
-            futures = [client.submit(render, t, pure=False) for t in tasks]
-            for future in as_completed(futures):
-                yield future.result()
+                self._client = self._stack.enter_context(Client(cluster))
+            self._client.run(warm_worker)
+        return self._client.submit(fn, *args, pure=False)
+
+    def _completed(self, futures: list[Any]) -> Iterator[Any]:
+        from dask.distributed import as_completed
+
+        return iter(as_completed(futures))
+
+    def _shutdown(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = self._client = None
 
 
 EXECUTORS: dict[str, type[Executor]] = {e.name: e for e in (LocalExecutor, DaskExecutor)}
@@ -390,9 +459,10 @@ def run_batch(
         ledger = Ledger(out / LEDGER_NAME)
         run_id = ledger.start_run(options.describe())
         log.event("run-start", run=run_id, **options.describe())
+        pool = executor(options.executor, options.workers, options.scheduler)
         try:
             entries = _plan(options, catalogue, out)
-            _render(options, entries, out, out / LEDGER_NAME, progress)
+            _render(options, entries, out, out / LEDGER_NAME, progress, pool)
             state = _load_state(out)
             for e in entries:
                 a = e.assessment
@@ -421,13 +491,14 @@ def run_batch(
             summary = _write_summary(
                 out, entries, run_id, previous_run.id if previous_run else None, catalogue, options
             )
-            portfolio, portfolio_error = _portfolio(options, entries, out, summary)
+            portfolio, portfolio_error = _portfolio(options, entries, out, summary, pool)
             result = BatchResult(entries, run_id, portfolio, portfolio_error)
             counts = {k: result.count(k) for k in ("rendered", "skipped", "failed", "invalid")}
             ledger.finish_run(run_id, counts, "ok" if result.exit_code == 0 else "failures")
             log.event("run-end", run=run_id, exit_code=result.exit_code, **counts)
             return result
         finally:
+            pool._shutdown()
             log.close()
             ledger.close()
 
@@ -459,6 +530,7 @@ def _render(
     out: Path,
     ledger_path: Path,
     progress: Callable[[Entry, int, int], None] | None,
+    pool: Executor,
 ) -> None:
     pending = {e.assessment.id: e for e in entries if e.outcome == "pending" and e.assessment}
     done = [e for e in entries if e.outcome != "pending"]
@@ -483,7 +555,7 @@ def _render(
         for rid, e in pending.items()
     ]
     finished = len(done)
-    for r in executor(options.executor, options.workers, options.scheduler).results(tasks):
+    for r in pool.results(tasks):
         e = pending[r.record_id]
         e.outcome = "rendered" if r.ok else "failed"
         e.dossier, e.error, e.duration = r.output, r.error, round(r.duration, 3)
@@ -573,21 +645,22 @@ def _write_summary(
 
 
 def _portfolio(
-    options: BatchOptions, entries: list[Entry], out: Path, summary: Path
+    options: BatchOptions, entries: list[Entry], out: Path, summary: Path, pool: Executor
 ) -> tuple[Path | None, str | None]:
-    """Write index.html unless nothing changed since it was last written."""
+    """Write index.html on a warm worker, unless nothing changed since it was last written."""
     target = out / "index.html"
     changed = any(e.outcome in ("rendered", "failed", "invalid") for e in entries)
     if target.exists() and not changed and not options.force:
         return target, None
-    from workbook.dossier import write_portfolio
-
-    try:
-        return write_portfolio(
-            summary, out, notebooks=options.notebooks, timeout=options.timeout
-        ), None
-    except WorkbookError as exc:
-        return None, exc.line()
+    written, error = pool.call(
+        render_portfolio,
+        str(summary),
+        str(out),
+        str(options.notebooks),
+        options.timeout,
+        options.reuse_kernels,
+    )
+    return (Path(written) if written else None), error
 
 
 def summary_lines(result: BatchResult) -> list[str]:

@@ -119,13 +119,19 @@ def write_dossier(
 
 
 def write_portfolio(
-    summary: Path, out_dir: Path, *, notebooks: Path = NOTEBOOKS, timeout: float | None = None
+    summary: Path,
+    out_dir: Path,
+    *,
+    notebooks: Path = NOTEBOOKS,
+    timeout: float | None = None,
+    reuse_kernel: bool = False,
 ) -> Path:
     """Execute the portfolio notebook on a batch's summary.json and write ``OUT/index.html``."""
     from workbook.export import export_html
 
     nb = read_chapter(notebooks, PORTFOLIO_NOTEBOOK)
-    executed = run_notebook(
+    run = run_in_reused_kernel if reuse_kernel else run_notebook
+    executed = run(
         nb,
         {"summary_path": str(summary)},
         record=summary,

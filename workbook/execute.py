@@ -243,6 +243,8 @@ def run_in_reused_kernel(
     kernel = reused_kernel()
     nb = copy.deepcopy(nb)
     nb.metadata["papermill"] = {"parameters": {}, "environment_variables": {}}
+    for cell in nb.cells:  # papermill's loader does this; parameterize relies on it
+        cell.metadata.setdefault("tags", [])
     nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL, language="python")
     current = {"index": -1}
 
