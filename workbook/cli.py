@@ -105,6 +105,36 @@ class OneLineErrors(click.Group):
             fail("workbook: aborted", 1)
 
 
+def out_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("build/dossiers"),
+        show_default=True,
+        help=help_text,
+    )
+
+
+notebooks_option = click.option(
+    "--notebooks",
+    "notebooks_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of your own chapter (and portfolio) notebooks (default: the shipped ones).",
+)
+
+
+def require_existing(paths: list[Path]) -> None:
+    """Every named file or folder exists (one clear line otherwise)."""
+    for p in paths:
+        if not p.exists():
+            raise UsageError(
+                "no such file or folder", path=p, expected="a record file or a folder of records"
+            )
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook")
 def main() -> None:
@@ -192,11 +222,7 @@ def check(
     """
     catalogue = load_catalogue(gates_file)
     targets = list(paths) or [Path("data/initiatives")]
-    for p in targets:
-        if not p.exists():
-            raise UsageError(
-                "no such file or folder", path=p, expected="a record file or a folder of records"
-            )
+    require_existing(targets)
     checked = check_paths(targets, catalogue, as_of)
     good = [(c.path, c.assessment) for c in checked if c.assessment is not None]
     bad = [c for c in checked if c.error is not None]
@@ -258,25 +284,11 @@ def new(name: str, folder: Path, stage: str) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("build/dossiers"),
-    show_default=True,
-    help="Folder for the HTML dossiers.",
-)
+@out_option("Folder for the HTML dossiers.")
 @gates_option
 @as_of_option
 @click.option("--timeout", type=float, default=None, help="Seconds one notebook cell may run.")
-@click.option(
-    "--notebooks",
-    "notebooks_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    default=None,
-    help="Folder of your own chapter notebooks (default: the shipped walk-through).",
-)
+@notebooks_option
 @reports_errors
 def dossier(
     paths: tuple[Path, ...],
@@ -296,9 +308,7 @@ def dossier(
     from workbook.execute import NotebookFailed
 
     load_catalogue(gates_file)  # a broken catalogue is one line, before any kernel starts
-    for p in paths:
-        if not p.exists():
-            raise UsageError("no such file or folder", path=p, expected="a record file or a folder")
+    require_existing(list(paths))
     records = discover(paths)
     if not records:
         raise UsageError("no record files found", path=", ".join(map(str, paths)))
@@ -332,15 +342,7 @@ def dossier(
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("build/dossiers"),
-    show_default=True,
-    help="Output folder: dossiers, index.html, summary.json/csv, run.jsonl, ledger.sqlite.",
-)
+@out_option("Output folder: dossiers, index.html, summary.json/csv, run.jsonl, ledger.sqlite.")
 @gates_option
 @as_of_option
 @click.option(
@@ -383,13 +385,7 @@ def dossier(
     default=None,
     help="JSON-lines run log (default: OUT/run.jsonl).",
 )
-@click.option(
-    "--notebooks",
-    "notebooks_dir",
-    default=None,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Folder of your own chapter and portfolio notebooks.",
-)
+@notebooks_option
 @reports_errors
 def batch(
     paths: tuple[Path, ...],
@@ -417,9 +413,7 @@ def batch(
     from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
 
     targets = list(paths) or [Path("data/initiatives")]
-    for p in targets:
-        if not p.exists():
-            raise UsageError("no such file or folder", path=p, expected="a record file or a folder")
+    require_existing(targets)
     options = BatchOptions(
         paths=targets,
         out_dir=out_dir,
