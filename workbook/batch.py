@@ -32,7 +32,7 @@ from workbook.assess import Assessment
 from workbook.catalogue import Catalogue, load_catalogue
 from workbook.chapters import CHAPTERS
 from workbook.errors import UsageError, WorkbookError
-from workbook.paths import NOTEBOOKS, TEMPLATES
+from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK, TEMPLATES
 from workbook.pipeline import check_paths, display_path
 from workbook.yamlio import atomic_write_text
 
@@ -82,7 +82,8 @@ def warm_worker() -> None:
 
 
 def _kernel_never_started(exc: WorkbookError) -> bool:
-    return getattr(exc, "cell", None) == "kernel" and getattr(exc, "partial", None) is None
+    """No cell ran: the kernel did not come up (worth one more try)."""
+    return getattr(exc, "cell", None) == "kernel"
 
 
 def render(task: Task) -> Rendered:
@@ -460,33 +461,39 @@ def run_batch(
         run_id = ledger.start_run(options.describe())
         log.event("run-start", run=run_id, **options.describe())
         pool = executor(options.executor, options.workers, options.scheduler)
+        state = _load_state(out)
+
+        def settled(e: Entry) -> None:
+            # Recorded the moment it is known, so a run killed mid-way keeps what it finished.
+            a = e.assessment
+            if a is not None:
+                ledger.record(
+                    run_id, a, e.outcome, dossier=e.dossier, duration=e.duration, error=e.error
+                )
+            if e.outcome == "rendered" and a is not None:
+                state[a.id] = {"key": e.key or "", "output": e.dossier or ""}
+                atomic_write_text(out / STATE_NAME, json.dumps(state, indent=1, sort_keys=True))
+            log.event(
+                "initiative",
+                id=a.id if a else None,
+                path=str(e.path),
+                status=e.outcome,
+                duration=e.duration,
+                digest=a.digest if a else None,
+                output=e.dossier,
+                error=e.error,
+            )
+
         try:
             entries = _plan(options, catalogue, out)
-            _render(options, entries, out, out / LEDGER_NAME, progress, pool)
-            state = _load_state(out)
+            _render(options, entries, out, out / LEDGER_NAME, progress, pool, settled)
             for e in entries:
-                a = e.assessment
-                if a is not None:
-                    ledger.record(
-                        run_id, a, e.outcome, dossier=e.dossier, duration=e.duration, error=e.error
-                    )
-                    current = ledger.latest(a.id)
-                    previous = ledger.previous(a.id, run_id)
+                if e.assessment is not None:
+                    current = ledger.latest(e.assessment.id)
                     if current is not None:
-                        e.changes = asdict(compare(previous, current))
-                if e.outcome == "rendered" and a is not None:
-                    state[a.id] = {"key": e.key or "", "output": e.dossier or ""}
-                log.event(
-                    "initiative",
-                    id=a.id if a else None,
-                    path=str(e.path),
-                    status=e.outcome,
-                    duration=e.duration,
-                    digest=a.digest if a else None,
-                    output=e.dossier,
-                    error=e.error,
-                )
-            atomic_write_text(out / STATE_NAME, json.dumps(state, indent=1, sort_keys=True))
+                        e.changes = asdict(
+                            compare(ledger.previous(e.assessment.id, run_id), current)
+                        )
             previous_run = ledger.last_finished_run(before_run=run_id)
             summary = _write_summary(
                 out, entries, run_id, previous_run.id if previous_run else None, catalogue, options
@@ -501,6 +508,8 @@ def run_batch(
             pool._shutdown()
             log.close()
             ledger.close()
+            with contextlib.suppress(OSError):  # an empty failed/ says nothing
+                (out / FAILED_FOLDER).rmdir()
 
 
 def _plan(options: BatchOptions, catalogue: Catalogue, out: Path) -> list[Entry]:
@@ -531,11 +540,13 @@ def _render(
     ledger_path: Path,
     progress: Callable[[Entry, int, int], None] | None,
     pool: Executor,
+    settled: Callable[[Entry], None],
 ) -> None:
     pending = {e.assessment.id: e for e in entries if e.outcome == "pending" and e.assessment}
     done = [e for e in entries if e.outcome != "pending"]
     total = len(entries)
     for i, e in enumerate(done, 1):
+        settled(e)
         if progress:
             progress(e, i, total)
     if not pending:
@@ -559,6 +570,7 @@ def _render(
         e = pending[r.record_id]
         e.outcome = "rendered" if r.ok else "failed"
         e.dossier, e.error, e.duration = r.output, r.error, round(r.duration, 3)
+        settled(e)
         finished += 1
         if progress:
             progress(e, finished, total)
@@ -576,8 +588,11 @@ def _write_summary(
     initiatives, failed = [], []
 
     def shareable(error: str | None, path: Path) -> str | None:
-        # Error lines start with the path as given; a shared page shows it relative.
-        return error.replace(str(path), display_path(path)) if error else error
+        # Error lines name the record and the kept notebook; a shared page shows
+        # the first relative and the second relative to the output folder.
+        if not error:
+            return error
+        return error.replace(str(path), display_path(path)).replace(f"{out}{os.sep}", "")
 
     for e in entries:
         if e.assessment is None:
@@ -644,13 +659,36 @@ def _write_summary(
     return path
 
 
+PORTFOLIO_STATE = ".portfolio-key"
+
+
+def portfolio_key(options: BatchOptions, entries: list[Entry]) -> str:
+    """What the portfolio page shows: the notebook, template, version and every entry's fate."""
+    notebook = options.notebooks / PORTFOLIO_NOTEBOOK
+    parts = [
+        _files_fingerprint([notebook]) if notebook.is_file() else "missing",
+        environment_key(options.notebooks),
+        # "rendered" and "skipped" look the same on the page; a failure does not.
+        *sorted(f"{display_path(e.path)}:{e.key}:{e.dossier}:{e.error}" for e in entries),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def _portfolio(
-    options: BatchOptions, entries: list[Entry], out: Path, summary: Path, pool: Executor
+    options: BatchOptions,
+    entries: list[Entry],
+    out: Path,
+    summary: Path,
+    pool: Executor,
 ) -> tuple[Path | None, str | None]:
-    """Write index.html on a warm worker, unless nothing changed since it was last written."""
+    """Write index.html on a warm worker unless what it shows is unchanged since last written."""
     target = out / "index.html"
-    changed = any(e.outcome in ("rendered", "failed", "invalid") for e in entries)
-    if target.exists() and not changed and not options.force:
+    key = portfolio_key(options, entries)
+    try:
+        last = (out / PORTFOLIO_STATE).read_text(encoding="utf-8").strip()
+    except OSError:
+        last = ""
+    if target.exists() and last == key and not options.force:
         return target, None
     written, error = pool.call(
         render_portfolio,
@@ -660,6 +698,9 @@ def _portfolio(
         options.timeout,
         options.reuse_kernels,
     )
+    if written:
+        # Only a page that was really written counts: a failed one is retried next run.
+        atomic_write_text(out / PORTFOLIO_STATE, key + "\n")
     return (Path(written) if written else None), error
 
 

@@ -18,13 +18,12 @@ from workbook.catalogue import load_catalogue
 from workbook.chapters import CHAPTERS
 from workbook.errors import WorkbookError
 from workbook.execute import run_in_reused_kernel, run_notebook
-from workbook.paths import NOTEBOOKS
+from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.pipeline import assess_file
 from workbook.yamlio import atomic_write_text
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
-FAILED_FOLDER = "failed"
-PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
+
 #: Cells the walk-through needs but a dossier must not repeat or cannot show.
 WALKTHROUGH_ONLY = {"parameters", "setup", "walkthrough", "form"}
 
@@ -115,6 +114,7 @@ def write_dossier(
     html = export_html(executed, title=f"Readiness dossier: {record.name}", source=record_path)
     target = out_dir / f"{record.id}.html"
     atomic_write_text(target, html)
+    failed_notebook(out_dir, record.id).unlink(missing_ok=True)  # an old failure, now fixed
     return target
 
 

@@ -89,6 +89,13 @@ def socket_kernel_manager() -> type:
 _ENGINE = "workbook"
 
 
+def _keep(nb: nbformat.NotebookNode, partial: Path) -> None:
+    # The folder is made here, at failure time, and never removed by a worker:
+    # another worker may be about to keep its own failure in it.
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, partial)
+
+
 def _register_engine() -> None:
     """A papermill engine that saves the notebook only when something failed.
 
@@ -109,10 +116,10 @@ def _register_engine() -> None:
             try:
                 result = super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except BaseException:
-                nbformat.write(nb_man.nb, partial)
+                _keep(nb_man.nb, Path(partial))
                 raise
             if any(c.metadata.get("papermill", {}).get("exception") for c in nb_man.nb.cells):
-                nbformat.write(nb_man.nb, partial)
+                _keep(nb_man.nb, Path(partial))
             return result
 
     papermill_engines.register(_ENGINE, SaveOnFailureEngine)
@@ -137,7 +144,6 @@ def run_notebook(
     # nbclient logs timeouts and kernel deaths itself; our one line says it better.
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
     _register_engine()
-    partial.parent.mkdir(parents=True, exist_ok=True)
     try:
         executed = pm.execute_notebook(
             nb,
@@ -168,9 +174,6 @@ def run_notebook(
             where = describe_cell(saved, index) if index >= 0 else where
         kept = partial if partial.exists() else None
         raise NotebookFailed(f"{kind}: {first}", path=record, cell=where, partial=kept) from None
-    partial.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # the folder goes too, unless other failures are in it
-        partial.parent.rmdir()
     return executed
 
 
@@ -261,8 +264,7 @@ def run_in_reused_kernel(
         client.execute()
     except Exception as exc:
         kernel.close()  # never hand a kernel that failed to the next record
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, partial)
+        _keep(nb, partial)
         where = describe_cell(nb, current["index"]) if current["index"] >= 0 else "kernel"
         name = getattr(exc, "ename", None) or type(exc).__name__
         value = getattr(exc, "evalue", None) or (str(exc).strip().splitlines() or [name])[0]

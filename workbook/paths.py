@@ -16,3 +16,7 @@ TEMPLATES = (
 EXAMPLES = _PACKAGE.parent / "data" / "examples"
 #: The walk-through notebooks.
 NOTEBOOKS = _PACKAGE.parent / "notebooks"
+#: Inside an output folder: where the notebook of a failed dossier is kept.
+FAILED_FOLDER = "failed"
+#: The portfolio dossier's notebook, inside a notebooks folder.
+PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
