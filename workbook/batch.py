@@ -104,6 +104,7 @@ def render(task: Task) -> Rendered:
                 timeout=task.timeout,
                 ledger=Path(task.ledger) if task.ledger else None,
                 reuse_kernel=task.reuse_kernel,
+                prestart_kernel=not task.reuse_kernel,  # a worker writes many: boot the next early
             )
         except WorkbookError as exc:
             if attempts < 2 and _kernel_never_started(exc):

@@ -87,6 +87,7 @@ def write_dossier(
     timeout: float | None = None,
     ledger: Path | None = None,
     reuse_kernel: bool = False,
+    prestart_kernel: bool = False,
 ) -> Path:
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
 
@@ -103,14 +104,17 @@ def write_dossier(
         "gates": str(gates) if gates else "",
         "ledger": str(ledger) if ledger else "",
     }
-    run = run_in_reused_kernel if reuse_kernel else run_notebook
-    executed = run(
-        build_notebook(notebooks),
-        parameters,
-        record=record_path,
-        partial=failed_notebook(out_dir, record.id),
-        timeout=timeout,
-    )
+    common = {
+        "record": record_path,
+        "partial": failed_notebook(out_dir, record.id),
+        "timeout": timeout,
+    }
+    if reuse_kernel:
+        executed = run_in_reused_kernel(build_notebook(notebooks), parameters, **common)
+    else:
+        executed = run_notebook(
+            build_notebook(notebooks), parameters, prestart=prestart_kernel, **common
+        )
     html = export_html(executed, title=f"Readiness dossier: {record.name}", source=record_path)
     target = out_dir / f"{record.id}.html"
     atomic_write_text(target, html)

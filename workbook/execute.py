@@ -111,18 +111,87 @@ def _register_engine() -> None:
 
     class SaveOnFailureEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
-            partial = kwargs.pop("partial_path")
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            # papermill's own method, plus: a kernel we may have started ahead of
+            # time (``km``), which we then also shut down, and saving on failure.
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.log import logger
+            from papermill.utils import merge_kwargs, remove_args
+
+            partial = Path(kwargs.pop("partial_path"))
+            km = kwargs.pop("km", None)
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client = PapermillNotebookClient(nb_man, km=km, **final)
             try:
-                result = super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+                result = client.execute()
             except BaseException:
-                _keep(nb_man.nb, Path(partial))
+                _keep(nb_man.nb, partial)
                 raise
+            finally:
+                if km is not None:  # not owned by nbclient: ours to close
+                    if client.kc is not None:
+                        client.kc.stop_channels()
+                    with contextlib.suppress(Exception):
+                        run_sync(km.shutdown_kernel)(now=True)
             if any(c.metadata.get("papermill", {}).get("exception") for c in nb_man.nb.cells):
-                _keep(nb_man.nb, Path(partial))
+                _keep(nb_man.nb, partial)
             return result
 
     papermill_engines.register(_ENGINE, SaveOnFailureEngine)
+
+
+_SPARE: list[Any] = []
+
+
+def _start_spare(kernel_name: str) -> None:
+    """Launch the next kernel now, so it boots while this notebook runs (batch workers)."""
+    if _SPARE:
+        return
+    km = socket_kernel_manager()(kernel_name=kernel_name)
+    try:
+        run_sync(km.start_kernel)()
+    except Exception:
+        return  # no spare: the next notebook starts its own kernel as usual
+    _SPARE.append(km)
+    if len(_SPARE) == 1 and not getattr(_start_spare, "registered", False):
+        import atexit
+
+        atexit.register(_close_spare)
+        _start_spare.registered = True  # type: ignore[attr-defined]
+
+
+def _take_spare() -> Any:
+    while _SPARE:
+        km = _SPARE.pop()
+        if run_sync(km.is_alive)():
+            return km
+    return None
+
+
+def _close_spare() -> None:
+    while _SPARE:
+        with contextlib.suppress(Exception):
+            run_sync(_SPARE.pop().shutdown_kernel)(now=True)
 
 
 def run_notebook(
@@ -133,8 +202,12 @@ def run_notebook(
     partial: Path,
     timeout: float | None = None,
     kernel_name: str = KERNEL,
+    prestart: bool = False,
 ) -> nbformat.NotebookNode:
     """Execute ``nb`` with ``parameters``; on failure keep it at ``partial`` and raise.
+
+    With ``prestart`` (batch workers) the kernel for the *next* notebook is
+    launched now and boots while this one runs.
 
     ``partial`` is only left behind when something failed: a raising cell, a
     cell over ``timeout`` seconds, a dead kernel or one that never started.
@@ -144,6 +217,9 @@ def run_notebook(
     # nbclient logs timeouts and kernel deaths itself; our one line says it better.
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
     _register_engine()
+    km = _take_spare() if prestart else None
+    if prestart:
+        _start_spare(kernel_name)
     try:
         executed = pm.execute_notebook(
             nb,
@@ -157,6 +233,7 @@ def run_notebook(
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
             kernel_manager_class=socket_kernel_manager(),
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as exc:
         failed = nbformat.read(partial, as_version=4)
