@@ -211,3 +211,21 @@ def dossiers(tmp_path_factory) -> dict[str, Path]:
         "hostile": write_dossier(hostile, out, as_of=as_of),
         "work": work,
     }
+
+
+def papermill_cli(notebook: str, out: Path, **parameters: str) -> tuple[int, str, list[dict]]:
+    """Run the plain papermill CLI from the repository root: (exit code, stderr, code outputs)."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    args = [str(Path(sys.executable).parent / "papermill"), notebook, str(out), "--no-progress-bar"]
+    for name, value in parameters.items():
+        args += ["-p", name, value]
+    run = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    outputs = []
+    if out.exists():
+        nb = nbformat.read(out, as_version=4)
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    return run.returncode, run.stderr, outputs

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, HOSTILE_NAME, REPO
+from conftest import EXAMPLES, HOSTILE_NAME, REPO, papermill_cli
 from workbook.cli import main
 from workbook.dossier import DOSSIER_NOTEBOOK, build_notebook
 from workbook.paths import NOTEBOOKS
@@ -74,30 +73,14 @@ def test_committed_dossier_notebook_matches_the_chapters():
 
 
 def test_plain_papermill_cli_runs_the_dossier_notebook(tmp_path):
-    out = tmp_path / "out.ipynb"
-    papermill = Path(sys.executable).parent / "papermill"
-    run = subprocess.run(
-        [
-            str(papermill),
-            "notebooks/dossier.ipynb",
-            str(out),
-            "-p",
-            "initiative_path",
-            "data/examples/invoice-coding.yaml",
-            "-p",
-            "as_of",
-            "2026-11-23",
-            "--no-progress-bar",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    code, stderr, outputs = papermill_cli(
+        "notebooks/dossier.ipynb",
+        tmp_path / "out.ipynb",
+        initiative_path="data/examples/invoice-coding.yaml",
+        as_of="2026-11-23",
     )
-    assert run.returncode == 0, run.stderr[-2000:]
-    nb = nbformat.read(out, as_version=4)
-    shown = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs])
+    assert code == 0, stderr[-2000:]
+    shown = json.dumps(outputs)
     assert "Labelled production; the evidence supports production candidate." in shown
 
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import AS_OF, EXAMPLES, REPO
+from conftest import AS_OF, EXAMPLES, REPO, papermill_cli
 from workbook import portfolio
 from workbook.catalogue import load_catalogue
 from workbook.charts import WEAK, Chart
@@ -598,27 +598,10 @@ def test_notebook_is_thin_and_parameterised():
 def test_plain_papermill_cli_runs_the_portfolio_notebook(tmp_path):
     summary = tmp_path / "summary.json"
     summary.write_text(json.dumps(make_summary(hostile=True)))
-    out = tmp_path / "out.ipynb"
-    papermill = Path(sys.executable).parent / "papermill"
-    run = subprocess.run(
-        [
-            str(papermill),
-            "notebooks/portfolio.ipynb",
-            str(out),
-            "-p",
-            "summary_path",
-            str(summary),
-            "--no-progress-bar",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    code, stderr, outputs = papermill_cli(
+        "notebooks/portfolio.ipynb", tmp_path / "out.ipynb", summary_path=str(summary)
     )
-    assert run.returncode == 0, run.stderr[-2000:]
-    nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert code == 0, stderr[-2000:]
     shown = json.dumps(outputs)
     # What a browser renders (HTML and chart JSON) never holds the raw tag.
     rendered_parts = json.dumps(

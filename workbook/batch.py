@@ -39,6 +39,19 @@ from workbook.yamlio import atomic_write_text
 LOCK_NAME = ".workbook-batch.lock"
 STATE_NAME = ".batch-state.json"
 RUN_LOG = "run.jsonl"
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "path",
+    "claimed_stage",
+    "supported_stage",
+    "overclaimed",
+    "weakest_area",
+    "blockers",
+    "outcome",
+    "dossier",
+    "error",
+)
 
 
 # --- the unit of work, shared by every executor ------------------------------------------
@@ -623,21 +636,7 @@ def _write_summary(
     atomic_write_text(path, json.dumps(summary, indent=1, default=str))
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(
-        [
-            "id",
-            "name",
-            "path",
-            "claimed_stage",
-            "supported_stage",
-            "overclaimed",
-            "weakest_area",
-            "blockers",
-            "outcome",
-            "dossier",
-            "error",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     for i in initiatives:
         writer.writerow(
             [
