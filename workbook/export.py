@@ -211,7 +211,8 @@ def local_markers() -> list[str]:
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
     if user:
         markers |= {f"/home/{user}/", f"/Users/{user}/"}
-    return sorted(m for m in markers if len(m) > 2 and m != os.sep)
+    # Longest first: the most specific path is the one worth naming in the error.
+    return sorted((m for m in markers if len(m) > 2 and m != os.sep), key=len, reverse=True)
 
 
 def find_local_path(
