@@ -161,6 +161,7 @@ def _register_engine() -> None:
 
 
 _SPARE: list[Any] = []
+PRELOAD = "import workbook.notebook"
 
 
 def _start_spare(kernel_name: str) -> None:
@@ -169,7 +170,9 @@ def _start_spare(kernel_name: str) -> None:
         return
     km = socket_kernel_manager()(kernel_name=kernel_name)
     try:
-        run_sync(km.start_kernel)()
+        # The library is imported while the kernel boots, in otherwise idle time;
+        # only the module name is in the namespace, never a record.
+        run_sync(km.start_kernel)(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD}"])
     except Exception:
         return  # no spare: the next notebook starts its own kernel as usual
     _SPARE.append(km)
