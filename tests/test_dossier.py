@@ -84,14 +84,20 @@ def test_plain_papermill_cli_runs_the_dossier_notebook(tmp_path):
     assert "Labelled production; the evidence supports production candidate." in shown
 
 
-def failing_notebooks(tmp_path: Path) -> Path:
+def notebooks_with_cell(tmp_path: Path, chapter: str, source: str) -> Path:
+    """A copy of the shipped notebooks with one extra code cell at the end of a chapter."""
     notebooks = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, notebooks)
-    chapter = notebooks / "02-data-gaps.ipynb"
-    nb = nbformat.read(chapter, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('evidence could not be parsed')"))
-    nbformat.write(nb, chapter)
+    nb = nbformat.read(notebooks / chapter, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, notebooks / chapter)
     return notebooks
+
+
+def failing_notebooks(tmp_path: Path) -> Path:
+    return notebooks_with_cell(
+        tmp_path, "02-data-gaps.ipynb", "raise RuntimeError('evidence could not be parsed')"
+    )
 
 
 def test_failing_cell_exits_1_names_record_and_cell_and_keeps_partial(tmp_path):
@@ -156,12 +162,9 @@ def test_invalid_record_is_one_line_exit_2_and_no_kernel(tmp_path):
 
 
 def test_timeout_names_the_cell_and_keeps_the_partial_notebook(tmp_path):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, notebooks)
-    chapter = notebooks / "04-logging-and-observability.ipynb"
-    nb = nbformat.read(chapter, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("import time; time.sleep(60)"))
-    nbformat.write(nb, chapter)
+    notebooks = notebooks_with_cell(
+        tmp_path, "04-logging-and-observability.ipynb", "import time; time.sleep(60)"
+    )
     out = tmp_path / "out"
     record = EXAMPLES / "it-ticket-routing.yaml"
     result = CliRunner().invoke(

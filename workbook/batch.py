@@ -176,7 +176,7 @@ def render_portfolio(
 class Executor:
     """Runs functions in worker processes; the pool starts on first use and lives until close.
 
-    Subclasses fill in ``_submit``, ``_completed`` and ``_shutdown``. The same
+    Subclasses fill in ``_submit``, ``_completed`` and ``close``. The same
     task function, ``render``, runs on every executor.
     """
 
@@ -190,7 +190,7 @@ class Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._shutdown()
+        self.close()
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         raise NotImplementedError
@@ -198,7 +198,7 @@ class Executor:
     def _completed(self, futures: list[Any]) -> Iterator[Any]:
         raise NotImplementedError
 
-    def _shutdown(self) -> None:
+    def close(self) -> None:
         raise NotImplementedError
 
     def results(self, tasks: list[Task]) -> Iterator[Rendered]:
@@ -244,7 +244,7 @@ class LocalExecutor(Executor):
 
         return as_completed(futures)
 
-    def _shutdown(self) -> None:
+    def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -289,7 +289,7 @@ class DaskExecutor(Executor):
 
         return iter(as_completed(futures))
 
-    def _shutdown(self) -> None:
+    def close(self) -> None:
         if self._stack is not None:
             self._stack.close()
             self._stack = self._client = None
@@ -519,7 +519,7 @@ def run_batch(
             log.event("run-end", run=run_id, exit_code=result.exit_code, **counts)
             return result
         finally:
-            pool._shutdown()
+            pool.close()
             log.close()
             ledger.close()
             with contextlib.suppress(OSError):  # an empty failed/ says nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import logging
@@ -176,11 +177,15 @@ def _start_spare(kernel_name: str) -> None:
     except Exception:
         return  # no spare: the next notebook starts its own kernel as usual
     _SPARE.append(km)
-    if len(_SPARE) == 1 and not getattr(_start_spare, "registered", False):
-        import atexit
 
-        atexit.register(_close_spare)
-        _start_spare.registered = True  # type: ignore[attr-defined]
+
+def _close_spare() -> None:
+    while _SPARE:
+        with contextlib.suppress(Exception):
+            run_sync(_SPARE.pop().shutdown_kernel)(now=True)
+
+
+atexit.register(_close_spare)  # a no-op unless a batch worker left a spare kernel
 
 
 def _take_spare() -> Any:
@@ -189,12 +194,6 @@ def _take_spare() -> Any:
         if run_sync(km.is_alive)():
             return km
     return None
-
-
-def _close_spare() -> None:
-    while _SPARE:
-        with contextlib.suppress(Exception):
-            run_sync(_SPARE.pop().shutdown_kernel)(now=True)
 
 
 def run_notebook(
@@ -304,8 +303,6 @@ def reused_kernel() -> ReusedKernel:
     """This process's kernel for reuse, started on first use, closed at exit."""
     global _REUSED
     if _REUSED is None:
-        import atexit
-
         _REUSED = ReusedKernel()
         atexit.register(_REUSED.close)
     return _REUSED
