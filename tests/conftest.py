@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ import yaml
 from workbook.assess import assess
 from workbook.catalogue import Catalogue, load_catalogue, parse_catalogue
 from workbook.evidence import EvidenceFinding, Findings
+from workbook.evidence.evals import EvalMeasures, PassRate
+from workbook.evidence.extracts import Check, ExtractMeasures
+from workbook.evidence.logs import PRESETS, LogMeasures, Percentiles
 from workbook.records import EVIDENCE_KINDS, SIGNALS, Record, parse_record
 
 AS_OF = dt.date(2026, 11, 23)
@@ -174,13 +178,51 @@ def fully_signed(catalogue: Catalogue) -> Record:
     )
 
 
-def findings(record: Record, unreadable: dict[str, str] | None = None) -> Findings:
-    """Synthetic findings: every cited file readable unless named in ``unreadable``."""
+def log_measures(**changes: Any) -> LogMeasures:
+    """Measurements of a clean 1,000-record log sample (every signal, fast, no errors)."""
+    base = LogMeasures(
+        records=1000,
+        mapping=dict(PRESETS["flat"]),
+        covered=dict.fromkeys(SIGNALS, 1000),
+        latency=Percentiles(800.0, 1500.0, 1900.0, 1000),
+        latency_bins=((794.3, 891.3, 1000),),
+        errors=5,
+        retried=20,
+        overridden=40,
+        per_day={dt.date(2026, 10, 30): 500, dt.date(2026, 10, 31): 500},
+        first=dt.datetime(2026, 10, 30, 8),
+        last=dt.datetime(2026, 10, 31, 18),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+#: What passing measurements look like for each measurable kind (FULL's thresholds).
+PASSING: dict[str, Any] = {
+    "log_sample": log_measures(),
+    "evaluation": EvalMeasures(PassRate(None, 300, 295), (), "'passed' column"),
+    "data_extract": ExtractMeasures(
+        40, ("id",), (Check("required", "id", True, "present"),), None, None
+    ),
+}
+
+
+def findings(
+    record: Record,
+    unreadable: dict[str, str] | None = None,
+    measured: dict[str, Any] | None = None,
+) -> Findings:
+    """Synthetic findings: every cited file readable unless named in ``unreadable``.
+
+    Measurable kinds get passing measurements unless ``measured`` gives others.
+    """
     unreadable = unreadable or {}
+    measures = {**PASSING, **(measured or {})}
     out = []
     for item in record.evidence:
         reason = unreadable.get(item.location)
-        out.append(EvidenceFinding(item, reason is None, reason, None if reason else "0" * 64))
+        sha = None if reason else "0" * 64
+        shown = None if reason or item.path is None else measures.get(item.kind)
+        out.append(EvidenceFinding(item, reason is None, reason, sha, shown))
     return Findings(tuple(out))
 
 

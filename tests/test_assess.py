@@ -488,6 +488,7 @@ def test_section_field_detail_names_the_missing_parts(default_catalogue):
     details = {r.criterion.id: r.detail for r in result.results if not r.passes}
     assert details == {
         "trust.thresholds": "not answered: trust.thresholds.error_rate",
+        "trust.error_rate": "no error rate threshold is set (trust.thresholds.error_rate)",
         "ownership.enablement": "not answered: ownership.enablement.runbook",
         "governance.signoff_business": "no business_owner sign-off for the production gate",
         "governance.signoff_support": "no support_owner sign-off for the production gate",

@@ -61,7 +61,7 @@ def _with_criterion(**fields) -> dict:
         (
             {"kind": "treshold"},
             "tiny.yaml: criteria[0].kind: unknown criterion kind 'treshold' "
-            "(expected one of evidence, field, logging_plan, register, signoff)",
+            "(expected one of evidence, field, logging_plan, register, signoff, threshold)",
         ),
         (
             {"fields": ["scope.workfow"]},
@@ -124,6 +124,7 @@ def test_misspelt_forbidden_value_is_refused():
 
 def test_default_catalogue_protects_signoffs_and_limits_not_applicable(default_catalogue):
     assert [c.id for c in default_catalogue if not c.waivable] == [
+        "observability.personal_data",
         "governance.signoff_business",
         "governance.signoff_support",
     ]

@@ -16,10 +16,12 @@ def cite(path: str):
 
 def test_readable_file_is_fingerprinted(tmp_path):
     (tmp_path / "ev").mkdir()
-    (tmp_path / "ev" / "logs.jsonl").write_bytes(b'{"a": 1}\n')
+    line = b'{"timestamp": "2026-11-01T08:00:00Z", "request_id": "r1"}\n'
+    (tmp_path / "ev" / "logs.jsonl").write_bytes(line)
     (found,) = find_evidence(cite("ev/logs.jsonl"), tmp_path).items
     assert (found.readable, found.reason) == (True, None)
-    assert found.sha256 == hashlib.sha256(b'{"a": 1}\n').hexdigest()
+    assert found.sha256 == hashlib.sha256(line).hexdigest()
+    assert found.measured.records == 1
 
 
 @pytest.mark.parametrize(

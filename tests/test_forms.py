@@ -231,3 +231,27 @@ def test_new_initiative_form_creates_a_record(tmp_path):
     assert "Created" in out.value
     button.click()
     assert "already exists" in out.value
+
+
+def test_evidence_settings_survive_a_verdict_save(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    settings = {
+        "mapping": {"preset": "otel_genai", "fields": {"decision_context": 'attributes."app.ctx"'}},
+    }
+    extract = {"expectations": {"unique_key": ["id"], "max_missing_share": {"note": 0.1}}}
+    text = path.read_text() + (
+        "evidence:\n"
+        "  - {kind: log_sample, path: logs.jsonl, date: 2026-11-01, "
+        "mapping: {preset: otel_genai, fields: {decision_context: 'attributes.\"app.ctx\"'}}}\n"
+        "  - {kind: data_extract, path: x.csv, date: 2026-11-01, "
+        "expectations: {unique_key: [id], max_missing_share: {note: 0.1}}}\n"
+    )
+    path.write_text(text.replace("evidence: []\n", ""))
+    f = form(path, "verdict", catalogue)
+    assert "otel_genai" in field(f, "evidence.0.mapping").input.value
+    field(f, "evidence.0.note").input.value = "A morning of spans"
+    assert f.save(), f.message.value
+    saved = load_record(path).evidence
+    assert saved[0].note == "A morning of spans"
+    assert saved[0].mapping.model_dump(exclude_defaults=True) == settings["mapping"]
+    assert saved[1].expectations.model_dump(exclude_defaults=True) == extract["expectations"]

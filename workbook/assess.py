@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from workbook.catalogue import Catalogue
 from workbook.criteria import GATES, PASSING, Context, Criterion, Status
 from workbook.evidence import Findings
+from workbook.evidence.logs import LogMeasures
 from workbook.records import AREAS, STAGES, Record, SignOff, Waiver
 
 
@@ -83,6 +84,10 @@ class Assessment:
     supported_stage: str
     waivers: tuple[WaiverState, ...]
     signoffs: tuple[SignoffState, ...]
+    #: Set when a prototype's logs show sustained real traffic: what they show.
+    shadow_production: str | None = None
+    #: The evidence findings assessed, with what the inspectors measured.
+    evidence: Findings = field(default_factory=Findings)
 
     @property
     def id(self) -> str:
@@ -163,6 +168,8 @@ class Assessment:
         if waived:
             # A gate passed by waiver is a decision to accept risk; say so up front.
             text += f" {waived} pass{'es' if waived == 1 else ''} only by waiver."
+        if self.shadow_production:
+            text += f" Possible shadow production: {self.shadow_production}."
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +181,7 @@ class Assessment:
             "target_stage": self.record.target_stage,
             "supported_stage": self.supported_stage,
             "overclaimed": self.overclaimed,
+            "shadow_production": self.shadow_production,
             "next_gate": self.next_gate,
             "weakest_area": self.weakest_area,
             "headline": self.headline,
@@ -259,6 +267,27 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
     return CriterionResult(criterion, outcome.status, "; ".join([*refused, outcome.detail]))
 
 
+def shadow_traffic(
+    record: Record, catalogue: Catalogue, as_of: dt.date, evidence: Findings
+) -> str | None:
+    """For a prototype: do its log samples show production-like traffic? Say what they show."""
+    rule = catalogue.shadow_production
+    if rule is None or record.stage != "prototype":
+        return None
+    for f in evidence.of_kind("log_sample"):
+        m = f.measured
+        if not isinstance(m, LogMeasures) or f.item.date > as_of:
+            continue
+        days = m.days_at_or_above(rule.min_daily_volume)
+        if days >= rule.min_days:
+            busiest = max(m.per_day.values())
+            return (
+                f"{f.item.location} shows {days} days with at least {rule.min_daily_volume} "
+                f"requests (up to {busiest:,} a day)"
+            )
+    return None
+
+
 def assess(
     record: Record, catalogue: Catalogue, as_of: dt.date, evidence: Findings | None = None
 ) -> Assessment:
@@ -287,4 +316,6 @@ def assess(
         signoffs=tuple(
             SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs if s.date <= as_of
         ),
+        shadow_production=shadow_traffic(record, catalogue, as_of, evidence),
+        evidence=evidence,
     )

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+import workbook.thresholds  # noqa: F401  (registers the threshold kind)
 from workbook.criteria import GATES, KINDS, Criterion, known_kinds
 from workbook.errors import CatalogueError
 from workbook.paths import TEMPLATES
@@ -18,7 +19,23 @@ from workbook.records import AREAS, EVIDENCE_KINDS, describe_error
 from workbook.yamlio import load_mapping
 
 DEFAULT_CATALOGUE = TEMPLATES / "gates" / "default.yaml"
-_TOP_KEYS = {"catalogue_version", "name", "description", "freshness_days", "criteria"}
+_TOP_KEYS = {
+    "catalogue_version",
+    "name",
+    "description",
+    "freshness_days",
+    "shadow_production",
+    "criteria",
+}
+
+
+class ShadowRule(BaseModel):
+    """When a prototype's logs look like production: enough requests on enough days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_daily_volume: int = Field(ge=1)
+    min_days: int = Field(ge=1)
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class Catalogue:
     freshness_days: dict[str, int] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    shadow_production: ShadowRule | None = None
 
     def __iter__(self) -> Iterator[Criterion]:
         return iter(self.criteria)
@@ -46,8 +64,12 @@ class Catalogue:
             "name": self.name,
             "description": self.description,
             "freshness_days": dict(sorted(self.freshness_days.items())),
+            "shadow_production": self._shadow(),
             "criteria": [c.model_dump(mode="json", by_alias=True) for c in self.criteria],
         }
+
+    def _shadow(self) -> dict[str, int] | None:
+        return self.shadow_production.model_dump() if self.shadow_production else None
 
     def fingerprint(self) -> str:
         """Hash of what decides verdicts: criteria rules and freshness, not wording or location.
@@ -58,6 +80,8 @@ class Catalogue:
             "freshness_days": dict(sorted(self.freshness_days.items())),
             "criteria": [c.judging_fields() for c in self.criteria],
         }
+        if self.shadow_production is not None:
+            judged["shadow_production"] = self._shadow()
         text = json.dumps(judged, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -131,6 +155,18 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
                 field=f"freshness_days.{kind}",
                 expected="a whole number of days >= 1",
             )
+    shadow = None
+    if data.get("shadow_production") is not None:
+        try:
+            shadow = ShadowRule.model_validate(data["shadow_production"])
+        except ValidationError as exc:
+            loc, problem, expected = describe_error(exc.errors()[0], ShadowRule)
+            raise CatalogueError(
+                problem,
+                path=path,
+                field=f"shadow_production.{loc}" if loc else "shadow_production",
+                expected=expected or "min_daily_volume and min_days, whole numbers >= 1",
+            ) from None
     raw = data.get("criteria")
     if not isinstance(raw, list) or not raw:
         raise CatalogueError(
@@ -155,6 +191,7 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
         freshness_days=dict(fresh),
         description=str(data.get("description") or ""),
         source=path.name,
+        shadow_production=shadow,
     )
 
 

@@ -8,6 +8,7 @@ extension and the dossier template both draw. Building dicts instead of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -172,3 +173,197 @@ def stage_history_chart(points: list[tuple[str, str, str]]) -> Chart | None:
         legend={"orientation": "h"},
     )
     return Chart([supported, claimed], layout)
+
+
+# --- what the evidence measured ----------------------------------------------------
+
+
+def _vline(
+    x: float, label: str, colour: str, dash: str = "dash", log: bool = False
+) -> tuple[dict, dict]:
+    """A labelled vertical line across the plot (shape, annotation)."""
+    shape = {
+        "type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper",
+        "line": {"color": colour, "width": 2, "dash": dash},
+    }  # fmt: skip
+    # On a log axis plotly places annotations by the logarithm, shapes by the value.
+    note = {
+        "x": math.log10(x) if log else x, "y": 1, "yref": "paper", "text": plot_text(label),
+        "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+        "font": {"color": colour, "size": 11}, "bgcolor": "rgba(255,255,255,0.85)",
+    }  # fmt: skip
+    return shape, note
+
+
+def coverage_chart(a: Assessment) -> Chart | None:
+    """Per signal: share of log records carrying it, against the plan and the gate's level."""
+    from workbook.evidence.logs import LogMeasures, share
+    from workbook.measured import min_coverage, newest
+    from workbook.records import SIGNALS
+
+    found = newest(a, "log_sample", LogMeasures)
+    if found is None:
+        return None
+    m = found.measured
+    plan = a.record.observability.logging_plan
+    need = min_coverage(a)
+
+    def planned(s: str) -> str:
+        p = plan.get(s)  # type: ignore[call-overload]
+        if p is None:
+            return "no plan"
+        return "planned: logged" if p.logged else "planned: not logged"
+
+    def colour(s: str) -> str:
+        if planned(s) != "planned: logged":
+            return "#6E6E6E"
+        return WEAK if m.coverage(s) < need else STRONG
+
+    labels = [f"{s.replace('_', ' ')} ({planned(s)})" for s in SIGNALS]
+    bar = {
+        "type": "bar", "orientation": "h",
+        "x": [m.coverage(s) for s in SIGNALS], "y": labels,
+        "marker": {"color": [colour(s) for s in SIGNALS]},
+        "text": [
+            share(m.coverage(s)) + (" ▼ below" if colour(s) == WEAK else "") for s in SIGNALS
+        ],
+        "textposition": "outside", "cliponaxis": False,
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+    }  # fmt: skip
+    shape, note = _vline(need, f"required {share(need)}", WEAK)
+    layout = _layout(
+        f"Signal coverage in {found.item.location} ({m.records:,} records)",
+        140 + 34 * len(SIGNALS),
+        xaxis={"range": [0, 1.15], "tickformat": ".0%", "gridcolor": GRID,
+               "title": {"text": "records carrying the signal"}},
+        yaxis={"autorange": "reversed", "automargin": True},
+        shapes=[shape], annotations=[note],
+    )  # fmt: skip
+    return Chart([bar], layout)
+
+
+def latency_chart(a: Assessment) -> Chart | None:
+    """Latency distribution on a log scale, with p50/p95/p99 and the record's threshold."""
+    from workbook.evidence.logs import LogMeasures
+    from workbook.measured import newest
+
+    found = newest(a, "log_sample", LogMeasures)
+    if found is None or found.measured.latency is None:
+        return None
+    m = found.measured
+    bins = m.latency_bins
+    bar = {
+        "type": "bar",
+        "x": [(lo * hi) ** 0.5 for lo, hi, _ in bins],
+        "width": [hi - lo for lo, hi, _ in bins],
+        "y": [n for _, _, n in bins],
+        "marker": {"color": "#9DB9D3"},
+        "name": "requests",
+        "customdata": [f"{lo:,.0f}–{hi:,.0f} ms" for lo, hi, _ in bins],
+        "hovertemplate": "%{customdata}: %{y} requests<extra></extra>",
+    }
+    lines = [
+        _vline(m.latency.p50, f"p50 {m.latency.p50:,.0f} ms", "#000000", "dot", log=True),
+        _vline(m.latency.p95, f"p95 {m.latency.p95:,.0f} ms", STRONG, "dot", log=True),
+        _vline(m.latency.p99, f"p99 {m.latency.p99:,.0f} ms", "#6E6E6E", "dot", log=True),
+    ]
+    limit = a.record.trust.thresholds.latency_p95_ms
+    if limit is not None:
+        lines.append(_vline(limit, f"threshold: p95 at most {limit:,.0f} ms", WEAK, log=True))
+    layout = _layout(
+        f"Latency of {m.latency.count:,} requests",
+        340,
+        xaxis={"type": "log", "title": {"text": "latency (ms, log scale)"}, "gridcolor": GRID},
+        yaxis={"title": {"text": "requests"}, "gridcolor": GRID, "automargin": True},
+        shapes=[s for s, _ in lines],
+        annotations=[{**n, "y": 1 - 0.09 * i, "yanchor": "top"} for i, (_, n) in enumerate(lines)],
+        showlegend=False,
+        bargap=0,
+    )
+    return Chart([bar], layout)
+
+
+def pass_rate_chart(a: Assessment) -> Chart | None:
+    """Pass rate overall and per slice, with 95% Wilson intervals and the threshold."""
+    from workbook.evidence.evals import EvalMeasures
+    from workbook.evidence.logs import share
+    from workbook.measured import newest
+
+    found = newest(a, "evaluation", EvalMeasures)
+    if found is None:
+        return None
+    m = found.measured
+    rows = [m.overall, *m.slices]
+    labels = [
+        plot_text(f"{'all cases' if r.slice is None and i == 0 else r.slice} (n={r.cases})")
+        for i, r in enumerate(rows)
+    ]
+    limit = a.record.trust.thresholds.quality_pass_rate
+    colours = [WEAK if limit is not None and r.lower < limit else STRONG for r in rows]
+    points = {
+        "type": "scatter", "mode": "markers+text",
+        "x": [r.rate for r in rows], "y": labels,
+        "marker": {"color": colours, "size": 11, "symbol": "diamond"},
+        "error_x": {
+            "type": "data", "symmetric": False, "color": "#444444",
+            "array": [r.interval[1] - r.rate for r in rows],
+            "arrayminus": [r.rate - r.interval[0] for r in rows],
+        },
+        "text": [
+            f"{share(r.rate)} ({share(r.interval[0])}–{share(r.interval[1])})" for r in rows
+        ],
+        "textposition": "top center",
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+    }  # fmt: skip
+    shapes, notes = [], []
+    if limit is not None:
+        shape, note = _vline(
+            limit, f"threshold {share(limit)}: the lower bound must reach it", WEAK
+        )
+        shapes, notes = [shape], [{**note, "y": 0, "yanchor": "bottom", "xanchor": "right"}]
+    # Zoom to where the intervals are; the axis says where it starts.
+    left = max(0.0, min([r.lower for r in rows] + ([limit] if limit is not None else [])) - 0.1)
+    layout = _layout(
+        f"Evaluation pass rate with 95% intervals ({found.item.location})",
+        150 + 46 * len(rows),
+        xaxis={"range": [left, 1.02], "tickformat": ".0%", "gridcolor": GRID,
+               "title": {"text": "cases passing"}},
+        margin={"l": 10, "r": 40, "t": 84, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True},
+        shapes=shapes, annotations=notes, showlegend=False,
+    )  # fmt: skip
+    return Chart([points], layout)
+
+
+def expectations_chart(a: Assessment) -> Chart | None:
+    """Each declared data expectation: rows that satisfy it, met or failed (a measured gap)."""
+    from workbook.evidence.extracts import ExtractMeasures
+    from workbook.measured import newest
+
+    found = newest(a, "data_extract", ExtractMeasures)
+    if found is None:
+        return None
+    m = found.measured
+    results = m.results(a.as_of)
+    if not results:
+        return None
+    labels = [plot_text(f"{c.column}: {c.expectation}") for c in results]
+    kept = [1.0 if c.passed else max(0.0, 1 - c.rows / m.rows) if c.rows else 0.0 for c in results]
+    bar = {
+        "type": "bar", "orientation": "h", "x": kept, "y": labels,
+        "marker": {"color": [STATUS_STYLE["met"][1] if c.passed else WEAK for c in results]},
+        "text": [
+            "✓ met" if c.passed else f"✗ gap: {plot_text(c.detail)[:70]}" for c in results
+        ],
+        "textposition": "inside", "insidetextanchor": "start", "cliponaxis": False,
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+    }  # fmt: skip
+    layout = _layout(
+        f"Data expectations on {found.item.location} ({m.rows:,} rows)",
+        120 + 34 * len(results),
+        xaxis={"range": [0, 1], "tickformat": ".0%", "gridcolor": GRID,
+               "title": {"text": "rows that satisfy the expectation (0% for a missing column "
+                                 "or stale data)"}},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )  # fmt: skip
+    return Chart([bar], layout)

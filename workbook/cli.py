@@ -183,7 +183,8 @@ def _block(a: Assessment, path: Path) -> list[str]:
 def _table(assessments: list[tuple[Path, Assessment]]) -> list[str]:
     rows = [("ID", "CLAIMED", "SUPPORTED", "NOT MET", "WEAKEST AREA", "")]
     for _, a in assessments:
-        flag = "OVERCLAIMED" if a.overclaimed else ""
+        flags = ["OVERCLAIMED" if a.overclaimed else "", "SHADOW?" if a.shadow_production else ""]
+        flag = " ".join(f for f in flags if f)
         rows.append(
             (
                 a.id,

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from workbook.evidence import Findings
+from workbook.evidence import EvidenceFinding, Findings
 from workbook.records import (
     SIGNALS,
     Area,
@@ -111,30 +111,43 @@ def known_kinds() -> str:
 # --- helpers shared by kinds -------------------------------------------------
 
 
-def evidence_outcome(ctx: Context, kind: str, max_age_days: int | None = None) -> Outcome | None:
-    """The best evidence of ``kind``: met if any is readable and fresh; None if none is cited.
+def select_evidence(
+    ctx: Context, kind: str, max_age_days: int | None = None
+) -> tuple[EvidenceFinding | None, Outcome | None]:
+    """The newest readable, fresh evidence of ``kind``; else why there is none.
 
-    Evidence dated after the assessment date did not exist yet and is not counted.
+    Returns (finding, None) when one counts, (None, outcome) when evidence is
+    cited but none counts, and (None, None) when none is cited. Evidence dated
+    after the assessment date did not exist yet and is not counted.
     ``max_age_days`` overrides the catalogue's window for this kind.
     """
     found = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
     if not found:
-        return None
+        return None, None
     window = max_age_days or ctx.freshness_days.get(kind)
     readable = [f for f in found if f.readable]
     fresh = [f for f in readable if window is None or (ctx.as_of - f.item.date).days <= window]
     if fresh:
-        newest = max(fresh, key=lambda f: f.item.date)
-        return Outcome("met", f"{kind} evidence {newest.item.location} of {newest.item.date}")
+        return max(fresh, key=lambda f: f.item.date), None
     if readable:
         newest = max(readable, key=lambda f: f.item.date)
         age = (ctx.as_of - newest.item.date).days
-        return Outcome(
+        return None, Outcome(
             "stale",
             f"newest {kind} evidence ({newest.item.location}, {newest.item.date}) is {age} days "
             f"old; at most {window} days allowed",
         )
-    return Outcome("unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found))
+    return None, Outcome(
+        "unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found)
+    )
+
+
+def evidence_outcome(ctx: Context, kind: str, max_age_days: int | None = None) -> Outcome | None:
+    """Met if readable, fresh evidence of ``kind`` is cited; None if none is cited."""
+    finding, problem = select_evidence(ctx, kind, max_age_days)
+    if finding is None:
+        return problem
+    return Outcome("met", f"{kind} evidence {finding.item.location} of {finding.item.date}")
 
 
 def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:

@@ -24,7 +24,17 @@ from workbook import views
 from workbook.chapters import chapter
 from workbook.criteria import GATES
 from workbook.errors import WorkbookError
-from workbook.records import SIGNALS, Record, Role, SignalPlan, describe_error, parse_record
+from workbook.records import (
+    SIGNALS,
+    DataExpectations,
+    EvalColumns,
+    LogMapping,
+    Record,
+    Role,
+    SignalPlan,
+    describe_error,
+    parse_record,
+)
 from workbook.roundtrip import RecordFile
 from workbook.yamlio import atomic_write_text
 
@@ -292,6 +302,37 @@ class LoggingPlanField(Field):
         return [self, *(f for s in SIGNALS for f in self.plans[s].fields())]
 
 
+class KeptField(Field):
+    """Settings the form shows but does not edit (how an evidence file is read).
+
+    They are structured data best edited in the YAML file; the form keeps them
+    exactly as they are so a save never drops them.
+    """
+
+    def __init__(self, path: str, label: str) -> None:
+        self.value: Any = None
+        super().__init__(path, label, w.HTML(value=""))
+
+    def get(self) -> Any:
+        return self.value
+
+    def set(self, value: Any) -> None:
+        self.value = value.model_dump(mode="json", exclude_defaults=True) if isinstance(
+            value, BaseModel
+        ) else value
+        shown = json.dumps(self.value, ensure_ascii=False) if self.value else "none"
+        self.input.value = (
+            f"<code>{views.esc(shown[:300])}</code> <i>(edit in the record file)</i>"
+        )
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        return  # never changes in the form
+
+
+#: Evidence settings kept as written (see KeptField).
+_KEPT = (LogMapping, DataExpectations, EvalColumns)
+
+
 def build_field(path: str, info: Any) -> Field:
     """The widget for a model field, chosen by its type; the label is its question."""
     label = info.description or path.rsplit(".", 1)[-1].replace("_", " ")
@@ -300,6 +341,8 @@ def build_field(path: str, info: Any) -> Field:
     origin = typing.get_origin(annotation)
     if path.endswith("logging_plan"):
         return LoggingPlanField(path, label)
+    if annotation in _KEPT:
+        return KeptField(path, label)
     if origin is Literal:
         return ChoiceField(path, label, tuple(map(str, typing.get_args(annotation))), optional)
     if origin is list:

@@ -168,6 +168,34 @@ class Initiative:
 
         return charts.status_matrix(self.assessment)
 
+    # -- what the evidence measured -------------------------------------------------
+
+    def measured(self, what: str) -> views.View:
+        """What the cited evidence shows: ``logs``, ``data`` or ``evaluation``."""
+        from workbook import measured
+
+        return measured.measured(self.assessment, what)
+
+    def _measured_chart(self, name: str, missing: str) -> Any:
+        from workbook import charts
+
+        chart = getattr(charts, name)(self.assessment)
+        return chart if chart is not None else views.View(f"<p>{views.esc(missing)}</p>", missing)
+
+    def coverage_chart(self) -> Any:
+        return self._measured_chart("coverage_chart", "No measured log sample to chart.")
+
+    def latency_chart(self) -> Any:
+        return self._measured_chart("latency_chart", "No latency measured in a log sample.")
+
+    def pass_rate_chart(self) -> Any:
+        return self._measured_chart("pass_rate_chart", "No measured evaluation to chart.")
+
+    def expectations_chart(self) -> Any:
+        return self._measured_chart(
+            "expectations_chart", "No data extract with declared expectations to chart."
+        )
+
 
 def open_initiative(
     initiative_path: object = "", as_of: object = "", gates: object = "", ledger: object = ""

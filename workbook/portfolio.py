@@ -132,6 +132,12 @@ def _initiative(item: dict[str, Any], where: str, source: str) -> dict[str, Any]
     elif not isinstance(over, bool):
         raise _fail(f"got {_kind(over)}", f"{where}overclaimed", "true or false", source=source)
     entry["overclaimed"] = over
+    shadow = item.get("shadow_production")
+    if shadow is not None and not isinstance(shadow, str):
+        raise _fail(
+            f"got {_kind(shadow)}", f"{where}shadow_production", "text or null", source=source
+        )
+    entry["shadow_production"] = shadow
     gates = item.get("gates")
     if not isinstance(gates, dict):
         raise _fail(f"got {_kind(gates)}", f"{where}gates", "an object of gates", source=source)
@@ -371,6 +377,7 @@ def headline_numbers(p: Portfolio) -> dict[str, int]:
     return {
         "initiatives": len(ins),
         "overclaimed": sum(i["overclaimed"] for i in ins),
+        "shadow_production": sum(bool(i["shadow_production"]) for i in ins),
         "blockers": sum(len(i["blockers"]) for i in ins),
         "dossiers_failed": sum(i["outcome"] in ("failed", "invalid") for i in ins),
         "not_assessed": len(p.failed),
@@ -458,6 +465,7 @@ def overview(p: Portfolio) -> View:
     facts = [
         ("Initiatives", esc(n["initiatives"])),
         ("Overclaimed (label above the evidence)", _loud(n["overclaimed"])),
+        ("Prototypes whose logs show production traffic", _loud(n["shadow_production"])),
         ("Conditions not yet met, in total", esc(n["blockers"])),
         ("Dossiers that failed", _loud(n["dossiers_failed"])),
         ("Records that could not be assessed", _loud(n["not_assessed"])),
@@ -485,6 +493,7 @@ def overview(p: Portfolio) -> View:
             f"{n['initiatives']} initiatives, as of {p.as_of}, catalogue {one_line(p.catalogue)}",
             "supported: " + ", ".join(f"{s} {n[f'supported_{s}']}" for s in STAGES),
             f"overclaimed: {n['overclaimed']}; conditions not yet met: {n['blockers']}",
+            f"possible shadow production: {n['shadow_production']}",
             f"dossiers failed: {n['dossiers_failed']}; not assessed: {n['not_assessed']}",
             f"generated {one_line(p.generated_at) or '-'}",
         ]
@@ -579,6 +588,19 @@ def stage_chart(p: Portfolio) -> Chart:
     return Chart(traces, layout)
 
 
+def _flags(i: dict[str, Any]) -> str:
+    """The label-versus-evidence warnings of one row, or "no"."""
+    flags = []
+    if i["overclaimed"]:
+        flags.append(f'<strong style="color:{LOUD}">⚠ OVERCLAIMED</strong>')
+    if i["shadow_production"]:
+        flags.append(
+            f'<strong style="color:{LOUD}" title="{esc(i["shadow_production"])}">'
+            "⚠ POSSIBLE SHADOW PRODUCTION</strong>"
+        )
+    return "<br>".join(flags) or "no"
+
+
 def initiatives_table(p: Portfolio) -> View:
     """One row per initiative, its name linking to its dossier when one was written."""
     if not p.initiatives:
@@ -597,9 +619,7 @@ def initiatives_table(p: Portfolio) -> View:
                 _name_html(i),
                 esc(stage_label(i["claimed_stage"])),
                 esc(stage_label(i["supported_stage"])),
-                f'<strong style="color:{LOUD}">⚠ OVERCLAIMED</strong>'
-                if i["overclaimed"]
-                else "no",
+                _flags(i),
                 esc(i["weakest_area"]),
                 esc(len(i["blockers"])),
                 shown,
@@ -608,6 +628,7 @@ def initiatives_table(p: Portfolio) -> View:
         lines.append(
             f"{one_line(i['id'])}  {i['claimed_stage']} -> supported {i['supported_stage']}"
             + ("  OVERCLAIMED" if i["overclaimed"] else "")
+            + ("  POSSIBLE SHADOW PRODUCTION" if i["shadow_production"] else "")
             + f"  {len(i['blockers'])} not met  {outcome}"
             + (
                 f": {one_line(i['error'])}"
@@ -616,7 +637,7 @@ def initiatives_table(p: Portfolio) -> View:
             )
         )
     headers = [
-        "Initiative", "Claimed", "Supported", "Overclaimed", "Weakest area",
+        "Initiative", "Claimed", "Supported", "Label warnings", "Weakest area",
         "Not yet met", "Dossier",
     ]  # fmt: skip
     return View(_table(headers, rows, "wb-portfolio"), "\n".join(lines))

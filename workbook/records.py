@@ -7,6 +7,7 @@ become the JSON Schema shown in editors and the labels of the forms.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import typing
 import unicodedata
@@ -366,6 +367,93 @@ def _relative_path(value: str | None) -> str | None:
     return value
 
 
+# --- how evidence files are read -------------------------------------------
+
+#: Where a log sample keeps each signal, besides the nine: when and which request.
+LOG_TARGETS: tuple[str, ...] = ("timestamp", "request_id", "start_time", "end_time", *SIGNALS)
+_KEY = r'(?:[A-Za-z0-9_@$:/-]+|"[^"\\]{1,200}")'
+_FIELD_PATH = rf"^{_KEY}(?:\.{_KEY})*$"
+#: A field in a log record: ``a.b.c``; a key holding dots is quoted: ``attributes."gen_ai.system"``.
+FieldPath = Annotated[str, Field(min_length=1, max_length=400, pattern=_FIELD_PATH)]
+Column = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
+ColumnType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+
+
+class LogMapping(Section):
+    preset: Literal["flat", "otel_genai"] = Field(
+        default="flat",
+        description="Which layout do the log lines follow: flat JSON fields, or OpenTelemetry "
+        "GenAI spans?",
+    )
+    fields: dict[str, FieldPath] = Field(
+        default_factory=dict,
+        description="Which field carries each signal, where it differs from the preset?",
+    )
+
+    @field_validator("fields")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key not in LOG_TARGETS:
+                near = difflib.get_close_matches(key, LOG_TARGETS, n=1)
+                hint = f"did you mean '{near[0]}'? " if near else ""
+                raise ValueError(f"unknown signal '{key}'; {hint}known: {', '.join(LOG_TARGETS)}")
+        return value
+
+
+class Freshness(Section):
+    column: Column = Field(description="Which column holds the date of each row?")
+    max_age_days: int = Field(ge=0, description="How old may the newest row be (days)?")
+
+
+class DataExpectations(Section):
+    required_columns: list[Column] = Field(
+        default_factory=list, description="Which columns must the extract have?"
+    )
+    types: dict[Column, ColumnType] = Field(
+        default_factory=dict, description="Which type must the values of each column have?"
+    )
+    allowed_values: dict[Column, list[str]] = Field(
+        default_factory=dict, description="Which values may each column take?"
+    )
+    unique_key: list[Column] = Field(
+        default_factory=list, description="Which columns together identify a row?"
+    )
+    max_missing_share: dict[Column, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="What share of each column may be empty (0 to 1)?",
+    )
+    freshness: Freshness | None = Field(
+        default=None, description="How recent must the newest row be?"
+    )
+
+
+class EvalColumns(Section):
+    case: Column = Field(default="case_id", description="Which column identifies the case?")
+    passed: Column | None = Field(
+        default=None, description="Which column says pass (1, true, pass) or fail? Default: passed"
+    )
+    score: Column | None = Field(default=None, description="Or which column holds a score?")
+    pass_mark: float | None = Field(
+        default=None, description="Which score passes (score >= pass mark)?"
+    )
+    slice: Column | None = Field(
+        default=None, description="Which column names the slice? Default: slice, if present"
+    )
+
+    @model_validator(mode="after")
+    def _pass_rule(self) -> EvalColumns:
+        if self.score is not None and self.pass_mark is None:
+            raise ValueError("a score column needs a pass_mark")
+        if self.score is not None and self.passed is not None:
+            raise ValueError("give either passed or score with pass_mark, not both")
+        return self
+
+
+#: Which inspection settings belong to which evidence kind.
+_SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
+
+
 class EvidenceItem(Section):
     kind: EvidenceKind = Field(description="What kind of evidence is this?")
     path: Annotated[Text | None, AfterValidator(_relative_path)] = Field(
@@ -376,11 +464,23 @@ class EvidenceItem(Section):
     )
     date: Date = Field(description="When was this evidence produced?")
     note: Text | None = Field(default=None, description="What does it show?")
+    mapping: LogMapping | None = Field(
+        default=None, description="Log sample: which fields carry which signal?"
+    )
+    expectations: DataExpectations | None = Field(
+        default=None, description="Data extract: what must hold for the data?"
+    )
+    columns: EvalColumns | None = Field(
+        default=None, description="Evaluation results: which columns hold case, result, slice?"
+    )
 
     @model_validator(mode="after")
     def _one_location(self) -> EvidenceItem:
         if (self.path is None) == (self.url is None):
             raise ValueError("give exactly one of path or url")
+        for name, kind in _SETTINGS_KIND.items():
+            if getattr(self, name) is not None and self.kind != kind:
+                raise ValueError(f"{name} belongs to {kind} evidence, not {self.kind}")
         return self
 
     @property

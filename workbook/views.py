@@ -104,7 +104,8 @@ def cover(a: Assessment) -> View:
     """The honest headline and the facts a reader needs before anything else."""
     r = a.record
     weakest = a.weakest_area or "none"
-    tone = LOUD if a.overclaimed else ("#007A5A" if not a.blockers else "#0072B2")
+    flagged = a.overclaimed or a.shadow_production
+    tone = LOUD if flagged else ("#007A5A" if not a.blockers else "#0072B2")
     expired = sum(w.expired for w in a.waivers)
     earlier = sum(not s.current for s in a.signoffs)
     facts = [
@@ -127,9 +128,11 @@ def cover(a: Assessment) -> View:
         f'<p class="wb-headline" role="note" style="border-left:6px solid {tone};'
         f'padding:0.5em 0.8em;font-size:1.15em;background:#f7f7f7">{esc(a.headline)}'
         + (" <strong>OVERCLAIMED</strong>" if a.overclaimed else "")
+        + (" <strong>POSSIBLE SHADOW PRODUCTION</strong>" if a.shadow_production else "")
         + f"</p>{_facts(facts)}</div>"
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
+    text += " POSSIBLE SHADOW PRODUCTION" if a.shadow_production else ""
     text += f"\nNext gate: {a.next_gate or 'none'}; weakest area: {weakest}"
     if expired or earlier:
         text += f"\nWaivers expired: {expired}; sign-offs for an earlier version: {earlier}"
@@ -402,8 +405,20 @@ def governance_record(r: Record) -> View:
     return View(_facts(facts), _text_facts([("usage policy", g.usage_policy)]))
 
 
+def _read_status(a: Assessment, index: int) -> str:
+    """Whether the workbook could read (and measure) the cited item."""
+    found = a.evidence.items[index] if index < len(a.evidence.items) else None
+    if found is None:
+        return "—"
+    if not found.readable:
+        return f"{badge('unreadable')} {esc(found.reason)}"
+    if found.measured is not None:
+        return "measured"
+    return "read" if found.item.path is not None else "link"
+
+
 def evidence_list(r: Record, a: Assessment) -> View:
-    """Cited evidence, as cited (relative paths or links)."""
+    """Cited evidence, as cited (relative paths or links), and whether it could be read."""
     if not r.evidence:
         return View("<p>No evidence is cited.</p>", "No evidence.")
     rows = [
@@ -412,11 +427,14 @@ def evidence_list(r: Record, a: Assessment) -> View:
             f"<code>{esc(e.location)}</code>",
             esc(e.date.isoformat()),
             esc(e.note),
+            _read_status(a, i),
         )
-        for e in r.evidence
+        for i, e in enumerate(r.evidence)
     ]
+    unreadable = sum(not f.readable for f in a.evidence.items)
     return View(
-        _table(["Kind", "Where", "Date", "Note"], rows, "wb-evidence"), f"{len(rows)} items"
+        _table(["Kind", "Where", "Date", "Note", "Read"], rows, "wb-evidence"),
+        f"{len(rows)} items" + (f", {unreadable} unreadable" if unreadable else ""),
     )
 
 

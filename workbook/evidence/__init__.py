@@ -1,7 +1,8 @@
-"""Evidence files cited by a record: found, readable, fingerprinted.
+"""Evidence files cited by a record: found, readable, fingerprinted and measured.
 
-Inspectors that measure what is inside a file (logs, extracts, evaluations)
-build on these findings.
+Log samples, data extracts and evaluation results are opened and measured by
+their inspectors (``logs``, ``extracts``, ``evals``); a file that cannot be
+measured is unreadable, with the reason.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workbook.records import EvidenceItem, Record
 
@@ -23,6 +25,8 @@ class EvidenceFinding:
     readable: bool
     reason: str | None = None
     sha256: str | None = None
+    #: What the inspector measured (LogMeasures, ExtractMeasures, EvalMeasures), if any.
+    measured: Any = None
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,47 @@ def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
     return digest.hexdigest(), None
 
 
-def find_evidence(record: Record, base_dir: Path) -> Findings:
-    """Check every cited evidence item; paths are relative to the record's folder."""
+def measure(item: EvidenceItem, path: Path) -> Any:
+    """The inspector's measurements for a file of a measurable kind, else None.
+
+    Raises ``engine.Unreadable`` when the file cannot be measured.
+    """
+    from workbook.evidence import evals, extracts, logs
+
+    if item.kind == "log_sample":
+        return logs.inspect_log(path, item.mapping)
+    if item.kind == "data_extract":
+        return extracts.inspect_extract(path, item.expectations)
+    if item.kind == "evaluation":
+        return evals.inspect_evaluation(path, item.columns)
+    return None
+
+
+def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findings:
+    """Check, and with ``inspect`` measure, every cited evidence item.
+
+    Paths are relative to the record's folder.
+    """
+    from workbook.evidence.engine import Unreadable
+
     found = []
     for item in record.evidence:
         if item.path is None:
             # A link cannot be fetched offline; its date and note are the claim.
             found.append(EvidenceFinding(item, True, sha256=None))
             continue
-        sha, reason = _fingerprint(base_dir / item.path, base_dir)
-        found.append(EvidenceFinding(item, sha is not None, reason, sha))
+        path = base_dir / item.path
+        sha, reason = _fingerprint(path, base_dir)
+        if sha is None or not inspect:
+            found.append(EvidenceFinding(item, sha is not None, reason, sha))
+            continue
+        try:
+            measured = measure(item, path)
+        except Unreadable as exc:
+            found.append(EvidenceFinding(item, False, exc.reason, sha))
+            continue
+        except OSError as exc:
+            found.append(EvidenceFinding(item, False, f"cannot read: {exc.strerror}", sha))
+            continue
+        found.append(EvidenceFinding(item, True, None, sha, measured))
     return Findings(tuple(found))

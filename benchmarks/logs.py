@@ -1,0 +1,608 @@
+"""A large log sample inspected in full, against pandas merely loading it.
+
+Run: .venv/bin/python benchmarks/logs.py [--lines N] [--runs R] [--keep PATH] [--skip-baseline]
+
+Writes a seeded JSON-lines log sample in the flat layout (default 1,000,000
+lines, about 275 MB): a claims support assistant that routes customer
+messages to a queue, with all nine signals, a few nulls, about 2% errors,
+retries, human re-routing, 30 days of traffic and personal data (e-mail
+addresses, phone numbers, Luhn-valid card numbers, valid IBANs) in about 2% of
+the messages. Writing it is not timed. Then, side by side in one run, each in
+its own fresh Python process so that its peak memory is its own:
+
+  baseline    pandas.read_json(path, lines=True): the file loaded, nothing measured
+  inspection  workbook.evidence.logs.inspect_log(path): coverage, latency
+              percentiles, error/retry/override rates, volume per day and
+              personal data per text field, in one DuckDB pass
+
+Each side reports the wall time of that one call and the peak resident memory
+of its process (VmHWM, imports included). The inspection's figures are checked
+against what the generator wrote. With --runs R > 1 the pair runs R times and
+the medians are reported. The last line is the two ratios: baseline time over
+inspection time, and inspection peak over baseline peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from workbook.evidence import pii
+from workbook.records import SIGNALS
+
+MIB = 1024 * 1024
+SEED = 20261117
+POOL_SIZE = 50_000  # distinct message bodies; timestamp, id and latency vary per line
+CHUNK = 200_000  # lines generated and written at a time
+FIRST_DAY = dt.datetime(2026, 10, 19, tzinfo=dt.UTC)
+DAYS = 30
+
+# --- the log sample --------------------------------------------------------------------------
+
+ITEMS = ("laptop", "phone", "bike", "TV", "sofa", "glasses", "ring", "camera", "boiler")
+WHEN = ("Monday", "Tuesday", "Friday", "yesterday", "last week", "on the 3rd")
+# (queue, message templates): what customers write, by the queue it belongs in.
+MESSAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "status",
+        (
+            "Any update on claim {ref}?",
+            "Where is {ref} up to? Assessor came {when}",
+            "Still no news on {ref}, sent photos {n} weeks ago",
+            "Has the engineer report for {ref} come back?",
+        ),
+    ),
+    (
+        "documents",
+        (
+            "Attached the repair estimate for {ref}",
+            "Do you need receipts for the {item} too?",
+            "Uploaded the crime ref and photos for {ref}",
+        ),
+    ),
+    (
+        "payment",
+        (
+            "When will the £{amt} for {ref} be paid?",
+            "Garage wants the £{amt} excess first, ok?",
+            "Payment for {ref} not in my account yet",
+        ),
+    ),
+    (
+        "new_claim",
+        (
+            "Car hit in car park {when}, bumper cracked",
+            "Water through the kitchen ceiling from the bath",
+            "My {item} was stolen from the car {when}",
+            "Storm took the fence down, shed damaged",
+        ),
+    ),
+    (
+        "complaint",
+        (
+            "Third time chasing {ref}, nobody calls back",
+            "Very unhappy how long {ref} is taking",
+        ),
+    ),
+    (
+        "cover",
+        (
+            "Am I covered for accidental damage to my {item}?",
+            "Do I get a hire car while mine is repaired?",
+        ),
+    ),
+)
+QUEUE_WEIGHTS = (30, 14, 16, 20, 8, 12)
+ARTICLES = {
+    "status": "KB-1021",
+    "documents": "KB-1104",
+    "payment": "KB-1310",
+    "new_claim": "KB-2002",
+    "complaint": "KB-4100",
+    "cover": "KB-3307",
+}
+# error, its share of errors, the latency it is logged with (None: the measured one).
+ERRORS = (
+    ("model_timeout", 0.45, 8000),
+    ("model_api_429", 0.30, None),
+    ("upstream_503", 0.15, None),
+    ("output_schema_invalid", 0.10, None),
+)
+FIRST_NAMES = ("jane", "tom", "a", "priya", "mark", "sian", "olu", "kasia", "dave", "emma")
+LAST_NAMES = ("smith", "jones", "patel", "evans", "nowak", "brown", "okafor", "hughes")
+DOMAINS = ("gmail.com", "outlook.com", "btinternet.com", "yahoo.co.uk", "icloud.com")
+
+
+def luhn_complete(body: str) -> str:
+    """``body`` plus the check digit that makes it Luhn-valid."""
+    return next(body + d for d in "0123456789" if pii.luhn_ok(body + d))
+
+
+def iban_complete(country: str, bban: str) -> str:
+    """An IBAN with valid ISO 13616 check digits, printed in groups of four."""
+    rearranged = bban + country + "00"
+    check = 98 - int("".join(str(int(ch, 36)) for ch in rearranged)) % 97
+    compact = f"{country}{check:02d}{bban}"
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def email(rng: random.Random) -> str:
+    sep = rng.choice((".", "_", ""))
+    number = rng.choice(("", str(rng.randint(1, 99))))
+    name = f"{rng.choice(FIRST_NAMES)}{sep}{rng.choice(LAST_NAMES)}{number}"
+    return f"{name}@{rng.choice(DOMAINS)}"
+
+
+def phone(rng: random.Random) -> str:
+    """A UK number as people write them (Ofcom drama ranges)."""
+    return rng.choice(
+        (
+            f"07700 900{rng.randint(0, 999):03d}",
+            f"+44 7700 900{rng.randint(0, 999):03d}",
+            f"020 7946 0{rng.randint(0, 999):03d}",
+            f"(0161) 496 0{rng.randint(0, 999):03d}",
+        )
+    )
+
+
+def card(rng: random.Random) -> str:
+    prefix = rng.choice(("4", "51", "52", "55"))
+    number = luhn_complete(prefix + "".join(rng.choices("0123456789", k=15 - len(prefix))))
+    sep = rng.choice((" ", " ", "-", ""))
+    return sep.join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+def iban(rng: random.Random) -> str:
+    # Country, letters (bank code), digits (sort code and account): GB, DE and NL layouts.
+    country, letters, digits = rng.choice((("GB", 4, 14), ("DE", 0, 18), ("NL", 4, 10)))
+    bank = "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=letters))
+    return iban_complete(country, bank + "".join(rng.choices("0123456789", k=digits)))
+
+
+# Personal data a customer adds to a message: kind, how it reads.
+PERSONAL = (
+    ("emails", 0.40, email, ("email me at {}", "reply to {} please")),
+    ("phones", 0.30, phone, ("call me on {}", "my number is {}")),
+    ("cards", 0.15, card, ("card {} was charged", "pay to card {}")),
+    ("ibans", 0.15, iban, ("refund to IBAN {}", "IBAN {}")),
+)
+
+
+@dataclass
+class Pool:
+    """Line bodies: what goes before the latency value and after it, and what each holds."""
+
+    heads: list[str] = field(default_factory=list)
+    tails: list[str] = field(default_factory=list)
+    #: The line's own latency is filled in (False: the body carries it, or null).
+    measured_latency: list[bool] = field(default_factory=list)
+    fixed_latency: list[float] = field(default_factory=list)  # NaN: none
+    errors: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    overridden: list[int] = field(default_factory=list)
+    #: Per body: the signals it fills (coverage as the inspector counts it).
+    covered: list[list[int]] = field(default_factory=list)
+    #: Per body: personal data written in, by kind (the truth).
+    planted: list[list[int]] = field(default_factory=list)
+    #: Per body: personal data by (text signal, kind) as pii.find counts it.
+    findable: list[list[int]] = field(default_factory=list)
+
+
+TEXT_FIELDS = {
+    "prompts": "prompt",
+    "inputs": "input",
+    "outputs": "output",
+    "exceptions": "error",
+    "workflow_state": "workflow_state",
+    "human_overrides": "human_override",
+    "decision_context": "decision_context",
+}
+KINDS = [k.name for k in pii.KINDS]
+
+
+def body(rng: random.Random) -> tuple[dict, dict[str, int]]:
+    """One line's fields after the timestamp and id, and the personal data planted in them."""
+    queue = rng.choices([q for q, _ in MESSAGES], weights=QUEUE_WEIGHTS)[0]
+    template = rng.choice(dict(MESSAGES)[queue])
+    text = template.format(
+        ref=f"CL{rng.randint(400_000, 899_999)}",
+        when=rng.choice(WHEN),
+        n=rng.randint(2, 6),
+        item=rng.choice(ITEMS),
+        amt=rng.randint(150, 4800),
+    )
+    planted = dict.fromkeys(KINDS, 0)
+    if rng.random() < 0.02:
+        kind, _, make, phrasings = rng.choices(PERSONAL, weights=[p[1] for p in PERSONAL])[0]
+        joiner = " " if text.endswith("?") else ", "
+        text = f"{text}{joiner}{rng.choice(phrasings).format(make(rng))}"
+        planted[kind] += 1
+    record = {
+        "prompt": None if rng.random() < 0.002 else "triage-v3",
+        "input": text,
+        "output": queue,
+        "error": None,
+        "latency_ms": "measured",
+        "retries": 0,
+        "workflow_state": "routed",
+        "human_override": None,
+        "decision_context": None if rng.random() < 0.01 else ARTICLES[queue],
+    }
+    if rng.random() < 0.02:
+        error, _, latency = rng.choices(ERRORS, weights=[e[1] for e in ERRORS])[0]
+        record |= {"error": error, "output": None, "workflow_state": "manual"}
+        record["retries"] = rng.choice((1, 2, 2, 3))
+        if latency is not None:
+            record["latency_ms"] = latency
+    else:
+        r = rng.random()
+        record["retries"] = 2 if r < 0.005 else 1 if r < 0.04 else 0
+        if rng.random() < 0.08:
+            other = rng.choice([q for q, _ in MESSAGES if q != queue])
+            record |= {"human_override": other, "workflow_state": "rerouted"}
+        elif rng.random() < 0.3:
+            record["workflow_state"] = "confirmed"
+    if rng.random() < 0.003:  # the client gave up before the reply came back
+        record["latency_ms"] = None
+    return record, planted
+
+
+def build_pool(seed: int) -> Pool:
+    rng = random.Random(seed)
+    pool = Pool()
+    for _ in range(POOL_SIZE):
+        record, planted = body(rng)
+        latency = record["latency_ms"]
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        head, tail = text[1:].split('"latency_ms":', 1)
+        tail = tail.split(",", 1)[1]
+        measured = latency == "measured"
+        value = "" if measured else json.dumps(latency)
+        pool.heads.append(head + '"latency_ms":' + value)
+        pool.tails.append("," + tail + "\n")
+        pool.measured_latency.append(measured)
+        pool.fixed_latency.append(latency if isinstance(latency, int) else float("nan"))
+        pool.errors.append(record["error"] is not None)
+        pool.retried.append(record["retries"] > 0)
+        pool.overridden.append(record["human_override"] is not None)
+        filled = {
+            "prompts": record["prompt"] is not None,
+            "inputs": True,
+            "outputs": record["output"] is not None,
+            "latency": latency is not None,
+            "workflow_state": True,
+            "decision_context": record["decision_context"] is not None,
+        }
+        # Event signals are covered when the key is there, which it always is.
+        pool.covered.append([filled.get(s, True) for s in SIGNALS])
+        pool.planted.append([planted[k] for k in KINDS])
+        row = []
+        for key in TEXT_FIELDS.values():
+            found = pii.find(record[key]) if isinstance(record[key], str) else {}
+            row += [found.get(k, 0) for k in KINDS]
+        pool.findable.append(row)
+    return pool
+
+
+@dataclass
+class Truth:
+    """What the generator wrote, to check the inspection against."""
+
+    lines: int = 0
+    size: int = 0
+    errors: int = 0
+    retried: int = 0
+    overridden: int = 0
+    covered: dict[str, int] = field(default_factory=dict)
+    planted: dict[str, int] = field(default_factory=dict)
+    findable: dict[str, dict[str, int]] = field(default_factory=dict)
+    p95: float = 0.0
+    first: str = ""
+    last: str = ""
+
+
+def timestamps(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds since the epoch, ascending: weekdays busier than weekends, office hours busiest."""
+    start = int(FIRST_DAY.timestamp())
+    weights = np.array([1.0 if (FIRST_DAY.weekday() + d) % 7 < 5 else 0.35 for d in range(DAYS)])
+    day = rng.choice(DAYS, size=n, p=weights / weights.sum())
+    office = rng.normal(13 * 3600, 3 * 3600, size=n)
+    anytime = rng.uniform(0, 86400, size=n)
+    second = np.where(rng.random(n) < 0.85, office, anytime).clip(0, 86399).astype(np.int64)
+    return np.sort(start + day * 86400 + second)
+
+
+def write_sample(path: Path, n: int, seed: int) -> Truth:
+    """Write ``n`` lines to ``path`` (deterministic for a seed) and return what they hold."""
+    pool = build_pool(seed)
+    heads, tails, measured = pool.heads, pool.tails, pool.measured_latency
+    rng = np.random.default_rng(seed)
+    seconds = timestamps(rng, n)
+    usage = np.zeros(POOL_SIZE, dtype=np.int64)
+    latencies = []
+    fixed = np.array(pool.fixed_latency)
+    own_latency = np.array(measured)
+    with path.open("w", encoding="utf-8") as out:
+        for start in range(0, n, CHUNK):
+            k = min(CHUNK, n - start)
+            idx = rng.integers(0, POOL_SIZE, size=k)
+            ids = rng.integers(0, 16**10, size=k)
+            lat = np.maximum(120, rng.lognormal(np.log(1400), 0.5, size=k)).astype(np.int64)
+            stamps = np.datetime_as_string(
+                seconds[start : start + k].astype("datetime64[s]"), unit="s", timezone="UTC"
+            )
+            out.write(
+                "".join(
+                    f'{{"timestamp":"{t}","request_id":"{r:010x}",{heads[i]}'
+                    f"{ms if measured[i] else ''}{tails[i]}"
+                    for t, r, i, ms in zip(
+                        stamps.tolist(), ids.tolist(), idx.tolist(), lat.tolist(), strict=True
+                    )
+                )
+            )
+            usage += np.bincount(idx, minlength=POOL_SIZE)
+            own = own_latency[idx]
+            latencies += [lat[own], fixed[idx[~own]]]
+    lat_all = np.concatenate(latencies)
+    lat_all = lat_all[~np.isnan(lat_all)]
+
+    def total(column: list) -> np.ndarray:
+        return usage @ np.array(column, dtype=np.int64)
+
+    covered, planted, findable = total(pool.covered), total(pool.planted), total(pool.findable)
+    stamp = [
+        dt.datetime.fromtimestamp(int(s), dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        for s in (seconds[0], seconds[-1])
+    ]
+    return Truth(
+        lines=n,
+        size=path.stat().st_size,
+        errors=int(total(pool.errors)),
+        retried=int(total(pool.retried)),
+        overridden=int(total(pool.overridden)),
+        covered={s: int(c) for s, c in zip(SIGNALS, covered, strict=True)},
+        planted={k: int(c) for k, c in zip(KINDS, planted, strict=True)},
+        findable={
+            s: {k: int(findable[i * len(KINDS) + j]) for j, k in enumerate(KINDS)}
+            for i, s in enumerate(TEXT_FIELDS)
+        },
+        p95=float(np.percentile(lat_all, 95)),
+        first=stamp[0],
+        last=stamp[1],
+    )
+
+
+# --- one side, in a fresh process ------------------------------------------------------------
+
+
+def peak_rss() -> int:
+    """This process's peak RSS in bytes.
+
+    VmHWM belongs to the process image: ru_maxrss would also count the parent's
+    RSS at fork time (Linux carries it across exec), so a child started by a
+    big parent would report the parent's peak.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux: ru_maxrss is bytes on macOS, KiB elsewhere
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss if sys.platform == "darwin" else rss * 1024
+    line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def current_rss() -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * page
+    except OSError:
+        return 0
+
+
+def child(side: str, path: Path) -> None:
+    """Do one side's work and print its figures as one JSON line (the hidden --child mode)."""
+    summary: dict = {}
+    if side == "baseline":
+        import pandas as pd
+
+        imported = current_rss()
+        start = time.perf_counter()
+        frame = pd.read_json(path, lines=True)
+        wall = time.perf_counter() - start
+        summary = {"rows": len(frame), "columns": len(frame.columns)}
+    else:
+        from workbook.evidence.logs import inspect_log
+
+        imported = current_rss()
+        start = time.perf_counter()
+        m = inspect_log(path)
+        wall = time.perf_counter() - start
+        assert m.latency is not None
+        summary = {
+            "records": m.records,
+            "covered": m.covered,
+            "latency": [m.latency.p50, m.latency.p95, m.latency.p99],
+            "errors": m.errors,
+            "retried": m.retried,
+            "overridden": m.overridden,
+            "days": len(m.per_day),
+            "first": f"{m.first:%Y-%m-%d %H:%M:%S}",
+            "last": f"{m.last:%Y-%m-%d %H:%M:%S}",
+            "pii": {f.signal: f.counts for f in m.pii},
+            "example": next((e for f in m.pii for e in f.examples), ""),
+        }
+    print(json.dumps({"wall": wall, "peak": peak_rss(), "imported": imported, **summary}))
+
+
+@dataclass
+class Side:
+    name: str
+    walls: list[float] = field(default_factory=list)
+    peaks: list[int] = field(default_factory=list)
+    imported: list[int] = field(default_factory=list)
+    last: dict = field(default_factory=dict)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def peak(self) -> float:
+        return statistics.median(self.peaks)
+
+
+def measure(side: Side, path: Path) -> None:
+    """Run one side in a fresh interpreter and record its figures."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", side.name, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(f"    {x}" for x in proc.stderr.strip().splitlines()[-8:])
+        sys.exit(f"{side.name} exited {proc.returncode}:\n{tail}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    side.walls.append(result.pop("wall"))
+    side.peaks.append(result.pop("peak"))
+    side.imported.append(result.pop("imported"))
+    side.last = result
+    print(f"  {side.name} run {len(side.walls)}: {side.walls[-1]:.1f} s", flush=True)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def pct(count: int, n: int) -> str:
+    return f"{count / n * 100:.2f}%"
+
+
+def check(truth: Truth, got: dict) -> list[str]:
+    """Where the inspection disagrees with what was written; empty when it agrees."""
+    expected = {
+        "records": truth.lines,
+        "errors": truth.errors,
+        "retried": truth.retried,
+        "overridden": truth.overridden,
+        "covered": truth.covered,
+        "days": DAYS,
+        "first": truth.first,
+        "last": truth.last,
+        "pii": {s: c for s, c in truth.findable.items() if sum(c.values())},
+    }
+    problems = [f"{k}: expected {v}, inspection says {got[k]}" for k, v in expected.items() if got[k] != v]
+    if abs(got["latency"][1] - truth.p95) > 0.5:
+        problems.append(f"p95: expected {truth.p95:.1f}, inspection says {got['latency'][1]:.1f}")
+    return problems
+
+
+def report_inspection(truth: Truth, got: dict) -> None:
+    n = got["records"]
+    lowest = min(got["covered"], key=got["covered"].get)
+    signals = sum(1 for c in got["covered"].values() if c)
+    p50, p95, p99 = got["latency"]
+    print(
+        f"inspection measured: {n:,} records over {got['days']} days "
+        f"({got['first']} .. {got['last']} UTC), {signals}/{len(SIGNALS)} signals present "
+        f"(lowest coverage {lowest} {pct(got['covered'][lowest], n)})"
+    )
+    print(
+        f"  latency p50/p95/p99 {p50:.0f}/{p95:.0f}/{p99:.0f} ms; errors {pct(got['errors'], n)}, "
+        f"retried {pct(got['retried'], n)}, overridden {pct(got['overridden'], n)}"
+    )
+    for signal, counts in got["pii"].items():
+        found = ", ".join(f"{counts[k]:,} {k}" for k in KINDS if counts[k])
+        print(f"  personal data in {TEXT_FIELDS[signal]}: {found}")
+    planted = ", ".join(f"{truth.planted[k]:,} {k}" for k in KINDS)
+    print(f"  (the generator planted: {planted})")
+    if got["example"]:
+        print(f"  redacted example: {got['example']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--lines", type=int, default=1_000_000, help="log lines to write (default 1,000,000)"
+    )
+    parser.add_argument("--runs", type=int, default=1, help="times to run the pair (default 1)")
+    parser.add_argument(
+        "--keep", type=Path, metavar="PATH", help="write the sample to PATH and keep it"
+    )
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="inspection only (for very large samples)"
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("SIDE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    if args.lines < 1 or args.runs < 1:
+        parser.error("--lines and --runs must be at least 1")
+    if args.keep is not None and args.keep.suffix not in (".jsonl", ".ndjson"):
+        parser.error("--keep must name a .jsonl or .ndjson file")
+
+    baseline, inspection = Side("baseline"), Side("inspection")
+    sides = [inspection] if args.skip_baseline else [baseline, inspection]
+    with tempfile.TemporaryDirectory(prefix="workbook-logs-bench-") as tmp:
+        path = args.keep or Path(tmp) / "logs.jsonl"
+        start = time.perf_counter()
+        truth = write_sample(path, args.lines, args.seed)
+        took = time.perf_counter() - start
+        print(
+            f"sample: {truth.lines:,} lines, {truth.size / 1e6:,.0f} MB "
+            f"({truth.size / truth.lines:.0f} bytes/line), written in {took:.1f} s to {path}",
+            flush=True,
+        )
+        for _ in range(args.runs):
+            for side in sides:
+                measure(side, path)
+
+    print()
+    if not args.skip_baseline:
+        print(f"baseline loaded: {baseline.last['rows']:,} rows x {baseline.last['columns']} columns")
+    report_inspection(truth, inspection.last)
+    problems = check(truth, inspection.last)
+    for p in problems:
+        print(f"WARNING inspection disagrees with the generator: {p}")
+    if not problems:
+        print("  (all of the above agree with what the generator wrote)")
+    print()
+    runs = f" (median of {args.runs})" if args.runs > 1 else ""
+    print(f"{'side':<11}  {'wall s':>7}  {'peak MiB':>8}  {'imports MiB':>11}  {'MB/s':>6}{runs}")
+    for s in sides:
+        print(
+            f"{s.name:<11}  {s.wall:>7.2f}  {s.peak / MIB:>8.0f}  "
+            f"{statistics.median(s.imported) / MIB:>11.0f}  {truth.size / 1e6 / s.wall:>6.0f}"
+        )
+    print()
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()} "
+        f"({platform.system()} {platform.machine()}); each side in a fresh process, "
+        "the file in the page cache for both"
+    )
+    if args.skip_baseline:
+        print("speedup=n/a memory_share=n/a (baseline skipped)")
+    else:
+        print(
+            f"speedup={baseline.wall / inspection.wall:.1f} "
+            f"memory_share={inspection.peak / baseline.peak:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Reading evidence files with DuckDB: formats, field paths, readable failure reasons.
+
+DuckDB scans a file in parallel, streams it instead of loading it, and keeps
+only what an aggregate needs; a 275 MB log sample is measured in about the time
+a row-by-row parser needs to read it.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+#: File name endings we read, and the reader for each.
+FORMATS: dict[str, str] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".jsonl.gz": "jsonl.gz",
+    ".ndjson.gz": "jsonl.gz",
+    ".json.gz": "jsonl.gz",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+MEMORY_LIMIT = "256MB"
+_MAGIC = {"jsonl.gz": b"\x1f\x8b", "parquet": b"PAR1"}
+_SNIFF = 64 * 1024
+
+# Checks that need per-value logic beyond a regular expression, as SQL macros.
+_MACROS = (
+    # Luhn: double every second digit from the right; valid when the sum ends in 0.
+    """CREATE OR REPLACE MACRO luhn_ok(d) AS list_sum(list_transform(range(length(d)),
+        lambda i: CASE WHEN i % 2 = 1
+            THEN (CASE WHEN 2 * CAST(substr(d, length(d) - i, 1) AS INTEGER) > 9
+                  THEN 2 * CAST(substr(d, length(d) - i, 1) AS INTEGER) - 9
+                  ELSE 2 * CAST(substr(d, length(d) - i, 1) AS INTEGER) END)
+            ELSE CAST(substr(d, length(d) - i, 1) AS INTEGER) END)) % 10 = 0""",
+    # ISO 13616: move the first four characters to the end, letters to 10..35, mod 97 == 1.
+    """CREATE OR REPLACE MACRO iban_ok(s) AS list_reduce(list_transform(
+        string_split(substr(replace(s, ' ', ''), 5) || substr(replace(s, ' ', ''), 1, 4), ''),
+        lambda ch: CASE WHEN ch >= 'A' THEN ascii(ch) - 55 ELSE ascii(ch) - 48 END),
+        lambda acc, x: (acc * CASE WHEN x >= 10 THEN 100 ELSE 10 END + x) % 97, 0) = 1""",
+)
+
+
+class Unreadable(Exception):
+    """The file cannot be measured; ``reason`` says why in words a reader can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def file_format(path: Path) -> str:
+    """The reader for ``path`` by its ending, after checking the leading bytes agree."""
+    name = path.name.lower()
+    fmt = next((f for end, f in sorted(FORMATS.items(), key=lambda kv: -len(kv[0]))
+                if name.endswith(end)), None)
+    if fmt is None:
+        known = ", ".join(sorted({e for e in FORMATS}))
+        raise Unreadable(f"cannot measure a '{path.suffix or path.name}' file; expected {known}")
+    with path.open("rb") as f:
+        head = f.read(_SNIFF)
+    magic = _MAGIC.get(fmt)
+    if magic is not None and not head.startswith(magic):
+        raise Unreadable(f"not a {'gzip' if fmt == 'jsonl.gz' else 'Parquet'} file")
+    if fmt in ("jsonl", "csv") and b"\x00" in head:
+        raise Unreadable(f"binary data, not {'JSON lines' if fmt == 'jsonl' else 'CSV'}")
+    return fmt
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with the evidence macros defined."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    # Timestamps without an offset are UTC, whatever the machine's local zone.
+    con.execute("SET TimeZone = 'UTC'")
+    # A cap makes DuckDB stream and spill instead of caching; measured 2.6 s and
+    # 0.3 GB peak on a 1M-line sample, against 2.4 s and 0.7 GB uncapped.
+    con.execute(f"SET memory_limit = {literal(MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {literal(str(Path(tempfile.gettempdir()) / 'workbook-duckdb'))}")
+    for macro in _MACROS:
+        con.execute(macro)
+    return con
+
+
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A SQL identifier (column name), quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def json_objects(path: Path, fmt: str) -> str:
+    """One JSON value per line, as column ``json``."""
+    compression = "gzip" if fmt == "jsonl.gz" else "none"
+    return f"read_ndjson_objects({literal(str(path))}, compression={literal(compression)})"
+
+
+def table(path: Path, fmt: str) -> str:
+    """The file as a table: CSV cells as text (types are checked, not guessed), else as typed."""
+    if fmt == "csv":
+        return f"read_csv({literal(str(path))}, all_varchar=true, header=true)"
+    if fmt == "parquet":
+        return f"read_parquet({literal(str(path))})"
+    compression = "gzip" if fmt == "jsonl.gz" else "none"
+    return (
+        f"read_json({literal(str(path))}, format='newline_delimited', "
+        f"compression={literal(compression)})"
+    )
+
+
+def segments(field_path: str) -> list[str]:
+    """``attributes."gen_ai.system"`` -> ``['attributes', 'gen_ai.system']``."""
+    return [
+        m.group(1) if m.group(1) is not None else m.group(2)
+        for m in re.finditer(r'"([^"]*)"|([^.]+)', field_path)
+    ]
+
+
+def json_path(field_path: str) -> str:
+    """The DuckDB JSON path of a field path, every key quoted."""
+    return "$" + "".join('."' + s.replace('"', "") + '"' for s in segments(field_path))
+
+
+def column_name(field_path: str) -> str:
+    """In a table (CSV, Parquet) a field path names one column; quotes are dropped."""
+    parts = segments(field_path)
+    return parts[0] if len(parts) == 1 else field_path
+
+
+def columns(con: duckdb.DuckDBPyConnection, source: str, path: Path | None = None) -> list[str]:
+    """The column names of a table source (``path`` keeps its location out of errors)."""
+    return [row[0] for row in query(con, f"DESCRIBE SELECT * FROM {source}", path)]
+
+
+_DUCKDB_NOISE = re.compile(r"^(?:[A-Za-z ]+ Error|Error): ")
+
+
+def reason(exc: duckdb.Error, path: Path) -> str:
+    """DuckDB's message, first line, without the error class or the file's location."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    text = _DUCKDB_NOISE.sub("", text)
+    if text.startswith("CSV Error") and len(lines) > 1:
+        # The first line only says where; the cause is on a later line.
+        cause = next((x for x in lines[1:] if not x.startswith("Original Line")), "")
+        text = f"{text}: {cause}" if cause else text
+    text = _hide_location(text, path)
+    if "gzip" in text.lower() or "compress" in text.lower() or "inflate" in text.lower():
+        return f"compressed data is damaged or cut short ({text[:160]})"
+    if "Malformed JSON" in text or "JSON" in text and "line" in text:
+        # DuckDB's line number is unreliable (often one too high): find the line ourselves.
+        line = first_bad_json_line(path)
+        where = f" at line {line}" if line else ""
+        detail = text.rsplit(":", 1)[-1].strip().rstrip(".")
+        return f"not valid JSON lines{where}: {detail}"
+    return text[:200]
+
+
+def _hide_location(text: str, path: Path) -> str:
+    """The file's name in place of its location, however DuckDB quotes it."""
+    for shown in sorted({str(path.resolve()), str(path.absolute()), str(path)}, key=len)[::-1]:
+        for quote in ('"', "'"):
+            text = text.replace(f"{quote}{shown}{quote}", path.name)
+        text = text.replace(shown, path.name)
+    return text
+
+
+def first_bad_json_line(path: Path) -> int | None:
+    """The number of the first non-blank line that is not a JSON value, if any."""
+    import gzip
+    import json
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    json.loads(line)
+                except ValueError:  # including text that is not UTF-8
+                    return number
+    except (OSError, EOFError):
+        return None
+    return None
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, path: Path | None = None) -> list[Any]:
+    """Run ``sql``; a DuckDB failure becomes ``Unreadable`` with a readable reason."""
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        raise Unreadable(reason(exc, path or Path("file"))) from None
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> Sequence[Any]:
+    rows = query(con, sql, path)
+    return rows[0]

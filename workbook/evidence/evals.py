@@ -1,0 +1,130 @@
+"""Evaluation results: pass rates with Wilson intervals, overall and per slice.
+
+A threshold is compared with the interval's lower bound: 19 of 20 passing
+is a promising start, not proof of a 95% system.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook.evidence import engine
+from workbook.records import EvalColumns
+
+Z95 = 1.959963984540054
+PASS_WORDS = ("1", "true", "t", "yes", "y", "pass", "passed", "ok")
+FAIL_WORDS = ("0", "false", "f", "no", "n", "fail", "failed")
+
+
+def wilson(passed: int, cases: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default)."""
+    if cases == 0:
+        return 0.0, 1.0
+    p = passed / cases
+    centre = p + z * z / (2 * cases)
+    spread = z * math.sqrt(p * (1 - p) / cases + z * z / (4 * cases * cases))
+    denominator = 1 + z * z / cases
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+@dataclass(frozen=True)
+class PassRate:
+    slice: str | None
+    cases: int
+    passed: int
+
+    @property
+    def rate(self) -> float:
+        return self.passed / self.cases if self.cases else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.passed, self.cases)
+
+    @property
+    def lower(self) -> float:
+        return self.interval[0]
+
+
+@dataclass(frozen=True)
+class EvalMeasures:
+    overall: PassRate
+    slices: tuple[PassRate, ...]
+    #: How a pass was decided, in words.
+    rule: str
+
+
+def _pick(columns: list[str], named: str | None, default: str, what: str) -> str | None:
+    if named is not None:
+        if named not in columns:
+            raise engine.Unreadable(
+                f"no column '{named}' for the {what}; the file has {', '.join(columns)}"
+            )
+        return named
+    return default if default in columns else None
+
+
+def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMeasures:
+    """Pass rates of an evaluation file (CSV or JSON lines, one row per case)."""
+    spec = columns or EvalColumns()
+    fmt = engine.file_format(path)
+    if fmt == "parquet":
+        raise engine.Unreadable("evaluation results are read from CSV or JSON lines")
+    con = engine.connect()
+    source = engine.table(path, fmt)
+    have = engine.columns(con, source, path)
+    case = _pick(have, spec.case, spec.case, "case id")
+    if case is None:
+        raise engine.Unreadable(f"no case id column '{spec.case}'")
+    slice_col = _pick(have, spec.slice, "slice", "slice")
+    if spec.score is not None:
+        score = _pick(have, spec.score, spec.score, "score")
+        value = f"TRY_CAST(CAST({engine.ident(score or '')} AS VARCHAR) AS DOUBLE)"
+        verdict = f"{value} >= {float(spec.pass_mark or 0)!r}"
+        valid = f"{value} IS NOT NULL"
+        rule = f"score '{score}' at or above {spec.pass_mark:g}"
+    else:
+        passed = _pick(have, spec.passed, "passed", "pass/fail result")
+        if passed is None:
+            raise engine.Unreadable(
+                "no 'passed' column; name the pass/fail column, or a score and pass mark"
+            )
+        text = f"lower(trim(CAST({engine.ident(passed)} AS VARCHAR)))"
+        words = ", ".join(engine.literal(w) for w in PASS_WORDS)
+        fails = ", ".join(engine.literal(w) for w in FAIL_WORDS)
+        verdict = f"{text} IN ({words})"
+        valid = f"{text} IN ({words}, {fails})"
+        rule = f"'{passed}' column"
+    group = f"CAST({engine.ident(slice_col)} AS VARCHAR)" if slice_col else "NULL"
+    case_sql = engine.ident(case)
+    case_text = f"trim(CAST({case_sql} AS VARCHAR))"
+    invalid, example, unnamed, repeated = engine.first_row(
+        con,
+        f"SELECT count(*) FILTER (WHERE NOT coalesce({valid}, false)), "
+        f"min(CAST({case_sql} AS VARCHAR)) FILTER (WHERE NOT coalesce({valid}, false)), "
+        f"count(*) FILTER (WHERE coalesce({case_text}, '') = ''), "
+        f"count({case_sql}) - count(DISTINCT {case_sql}) FROM {source}",
+        path,
+    )
+    if unnamed:
+        raise engine.Unreadable(f"{unnamed} case(s) have no case id in column '{case}'")
+    if invalid:
+        raise engine.Unreadable(
+            f"{invalid} case(s) have no readable result (first: case {example}); "
+            + ("expected a number" if spec.score else "expected pass or fail, 1 or 0, true or false")
+        )
+    if repeated:
+        raise engine.Unreadable(f"{repeated} case id(s) repeat; one row per case is expected")
+    rows = engine.query(
+        con,
+        f"SELECT {group} AS s, count(*), count_if({verdict}) FROM {source} GROUP BY s ORDER BY s",
+        path,
+    )
+    con.close()
+    if not rows:
+        raise engine.Unreadable("no cases in the file")
+    slices = tuple(PassRate(s, n, k) for s, n, k in rows if slice_col)
+    overall = PassRate(None, sum(r[1] for r in rows), sum(r[2] for r in rows))
+    return EvalMeasures(overall, slices, rule)

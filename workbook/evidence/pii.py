@@ -1,0 +1,120 @@
+"""Personal data in log text: what is looked for, how it is confirmed, how it is hidden.
+
+The same patterns run in DuckDB (RE2) to count and in Python to redact
+examples, so they keep to syntax both engines read alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A phone number starts with + or a trunk 0 and has 9 to 15 digits.
+PHONE = r"(?:\+|\b0)[0-9](?:[ ().-]{0,2}[0-9]){7,13}\b"
+# 13 to 19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
+CARD = r"\b[0-9](?:[ -]?[0-9]){12,18}\b"
+# Country code, check digits, then groups of four; confirmed by the mod-97 check.
+IBAN = r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"
+
+
+def plural(label: str, n: int) -> str:
+    """'e-mail address' -> 'e-mail addresses' unless n is 1."""
+    if n == 1:
+        return label
+    return label + ("es" if label.endswith("s") else "s")
+
+
+def digits(text: str) -> str:
+    return re.sub(r"[^0-9]", "", text)
+
+
+def luhn_ok(number: str) -> bool:
+    """The Luhn checksum of a digit string (payment cards)."""
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return bool(number) and total % 10 == 0
+
+
+def iban_ok(text: str) -> bool:
+    """ISO 13616 check digits: rearranged, letters as 10..35, the number mod 97 is 1."""
+    compact = text.replace(" ", "")
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    pattern: str
+    #: SQL that confirms one match ``m`` (after the pattern), or None when the pattern suffices.
+    confirm_sql: str | None
+    confirm: Callable[[str], bool]
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("emails", "e-mail address", EMAIL, None, lambda m: True),
+    Kind("phones", "phone number", PHONE, None, lambda m: True),
+    Kind(
+        "cards",
+        "payment card number",
+        CARD,
+        "luhn_ok(regexp_replace(m, '[^0-9]', '', 'g'))",
+        lambda m: luhn_ok(digits(m)),
+    ),
+    Kind("ibans", "IBAN", IBAN, "iban_ok(m)", iban_ok),
+)
+
+_ANY = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in KINDS))
+
+
+ANY_PATTERN = "|".join(f"(?:{k.pattern})" for k in KINDS)
+
+
+def suspect_sql(text_sql: str) -> str:
+    """SQL: could the text hold personal data at all? One pass, so most texts cost little."""
+    return f"regexp_matches({text_sql}, '{ANY_PATTERN}')"
+
+
+def count_sql(text_sql: str, kind: Kind) -> str:
+    """SQL counting confirmed matches of ``kind`` in the text expression."""
+    matches = f"regexp_extract_all({text_sql}, '{kind.pattern}')"
+    if kind.confirm_sql is None:
+        return f"len({matches})"
+    return f"len(list_filter({matches}, lambda m: {kind.confirm_sql}))"
+
+
+def find(text: str) -> dict[str, int]:
+    """Confirmed matches per kind in one text (the counting rule, in Python)."""
+    found = dict.fromkeys((k.name for k in KINDS), 0)
+    for kind in KINDS:
+        found[kind.name] += sum(kind.confirm(m.group()) for m in re.finditer(kind.pattern, text))
+    return found
+
+
+def redact(text: str, width: int = 160) -> str:
+    """Every candidate (confirmed or not) replaced by a label; cut to ``width`` around the first.
+
+    Redaction errs on the side of hiding: an unconfirmed long number is hidden too.
+    """
+
+    def label(m: re.Match[str]) -> str:
+        kind = next(k for k in KINDS if m.group(k.name) is not None)
+        return f"[{kind.label}]" if kind.confirm(m.group()) else "[number]"
+
+    hidden = _ANY.sub(label, text)
+    # Digit runs the patterns did not claim may still be account numbers: hide long ones.
+    hidden = re.sub(r"[0-9][0-9 -]{7,}[0-9]", "[number]", hidden)
+    if len(hidden) <= width:
+        return hidden
+    labels = ["[number]", *(f"[{k.label}]" for k in KINDS)]
+    first = min((i for i in (hidden.find(x) for x in labels) if i >= 0), default=0)
+    start = max(0, min(first - width // 3, len(hidden) - width))
+    cut = hidden[start : start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(hidden) else "")

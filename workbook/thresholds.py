@@ -1,0 +1,195 @@
+"""The ``threshold`` criterion kind: gates decided by what the evidence measured.
+
+Each measure reads one kind of evidence (the newest readable, fresh file) and
+compares a measured value with the record's own threshold or the catalogue's.
+A failure says what was measured and what was required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from workbook.criteria import Context, Criterion, Outcome, register, select_evidence
+from workbook.evidence.evals import EvalMeasures
+from workbook.evidence.extracts import ExtractMeasures
+from workbook.evidence.logs import LogMeasures, redaction_breaches, share
+from workbook.records import SIGNALS
+
+Measure = Literal[
+    "signal_coverage",
+    "latency_p95",
+    "error_rate",
+    "personal_data",
+    "quality_lower_bound",
+    "data_expectations",
+]
+#: The evidence kind each measure reads.
+EVIDENCE_FOR: dict[str, str] = {
+    "signal_coverage": "log_sample",
+    "latency_p95": "log_sample",
+    "error_rate": "log_sample",
+    "personal_data": "log_sample",
+    "quality_lower_bound": "evaluation",
+    "data_expectations": "data_extract",
+}
+
+
+def planned_signals(ctx: Context, redacted: bool = False) -> list[str]:
+    """Signals the logging plan says are logged (and, with ``redacted``, redacted)."""
+    plan = ctx.record.observability.logging_plan
+    return [
+        s
+        for s in SIGNALS
+        if (p := plan.get(s)) is not None and p.logged and (p.redacted or not redacted)  # type: ignore[call-overload]
+    ]
+
+
+def _coverage(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+    planned = planned_signals(ctx)
+    if not planned:
+        return Outcome("missing", "no signal is planned as logged, so none can be checked")
+    need = c.min_coverage
+    low = [s for s in planned if m.coverage(s) < need]
+    if low:
+        measured = ", ".join(
+            f"{s} {share(m.coverage(s))} ({m.covered.get(s, 0)} of {m.records})" for s in low
+        )
+        return Outcome(
+            "below_threshold",
+            f"measured {measured}; required at least {share(need)} of records for every "
+            f"planned signal ({where})",
+        )
+    lowest = min(planned, key=m.coverage)
+    return Outcome(
+        "met",
+        f"{len(planned)} planned signals each in at least {share(need)} of {m.records} records "
+        f"(lowest: {lowest} {share(m.coverage(lowest))}; {where})",
+    )
+
+
+def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+    limit = ctx.record.trust.thresholds.latency_p95_ms
+    if limit is None:
+        return Outcome("missing", "no latency threshold is set (trust.thresholds.latency_p95_ms)")
+    if m.latency is None:
+        return Outcome("unverified", f"the log sample carries no latency values ({where})")
+    p95 = m.latency.p95
+    text = f"measured p95 {p95:,.0f} ms over {m.latency.count:,} requests"
+    if p95 > limit:
+        return Outcome("below_threshold", f"{text}; required at most {limit:,.0f} ms ({where})")
+    return Outcome("met", f"{text}, within {limit:,.0f} ms ({where})")
+
+
+def _errors(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+    limit = ctx.record.trust.thresholds.error_rate
+    if limit is None:
+        return Outcome("missing", "no error rate threshold is set (trust.thresholds.error_rate)")
+    if m.error_rate is None:
+        return Outcome("unverified", f"the log sample records no exceptions field ({where})")
+    text = f"measured error rate {share(m.error_rate)} ({m.errors} of {m.records})"
+    if m.error_rate > limit:
+        return Outcome("below_threshold", f"{text}; required at most {share(limit)} ({where})")
+    return Outcome("met", f"{text}, within {share(limit)} ({where})")
+
+
+def _personal(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+    redacted = planned_signals(ctx, redacted=True)
+    breaches = redaction_breaches(m, redacted)
+    if breaches:
+        found = "; ".join(f"{b.signal} (field {b.field}): {b.describe()}" for b in breaches)
+        return Outcome(
+            "below_threshold",
+            f"measured {found}; the logging plan says these are redacted, so none is allowed "
+            f"({where})",
+        )
+    if not redacted:
+        kept = sum(f.total for f in m.pii)
+        note = f"; {kept} personal data items are kept as the plan allows" if kept else ""
+        return Outcome("met", f"no signal is planned as redacted{note} ({where})")
+    return Outcome(
+        "met",
+        f"no personal data in the {len(redacted)} signals planned as redacted "
+        f"({', '.join(redacted)}; {where})",
+    )
+
+
+def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -> Outcome:
+    limit = ctx.record.trust.thresholds.quality_pass_rate
+    if limit is None:
+        return Outcome(
+            "missing", "no quality threshold is set (trust.thresholds.quality_pass_rate)"
+        )
+    o = m.overall
+    low, high = o.interval
+    text = (
+        f"pass rate {share(o.rate)} ({o.passed} of {o.cases}), 95% interval "
+        f"{share(low)} to {share(high)}"
+    )
+    weakest = min(m.slices, key=lambda s: s.lower, default=None)
+    slice_note = (
+        f"; weakest slice {weakest.slice}: {share(weakest.rate)} of {weakest.cases}"
+        if weakest is not None and len(m.slices) > 1
+        else ""
+    )
+    if low < limit:
+        return Outcome(
+            "below_threshold",
+            f"{text}; the lower bound must reach {share(limit)}{slice_note} ({where})",
+        )
+    return Outcome("met", f"{text}; lower bound at or above {share(limit)}{slice_note} ({where})")
+
+
+def _data(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
+    results = m.results(ctx.as_of)
+    if not results:
+        return Outcome(
+            "unverified",
+            f"the extract declares no expectations to check ({where}); "
+            "declare them under the evidence item's expectations",
+        )
+    gaps = [r for r in results if not r.passed]
+    if gaps:
+        listed = "; ".join(f"{g.column} {g.expectation}: {g.detail}" for g in gaps)
+        return Outcome(
+            "below_threshold",
+            f"{len(gaps)} of {len(results)} expectations fail on {m.rows} rows: {listed}; "
+            f"required: all ({where})",
+        )
+    return Outcome("met", f"all {len(results)} expectations hold on {m.rows} rows ({where})")
+
+
+_JUDGES: dict[str, Callable[[Any, Context, Any, str], Outcome]] = {
+    "signal_coverage": _coverage,
+    "latency_p95": _latency,
+    "error_rate": _errors,
+    "personal_data": _personal,
+    "quality_lower_bound": _quality,
+    "data_expectations": _data,
+}
+
+
+@register
+class ThresholdCriterion(Criterion):
+    """A measured value from fresh evidence meets its threshold."""
+
+    kind_name: ClassVar[str] = "threshold"
+    kind: Literal["threshold"]
+    measure: Measure
+    #: For ``signal_coverage``: the share of records each planned signal must appear in.
+    min_coverage: float = Field(default=0.95, gt=0, le=1)
+    max_age_days: int | None = Field(default=None, ge=1)
+
+    def judge(self, ctx: Context) -> Outcome:
+        kind = EVIDENCE_FOR[self.measure]
+        finding, problem = select_evidence(ctx, kind, self.max_age_days)
+        if finding is None:
+            return problem or Outcome("missing", f"no {kind} evidence is cited")
+        where = f"{finding.item.location} of {finding.item.date}"
+        if finding.measured is None:
+            return Outcome(
+                "unverified", f"{kind} evidence {where} is a link; measuring needs the file"
+            )
+        return _JUDGES[self.measure](self, ctx, finding.measured, where)
