@@ -61,9 +61,9 @@ MESSAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "status",
         (
             "Any update on claim {ref}?",
-            "Where is {ref} up to? Assessor came {when}",
-            "Still no news on {ref}, sent photos {n} weeks ago",
-            "Has the engineer report for {ref} come back?",
+            "Where is {ref} at? Assessor came {when}",
+            "No news on {ref}, sent photos {n} weeks ago",
+            "Is the engineer report for {ref} back?",
         ),
     ),
     (
@@ -71,7 +71,7 @@ MESSAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "Attached the repair estimate for {ref}",
             "Do you need receipts for the {item} too?",
-            "Uploaded the crime ref and photos for {ref}",
+            "Uploaded crime ref and photos for {ref}",
         ),
     ),
     (
@@ -86,7 +86,7 @@ MESSAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "new_claim",
         (
             "Car hit in car park {when}, bumper cracked",
-            "Water through the kitchen ceiling from the bath",
+            "Water through kitchen ceiling from the bath",
             "My {item} was stolen from the car {when}",
             "Storm took the fence down, shed damaged",
         ),
@@ -101,8 +101,8 @@ MESSAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "cover",
         (
-            "Am I covered for accidental damage to my {item}?",
-            "Do I get a hire car while mine is repaired?",
+            "Is accidental damage to my {item} covered?",
+            "Do I get a hire car during repairs?",
         ),
     ),
 )
@@ -357,6 +357,9 @@ def write_sample(path: Path, n: int, seed: int) -> Truth:
             usage += np.bincount(idx, minlength=POOL_SIZE)
             own = own_latency[idx]
             latencies += [lat[own], fixed[idx[~own]]]
+        out.flush()
+        # On disk before either side runs, so neither pays for the write-back.
+        os.fsync(out.fileno())
     lat_all = np.concatenate(latencies)
     lat_all = lat_all[~np.isnan(lat_all)]
 
@@ -406,31 +409,42 @@ def peak_rss() -> int:
 
 
 def current_rss() -> int:
-    page = os.sysconf("SC_PAGE_SIZE")
     try:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * page
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
 
 
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> float | None:
+    """CPU seconds all processes have spent so far (Linux), to tell when others compete."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def child(side: str, path: Path) -> None:
     """Do one side's work and print its figures as one JSON line (the hidden --child mode)."""
-    summary: dict = {}
     if side == "baseline":
         import pandas as pd
 
-        imported = current_rss()
-        start = time.perf_counter()
+        imported, cpu, start = current_rss(), cpu_seconds(), time.perf_counter()
         frame = pd.read_json(path, lines=True)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         summary = {"rows": len(frame), "columns": len(frame.columns)}
     else:
         from workbook.evidence.logs import inspect_log
 
-        imported = current_rss()
-        start = time.perf_counter()
+        imported, cpu, start = current_rss(), cpu_seconds(), time.perf_counter()
         m = inspect_log(path)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         assert m.latency is not None
         summary = {
             "records": m.records,
@@ -445,16 +459,20 @@ def child(side: str, path: Path) -> None:
             "pii": {f.signal: f.counts for f in m.pii},
             "example": next((e for f in m.pii for e in f.examples), ""),
         }
-    print(json.dumps({"wall": wall, "peak": peak_rss(), "imported": imported, **summary}))
+    figures = {"wall": wall, "cpu": cpu, "peak": peak_rss(), "imported": imported}
+    print(json.dumps({**figures, "summary": summary}))
 
 
 @dataclass
 class Side:
     name: str
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     peaks: list[int] = field(default_factory=list)
     imported: list[int] = field(default_factory=list)
-    last: dict = field(default_factory=dict)
+    #: Cores kept busy by other processes while this side ran (None: unknown).
+    others: list[float | None] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
 
     @property
     def wall(self) -> float:
@@ -467,21 +485,31 @@ class Side:
 
 def measure(side: Side, path: Path) -> None:
     """Run one side in a fresh interpreter and record its figures."""
+    busy, own, start = machine_busy(), cpu_seconds(resource.RUSAGE_CHILDREN), time.perf_counter()
     proc = subprocess.run(
         [sys.executable, __file__, "--child", side.name, str(path)],
         capture_output=True,
         text=True,
         check=False,
     )
+    elapsed, own = time.perf_counter() - start, cpu_seconds(resource.RUSAGE_CHILDREN) - own
     if proc.returncode != 0:
         tail = "\n".join(f"    {x}" for x in proc.stderr.strip().splitlines()[-8:])
         sys.exit(f"{side.name} exited {proc.returncode}:\n{tail}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    side.walls.append(result.pop("wall"))
-    side.peaks.append(result.pop("peak"))
-    side.imported.append(result.pop("imported"))
-    side.last = result
-    print(f"  {side.name} run {len(side.walls)}: {side.walls[-1]:.1f} s", flush=True)
+    side.walls.append(result["wall"])
+    side.cpus.append(result["cpu"])
+    side.peaks.append(result["peak"])
+    side.imported.append(result["imported"])
+    after = machine_busy()
+    others = None if busy is None or after is None else max(0.0, after - busy - own) / elapsed
+    side.others.append(others)
+    side.summary = result["summary"]
+    print(
+        f"  {side.name} run {len(side.walls)}: {result['wall']:.1f} s, "
+        f"{result['peak'] / MIB:,.0f} MiB",
+        flush=True,
+    )
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -504,9 +532,9 @@ def check(truth: Truth, got: dict) -> list[str]:
         "last": truth.last,
         "pii": {s: c for s, c in truth.findable.items() if sum(c.values())},
     }
-    problems = [f"{k}: expected {v}, inspection says {got[k]}" for k, v in expected.items() if got[k] != v]
+    problems = [f"{k}: expected {v}, measured {got[k]}" for k, v in expected.items() if got[k] != v]
     if abs(got["latency"][1] - truth.p95) > 0.5:
-        problems.append(f"p95: expected {truth.p95:.1f}, inspection says {got['latency'][1]:.1f}")
+        problems.append(f"p95: expected {truth.p95:.1f}, measured {got['latency'][1]:.1f}")
     return problems
 
 
@@ -518,7 +546,7 @@ def report_inspection(truth: Truth, got: dict) -> None:
     print(
         f"inspection measured: {n:,} records over {got['days']} days "
         f"({got['first']} .. {got['last']} UTC), {signals}/{len(SIGNALS)} signals present "
-        f"(lowest coverage {lowest} {pct(got['covered'][lowest], n)})"
+        f"(lowest coverage: {lowest} {pct(got['covered'][lowest], n)})"
     )
     print(
         f"  latency p50/p95/p99 {p50:.0f}/{p95:.0f}/{p99:.0f} ms; errors {pct(got['errors'], n)}, "
@@ -531,6 +559,12 @@ def report_inspection(truth: Truth, got: dict) -> None:
     print(f"  (the generator planted: {planted})")
     if got["example"]:
         print(f"  redacted example: {got['example']}")
+    problems = check(truth, got)
+    for p in problems:
+        print(f"WARNING inspection disagrees with the generator: {p}")
+    if not problems:
+        print("  checked: every figure above matches what the generator wrote")
+        print("  (personal data as workbook.evidence.pii.find counts it, line by line)")
 
 
 def main() -> None:
@@ -540,7 +574,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=1, help="times to run the pair (default 1)")
     parser.add_argument(
-        "--keep", type=Path, metavar="PATH", help="write the sample to PATH and keep it"
+        "--keep", type=Path, metavar="PATH", help="write the sample to PATH (.jsonl) and keep it"
     )
     parser.add_argument(
         "--skip-baseline", action="store_true", help="inspection only (for very large samples)"
@@ -568,33 +602,41 @@ def main() -> None:
             f"({truth.size / truth.lines:.0f} bytes/line), written in {took:.1f} s to {path}",
             flush=True,
         )
-        for _ in range(args.runs):
-            for side in sides:
+        for run in range(args.runs):
+            # Alternate the order, so that neither side always runs on a warmer machine.
+            for side in sides if run % 2 == 0 else sides[::-1]:
                 measure(side, path)
 
     print()
     if not args.skip_baseline:
-        print(f"baseline loaded: {baseline.last['rows']:,} rows x {baseline.last['columns']} columns")
-    report_inspection(truth, inspection.last)
-    problems = check(truth, inspection.last)
-    for p in problems:
-        print(f"WARNING inspection disagrees with the generator: {p}")
-    if not problems:
-        print("  (all of the above agree with what the generator wrote)")
+        rows, columns = baseline.summary["rows"], baseline.summary["columns"]
+        print(f"baseline loaded: {rows:,} rows x {columns} columns, nothing measured")
+    report_inspection(truth, inspection.summary)
     print()
-    runs = f" (median of {args.runs})" if args.runs > 1 else ""
-    print(f"{'side':<11}  {'wall s':>7}  {'peak MiB':>8}  {'imports MiB':>11}  {'MB/s':>6}{runs}")
+    runs = f"  (median of {args.runs} runs)" if args.runs > 1 else ""
+    print(
+        f"{'side':<10}  {'wall s':>6}  {'cpu s':>6}  {'peak MiB':>8}  "
+        f"{'imports MiB':>11}  {'MB/s':>5}{runs}"
+    )
     for s in sides:
         print(
-            f"{s.name:<11}  {s.wall:>7.2f}  {s.peak / MIB:>8.0f}  "
-            f"{statistics.median(s.imported) / MIB:>11.0f}  {truth.size / 1e6 / s.wall:>6.0f}"
+            f"{s.name:<10}  {s.wall:>6.2f}  {statistics.median(s.cpus):>6.2f}  "
+            f"{s.peak / MIB:>8,.0f}  {statistics.median(s.imported) / MIB:>11,.0f}  "
+            f"{truth.size / 1e6 / s.wall:>5.0f}"
         )
     print()
+    known = [o for s in sides for o in s.others if o is not None]
+    contention = f"{max(known):.2f} cores busy with other work at most" if known else "unknown"
     print(
         f"machine: {os.cpu_count()} cores, Python {platform.python_version()} "
-        f"({platform.system()} {platform.machine()}); each side in a fresh process, "
-        "the file in the page cache for both"
+        f"({platform.system()} {platform.machine()}); {contention}"
     )
+    print(
+        "each side in a fresh process; wall and cpu time of the call alone, peak RSS of the "
+        "process (VmHWM, imports included); the file in the page cache for both"
+    )
+    if known and max(known) > 0.2:
+        print("WARNING other processes competed for the CPU: the times above are inflated")
     if args.skip_baseline:
         print("speedup=n/a memory_share=n/a (baseline skipped)")
     else:

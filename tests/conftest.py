@@ -227,6 +227,49 @@ def findings(
 
 
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
+#: Personal data planted in the hostile log sample: a dossier may show none of it.
+PLANTED_PII = ("jane.doe@example.com", "4111 1111 1111 1111", "+44 20 7946 0958")
+HOSTILE_SLICE = "<b onmouseover=window.__pwned=4>passport</b>"
+HOSTILE_COLUMN = "<svg onload=window.__pwned=5>"
+# Added to the end of the evidence list of the hostile copy of kyc-document-check.
+HOSTILE_EVIDENCE = """  - {kind: evaluation, path: evidence/hostile/eval.csv, date: 2026-11-01}
+  - {kind: log_sample, path: evidence/hostile/logs.jsonl, date: 2026-11-02}
+  - {kind: log_sample, path: evidence/hostile/cut.jsonl.gz, date: 2026-11-03}
+  - kind: data_extract
+    path: evidence/hostile/extract.csv
+    date: 2026-11-04
+    expectations:
+      required_columns: ['<svg onload=window.__pwned=5>', missing_column]
+      unique_key: [id]
+"""
+
+
+def _write_hostile_evidence(folder: Path) -> None:
+    """Evidence whose contents try to inject markup and carry personal data."""
+    import gzip
+    import json
+
+    folder.mkdir(parents=True)
+    lines = []
+    for i in range(40):
+        lines.append(
+            {
+                "timestamp": f"2026-11-02T08:{i:02d}:00Z",
+                "request_id": f"h-{i}",
+                "input": f"<img src=x onerror=window.__pwned=2> ask {PLANTED_PII[i % 3]}",
+                "output": "<script>window.__pwned=3</script>",
+                "error": None,
+                "latency_ms": 900 + 10 * i,
+                "human_override": None,
+            }
+        )
+    (folder / "logs.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    whole = gzip.compress((folder / "logs.jsonl").read_bytes())
+    (folder / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    rows = [f"c{i},{HOSTILE_SLICE if i % 2 else 'driving_licence'},{int(i % 5 != 0)}"
+            for i in range(30)]  # fmt: skip
+    (folder / "eval.csv").write_text("case_id,slice,passed\n" + "\n".join(rows) + "\n")
+    (folder / "extract.csv").write_text(f'id,"{HOSTILE_COLUMN}"\n1,a\n1,b\n')
 
 
 @pytest.fixture(scope="session")
@@ -244,7 +287,8 @@ def dossiers(tmp_path_factory) -> dict[str, Path]:
     text = text.replace("id: kyc-document-check", "id: hostile").replace(
         "name: KYC document check", f"name: '{HOSTILE_NAME}'"
     )
-    hostile.write_text(text)
+    hostile.write_text(text.replace("\nwaivers: []", "\n" + HOSTILE_EVIDENCE + "waivers: []"))
+    _write_hostile_evidence(work / "examples" / "evidence" / "hostile")
     largest = max(EXAMPLES.glob("*.yaml"), key=lambda p: p.stat().st_size)
     out = work / "out"
     as_of = dt.date(2026, 11, 23)

@@ -46,7 +46,7 @@ def test_dossier_opens_offline_with_every_chart_drawn(dossiers):
         ],
     )
     charts, drawn, marks, pwned, title = (report.values[k] for k in list(report.values))
-    assert charts == 2 and drawn == charts, "every plotly output drew its SVG"
+    assert charts == 6 and drawn == charts, "every plotly output drew its SVG"
     assert marks > 0, "the charts hold data marks, not just axes"
     assert report.requests == [], "no request left the file"
     assert report.console_errors == []

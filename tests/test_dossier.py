@@ -13,13 +13,31 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, HOSTILE_NAME, REPO, papermill_cli
+from conftest import AS_OF, EXAMPLES, HOSTILE_NAME, PLANTED_PII, REPO, papermill_cli
 from workbook.cli import main
 from workbook.dossier import DOSSIER_NOTEBOOK, build_notebook
 from workbook.paths import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
 MB = 1024 * 1024
+
+
+def expected_charts(dossier: Path) -> int:
+    """How many charts the dossier's record can draw, asked of the library directly."""
+    from workbook import charts
+    from workbook.catalogue import load_catalogue
+    from workbook.pipeline import assess_file
+
+    record = dossier.parent.parent / "examples" / f"{dossier.stem}.yaml"
+    a = assess_file(record, load_catalogue(), AS_OF)
+    drawn = [
+        charts.readiness_chart(a),
+        charts.expectations_chart(a),
+        charts.coverage_chart(a),
+        charts.latency_chart(a),
+        charts.pass_rate_chart(a),
+    ]
+    return 1 + sum(c is not None for c in drawn)
 
 
 def test_largest_example_dossier_is_complete_and_small(dossiers):
@@ -47,8 +65,8 @@ def test_largest_example_dossier_is_complete_and_small(dossiers):
         "Generated",
     ):
         assert part in text, part
-    # The status matrix always; the readiness chart only while a gate is still ahead.
-    assert len(soup.select(".jp-RenderedPlotly")) == (1 if "Every gate is passed." in text else 2)
+    # One plotly output per chart the assessment can draw; the rest say why not.
+    assert len(soup.select(".jp-RenderedPlotly")) == expected_charts(path)
     assert not (path.parent / "failed").exists()
 
 
@@ -60,7 +78,14 @@ def test_hostile_name_is_text_and_nothing_local_leaks(dossiers):
     for local in (str(dossiers["work"]), str(REPO), str(Path.home()), sys.prefix, "/tmp/"):
         assert local not in html, local
     assert "initiative_path = 'hostile.yaml'" in html  # the file name only, not where it lives
-    assert len(soup.select(".jp-RenderedPlotly")) == 2  # readiness and status matrix
+    # readiness, data expectations, coverage, latency, pass rate and the status matrix
+    assert len(soup.select(".jp-RenderedPlotly")) == expected_charts(dossiers["hostile"]) == 6
+    for raw in PLANTED_PII:
+        assert raw not in html, "personal data from the log sample is only shown redacted"
+    text = soup.get_text(" ")
+    assert "compressed data is damaged or cut short" in text, "unreadable evidence says why"
+    # Two redacted examples, each the first line holding one kind of personal data.
+    assert "ask [e-mail address]" in text and "ask [phone number]" in text
 
 
 def test_committed_dossier_notebook_matches_the_chapters():

@@ -15,6 +15,14 @@ IBANS = ["GB82WEST12345698765432", "DE89370400440532013000"]
 ALTERED_IBANS = ["GB83WEST12345698765432", "DE88370400440532013000"]
 
 
+@pytest.fixture(scope="module")
+def con():
+    """DuckDB with the evidence macros, as the inspectors use it."""
+    connection = engine.connect()
+    yield connection
+    connection.close()
+
+
 def luhn_reference(number: str) -> bool:
     """Luhn from its definition: from the right, double every second digit and sum the digits."""
     total = 0
@@ -51,15 +59,13 @@ def test_iban_check_digits():
 
 
 @pytest.mark.parametrize("number", CARDS + ALTERED_CARDS + ["79927398713", "1234567812345678"])
-def test_luhn_in_sql_agrees_with_python(number):
-    con = engine.connect()
+def test_luhn_in_sql_agrees_with_python(con, number):
     (ok,) = con.execute("SELECT luhn_ok(?)", [number]).fetchone()
     assert ok is pii.luhn_ok(number)
 
 
 @pytest.mark.parametrize("iban", [*IBANS, *ALTERED_IBANS, "GB82 WEST 1234 5698 7654 32"])
-def test_iban_in_sql_agrees_with_python(iban):
-    con = engine.connect()
+def test_iban_in_sql_agrees_with_python(con, iban):
     (ok,) = con.execute("SELECT iban_ok(?)", [iban]).fetchone()
     assert ok is pii.iban_ok(iban)
 
@@ -75,7 +81,11 @@ FIND_TABLE = [
     ("Visa one digit changed", "card 4111 1111 1111 1112", {}),
     ("Mastercard one digit changed", "paid with 5555555555554445", {}),
     ("Amex one digit changed", "amex 378282246310006", {}),
-    ("three cards, one altered", "4111111111111111, 5555555555554444, 378282246310006", {"cards": 2}),
+    (
+        "three cards, one altered",
+        "4111111111111111, 5555555555554444, 378282246310006",
+        {"cards": 2},
+    ),
     ("IBAN grouped", "IBAN GB82 WEST 1234 5698 7654 32 please", {"ibans": 1}),
     ("IBAN compact", "to DE89370400440532013000", {"ibans": 1}),
     ("IBAN check digits changed", "IBAN GB83 WEST 1234 5698 7654 32", {}),
@@ -85,27 +95,35 @@ FIND_TABLE = [
     ("phone international", "call +44 20 7946 0958", {"phones": 1}),
     ("phone national", "call 020 7946 0958", {"phones": 1}),
     ("both phone forms", "+44 20 7946 0958 or 020 7946 0958", {"phones": 2}),
-    ("everything once", "x@y.com, 020 7946 0958, 4111111111111111, DE89370400440532013000",
-     {"emails": 1, "phones": 1, "cards": 1, "ibans": 1}),
+    (
+        "everything once",
+        "x@y.com, 020 7946 0958, 4111111111111111, DE89370400440532013000",
+        {"emails": 1, "phones": 1, "cards": 1, "ibans": 1},
+    ),
     ("clean text", "Rear-end shunt at lights, bumper dented, queue fast_track", {}),
     ("short numbers", "claim 12345 on 2026-11-01, 3 photos, policy v14", {}),
     ("at sign without domain", "meet @ 10, user@localhost", {}),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [r[1:] for r in FIND_TABLE], ids=[r[0] for r in FIND_TABLE])
+@pytest.mark.parametrize(
+    ("text", "expected"), [r[1:] for r in FIND_TABLE], ids=[r[0] for r in FIND_TABLE]
+)
 def test_find_counts_only_confirmed_matches(text, expected):
     assert pii.find(text) == {**NONE, **expected}
 
 
-@pytest.mark.parametrize(("text", "expected"), [r[1:] for r in FIND_TABLE], ids=[r[0] for r in FIND_TABLE])
-def test_sql_counting_agrees_with_python(text, expected):
+@pytest.mark.parametrize(
+    ("text", "expected"), [r[1:] for r in FIND_TABLE], ids=[r[0] for r in FIND_TABLE]
+)
+def test_sql_counting_agrees_with_python(con, text, expected):
     """DuckDB counts in the log inspector; the rule must be the one ``find`` states."""
-    con = engine.connect()
     sql = ", ".join(pii.count_sql("t", k) for k in pii.KINDS)
     counts = con.execute(f"SELECT {sql} FROM (SELECT ? AS t)", [text]).fetchone()
     assert dict(zip((k.name for k in pii.KINDS), counts, strict=True)) == {**NONE, **expected}
-    (suspect,) = con.execute(f"SELECT {pii.suspect_sql('t')} FROM (SELECT ? AS t)", [text]).fetchone()
+    (suspect,) = con.execute(
+        f"SELECT {pii.suspect_sql('t')} FROM (SELECT ? AS t)", [text]
+    ).fetchone()
     if any(expected.values()):
         assert suspect is True
 
@@ -155,11 +173,14 @@ def test_long_text_with_the_finding_at_the_start_is_cut_at_the_end_only():
     assert shown.endswith("…") and len(shown) == 161
 
 
-@pytest.mark.parametrize(("label", "n", "expected"), [
-    ("e-mail address", 1, "e-mail address"),
-    ("e-mail address", 2, "e-mail addresses"),
-    ("IBAN", 0, "IBANs"),
-    ("phone number", 3, "phone numbers"),
-])
+@pytest.mark.parametrize(
+    ("label", "n", "expected"),
+    [
+        ("e-mail address", 1, "e-mail address"),
+        ("e-mail address", 2, "e-mail addresses"),
+        ("IBAN", 0, "IBANs"),
+        ("phone number", 3, "phone numbers"),
+    ],
+)
 def test_plural(label, n, expected):
     assert pii.plural(label, n) == expected

@@ -247,7 +247,11 @@ def test_initiatives_table_rows(pf, summary):
         assert row[0].startswith(entry["name"])
         assert row[1] == entry["claimed_stage"].replace("_", " ")
         assert row[2] == entry["supported_stage"].replace("_", " ")
-        assert row[3] == ("⚠ OVERCLAIMED" if entry["overclaimed"] else "no")
+        flags = [
+            "⚠ OVERCLAIMED" if entry["overclaimed"] else "",
+            "⚠ POSSIBLE SHADOW PRODUCTION" if entry["shadow_production"] else "",
+        ]
+        assert row[3] == (" ".join(f for f in flags if f) or "no")
         assert row[4] == (entry["weakest_area"] or "—")
         assert row[5] == str(len(entry["blockers"]))
     failed = next(

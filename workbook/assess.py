@@ -14,7 +14,7 @@ from typing import Any
 
 from workbook.catalogue import Catalogue
 from workbook.criteria import GATES, PASSING, Context, Criterion, Status
-from workbook.evidence import Findings
+from workbook.evidence import Findings, finding_dict
 from workbook.evidence.logs import LogMeasures
 from workbook.records import AREAS, STAGES, Record, SignOff, Waiver
 
@@ -204,6 +204,7 @@ class Assessment:
                 }
                 for w in self.waivers
             ],
+            "evidence": [finding_dict(f, self.as_of) for f in self.evidence.items],
             "signoffs": [
                 {
                     "gate": s.signoff.gate,
@@ -274,9 +275,13 @@ def shadow_traffic(
     rule = catalogue.shadow_production
     if rule is None or record.stage != "prototype":
         return None
+    # Old traffic says little about today: only samples within the freshness window count.
+    window = catalogue.freshness_days.get("log_sample")
     for f in evidence.of_kind("log_sample"):
         m = f.measured
         if not isinstance(m, LogMeasures) or f.item.date > as_of:
+            continue
+        if window is not None and (as_of - f.item.date).days > window:
             continue
         days = m.days_at_or_above(rule.min_daily_volume)
         if days >= rule.min_days:

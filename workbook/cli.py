@@ -161,6 +161,9 @@ def _block(a: Assessment, path: Path) -> list[str]:
     for r in a.results:
         if r.status == "not_applicable":
             lines.append(f"  Not applicable: {r.criterion.id} ({safe(r.detail)})")
+    for f in a.evidence.items:
+        if not f.readable:
+            lines.append(f"  Evidence UNREADABLE: {safe(f.item.location)}: {safe(f.reason)}")
     for s in a.signoffs:
         if not s.current:
             lines.append(

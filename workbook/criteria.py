@@ -137,9 +137,7 @@ def select_evidence(
             f"newest {kind} evidence ({newest.item.location}, {newest.item.date}) is {age} days "
             f"old; at most {window} days allowed",
         )
-    return None, Outcome(
-        "unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found)
-    )
+    return None, Outcome("unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found))
 
 
 def evidence_outcome(ctx: Context, kind: str, max_age_days: int | None = None) -> Outcome | None:

@@ -317,13 +317,13 @@ class KeptField(Field):
         return self.value
 
     def set(self, value: Any) -> None:
-        self.value = value.model_dump(mode="json", exclude_defaults=True) if isinstance(
-            value, BaseModel
-        ) else value
-        shown = json.dumps(self.value, ensure_ascii=False) if self.value else "none"
-        self.input.value = (
-            f"<code>{views.esc(shown[:300])}</code> <i>(edit in the record file)</i>"
+        self.value = (
+            value.model_dump(mode="json", exclude_defaults=True)
+            if isinstance(value, BaseModel)
+            else value
         )
+        shown = json.dumps(self.value, ensure_ascii=False) if self.value else "none"
+        self.input.value = f"<code>{views.esc(shown[:300])}</code> <i>(edit in the record file)</i>"
 
     def observe(self, callback: Callable[[], None]) -> None:
         return  # never changes in the form

@@ -168,9 +168,8 @@ def _pii_table(a: Assessment, m: LogMeasures) -> str:
             )
         )
     headers = ["Field", "Signal", "Planned redacted", "E-mails", "Phones", "Cards", "IBANs"]
-    return (
-        "<p><strong>Personal data found</strong> (examples are redacted)</p>"
-        + _table([*headers, "Examples"], rows, "wb-pii")
+    return "<p><strong>Personal data found</strong> (examples are redacted)</p>" + _table(
+        [*headers, "Examples"], rows, "wb-pii"
     )
 
 
@@ -277,4 +276,3 @@ def measured(a: Assessment, what: str) -> View:
     if what not in VIEWS:
         raise KeyError(f"unknown measurement {what!r}; known: {', '.join(VIEWS)}")
     return VIEWS[what](a)
-

@@ -7,7 +7,7 @@ A failure says what was measured and what was required.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -37,6 +37,28 @@ EVIDENCE_FOR: dict[str, str] = {
 }
 
 
+def _places(values: Iterable[float], limit: float, start: int) -> int:
+    """Decimals needed so that no measured value that differs from the limit reads as equal to it.
+
+    A p95 of 2,000.4 ms over a 2,000 ms limit fails; "2,000 ms; required at most 2,000 ms"
+    would hide why.
+    """
+    values = list(values)
+    for places in range(start, start + 3):
+        if all(v == limit or f"{v:.{places}f}" != f"{limit:.{places}f}" for v in values):
+            return places
+    return start + 3
+
+
+def _pct(value: float, places: int = 1) -> str:
+    """0.9512 -> '95.1%' (``places`` decimals of the percentage)."""
+    return share(value) if places == 1 else f"{value * 100:.{places}f}%"
+
+
+def _pct_places(values: Iterable[float], limit: float) -> int:
+    return _places((v * 100 for v in values), limit * 100, 1)
+
+
 def planned_signals(ctx: Context, redacted: bool = False) -> list[str]:
     """Signals the logging plan says are logged (and, with ``redacted``, redacted)."""
     plan = ctx.record.observability.logging_plan
@@ -54,12 +76,14 @@ def _coverage(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -
     need = c.min_coverage
     low = [s for s in planned if m.coverage(s) < need]
     if low:
+        places = _pct_places((m.coverage(s) for s in low), need)
         measured = ", ".join(
-            f"{s} {share(m.coverage(s))} ({m.covered.get(s, 0)} of {m.records})" for s in low
+            f"{s} {_pct(m.coverage(s), places)} ({m.covered.get(s, 0):,} of {m.records:,})"
+            for s in low
         )
         return Outcome(
             "below_threshold",
-            f"measured {measured}; required at least {share(need)} of records for every "
+            f"measured {measured}; required at least {_pct(need, places)} of records for every "
             f"planned signal ({where})",
         )
     lowest = min(planned, key=m.coverage)
@@ -77,10 +101,13 @@ def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) ->
     if m.latency is None:
         return Outcome("unverified", f"the log sample carries no latency values ({where})")
     p95 = m.latency.p95
-    text = f"measured p95 {p95:,.0f} ms over {m.latency.count:,} requests"
+    places = _places([p95], limit, 0)
+    text = f"measured p95 {p95:,.{places}f} ms over {m.latency.count:,} requests"
     if p95 > limit:
-        return Outcome("below_threshold", f"{text}; required at most {limit:,.0f} ms ({where})")
-    return Outcome("met", f"{text}, within {limit:,.0f} ms ({where})")
+        return Outcome(
+            "below_threshold", f"{text}; required at most {limit:,.{places}f} ms ({where})"
+        )
+    return Outcome("met", f"{text}, within {limit:,.{places}f} ms ({where})")
 
 
 def _errors(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
@@ -89,10 +116,13 @@ def _errors(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> 
         return Outcome("missing", "no error rate threshold is set (trust.thresholds.error_rate)")
     if m.error_rate is None:
         return Outcome("unverified", f"the log sample records no exceptions field ({where})")
-    text = f"measured error rate {share(m.error_rate)} ({m.errors} of {m.records})"
+    places = _pct_places([m.error_rate], limit)
+    text = f"measured error rate {_pct(m.error_rate, places)} ({m.errors:,} of {m.records:,})"
     if m.error_rate > limit:
-        return Outcome("below_threshold", f"{text}; required at most {share(limit)} ({where})")
-    return Outcome("met", f"{text}, within {share(limit)} ({where})")
+        return Outcome(
+            "below_threshold", f"{text}; required at most {_pct(limit, places)} ({where})"
+        )
+    return Outcome("met", f"{text}, within {_pct(limit, places)} ({where})")
 
 
 def _personal(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
@@ -124,9 +154,10 @@ def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -
         )
     o = m.overall
     low, high = o.interval
+    places = _pct_places([low], limit)
     text = (
         f"pass rate {share(o.rate)} ({o.passed} of {o.cases}), 95% interval "
-        f"{share(low)} to {share(high)}"
+        f"{_pct(low, places)} to {_pct(high, places)}"
     )
     weakest = min(m.slices, key=lambda s: s.lower, default=None)
     slice_note = (
@@ -137,9 +168,11 @@ def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -
     if low < limit:
         return Outcome(
             "below_threshold",
-            f"{text}; the lower bound must reach {share(limit)}{slice_note} ({where})",
+            f"{text}; the lower bound must reach {_pct(limit, places)}{slice_note} ({where})",
         )
-    return Outcome("met", f"{text}; lower bound at or above {share(limit)}{slice_note} ({where})")
+    return Outcome(
+        "met", f"{text}; lower bound at or above {_pct(limit, places)}{slice_note} ({where})"
+    )
 
 
 def _data(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
@@ -155,10 +188,17 @@ def _data(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -
         listed = "; ".join(f"{g.column} {g.expectation}: {g.detail}" for g in gaps)
         return Outcome(
             "below_threshold",
-            f"{len(gaps)} of {len(results)} expectations fail on {m.rows} rows: {listed}; "
+            f"{len(gaps)} of {_count(len(results), 'expectation')} fail"
+            f"{'s' if len(gaps) == 1 else ''} on {_count(m.rows, 'row')}: {listed}; "
             f"required: all ({where})",
         )
-    return Outcome("met", f"all {len(results)} expectations hold on {m.rows} rows ({where})")
+    held = "the expectation holds" if len(results) == 1 else f"all {len(results)} expectations hold"
+    return Outcome("met", f"{held} on {_count(m.rows, 'row')} ({where})")
+
+
+def _count(n: int, noun: str) -> str:
+    """``_count(1, 'row')`` -> '1 row'; ``_count(1200, 'row')`` -> '1,200 rows'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 _JUDGES: dict[str, Callable[[Any, Context, Any, str], Outcome]] = {
@@ -189,7 +229,10 @@ class ThresholdCriterion(Criterion):
             return problem or Outcome("missing", f"no {kind} evidence is cited")
         where = f"{finding.item.location} of {finding.item.date}"
         if finding.measured is None:
-            return Outcome(
-                "unverified", f"{kind} evidence {where} is a link; measuring needs the file"
+            why = (
+                "is a link; measuring needs the file"
+                if finding.item.path is None
+                else ("was not measured")
             )
+            return Outcome("unverified", f"{kind} evidence {where} {why}")
         return _JUDGES[self.measure](self, ctx, finding.measured, where)

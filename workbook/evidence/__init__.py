@@ -65,6 +65,39 @@ def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
     return digest.hexdigest(), None
 
 
+def finding_dict(f: EvidenceFinding, as_of: Any) -> dict[str, Any]:
+    """One finding as JSON-able data (``workbook check --json``)."""
+    from workbook.evidence import evals, extracts, logs
+
+    m = f.measured
+    shown: Any = None
+    if isinstance(m, logs.LogMeasures):
+        shown = logs.as_dict(m)
+    elif isinstance(m, evals.EvalMeasures):
+        shown = {
+            "rule": m.rule,
+            **{k: v for k, v in evals.as_dict(m.overall).items() if k != "slice"},
+            "slices": [evals.as_dict(s) for s in m.slices],
+        }
+    elif isinstance(m, extracts.ExtractMeasures):
+        shown = {
+            "rows": m.rows,
+            "expectations": [
+                {"column": c.column, "expectation": c.expectation, "passed": c.passed,
+                 "detail": c.detail}
+                for c in m.results(as_of)
+            ],
+        }  # fmt: skip
+    return {
+        "kind": f.item.kind,
+        "location": f.item.location,
+        "date": f.item.date.isoformat(),
+        "readable": f.readable,
+        "reason": f.reason,
+        "measured": shown,
+    }
+
+
 def measure(item: EvidenceItem, path: Path) -> Any:
     """The inspector's measurements for a file of a measurable kind, else None.
 

@@ -58,8 +58,10 @@ class Unreadable(Exception):
 def file_format(path: Path) -> str:
     """The reader for ``path`` by its ending, after checking the leading bytes agree."""
     name = path.name.lower()
-    fmt = next((f for end, f in sorted(FORMATS.items(), key=lambda kv: -len(kv[0]))
-                if name.endswith(end)), None)
+    fmt = next(
+        (f for end, f in sorted(FORMATS.items(), key=lambda kv: -len(kv[0])) if name.endswith(end)),
+        None,
+    )
     if fmt is None:
         known = ", ".join(sorted({e for e in FORMATS}))
         raise Unreadable(f"cannot measure a '{path.suffix or path.name}' file; expected {known}")
@@ -82,7 +84,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     # A cap makes DuckDB stream and spill instead of caching; measured 2.6 s and
     # 0.3 GB peak on a 1M-line sample, against 2.4 s and 0.7 GB uncapped.
     con.execute(f"SET memory_limit = {literal(MEMORY_LIMIT)}")
-    con.execute(f"SET temp_directory = {literal(str(Path(tempfile.gettempdir()) / 'workbook-duckdb'))}")
+    con.execute(
+        f"SET temp_directory = {literal(str(Path(tempfile.gettempdir()) / 'workbook-duckdb'))}"
+    )
     for macro in _MACROS:
         con.execute(macro)
     return con
@@ -156,7 +160,7 @@ def reason(exc: duckdb.Error, path: Path) -> str:
     text = _hide_location(text, path)
     if "gzip" in text.lower() or "compress" in text.lower() or "inflate" in text.lower():
         return f"compressed data is damaged or cut short ({text[:160]})"
-    if "Malformed JSON" in text or "JSON" in text and "line" in text:
+    if "Malformed JSON" in text or ("JSON" in text and "line" in text):
         # DuckDB's line number is unreliable (often one too high): find the line ourselves.
         line = first_bad_json_line(path)
         where = f" at line {line}" if line else ""

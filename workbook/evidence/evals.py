@@ -48,6 +48,12 @@ class PassRate:
         return self.interval[0]
 
 
+def as_dict(r: PassRate) -> dict[str, object]:
+    low, high = r.interval
+    return {"slice": r.slice, "cases": r.cases, "passed": r.passed, "rate": r.rate,
+            "lower": low, "upper": high}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class EvalMeasures:
     overall: PassRate
@@ -113,7 +119,11 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
     if invalid:
         raise engine.Unreadable(
             f"{invalid} case(s) have no readable result (first: case {example}); "
-            + ("expected a number" if spec.score else "expected pass or fail, 1 or 0, true or false")
+            + (
+                "expected a number"
+                if spec.score
+                else "expected pass or fail, 1 or 0, true or false"
+            )
         )
     if repeated:
         raise engine.Unreadable(f"{repeated} case id(s) repeat; one row per case is expected")

@@ -144,7 +144,8 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
                 f"GROUP BY {cols} HAVING count(*) > 1)",
                 path,
             )
-            detail = f"{n} rows repeat a key already seen" if n else "every key is unique"
+            rows_word = "1 row repeats" if n == 1 else f"{n:,} rows repeat"
+            detail = f"{rows_word} a key already seen" if n else "every key is unique"
             checks.append(Check("unique key", key, not n, detail, int(n)))
     for column, limit in expect.max_missing_share.items():
         if absent(column, "missing share"):

@@ -59,12 +59,16 @@ TEXT_SIGNALS = (
     "human_overrides",
     "decision_context",
 )
+#: Redacted examples shown per field.
+EXAMPLES = 2
 #: Latency histogram resolution: bins per tenfold.
 BINS_PER_DECADE = 20
 _EMPTY_JSON = "('null', '\"\"', '[]', '{}')"
 _WHITESPACE = " \t\n\r\f\v\u00a0"
 _NOTHING = "''"
-_NO_EVENT = "('', 'null', 'false', '0', 'none', 'ok', 'unset', 'status_code_ok', 'status_code_unset')"
+_NO_EVENT = (
+    "('', 'null', 'false', '0', 'none', 'ok', 'unset', 'status_code_ok', 'status_code_unset')"
+)
 
 
 def effective_mapping(mapping: LogMapping | None) -> dict[str, str]:
@@ -152,7 +156,10 @@ def _trimmed(text_sql: str) -> str:
 def _timestamp_sql(text: str) -> str:
     """ISO text, or epoch seconds / ms / µs / ns, as TIMESTAMPTZ."""
     num = f"TRY_CAST({text} AS DOUBLE)"
-    scale = f"CASE WHEN {num} > 1e17 THEN 1e9 WHEN {num} > 1e14 THEN 1e6 WHEN {num} > 1e11 THEN 1e3 ELSE 1 END"
+    scale = (
+        f"CASE WHEN {num} > 1e17 THEN 1e9 WHEN {num} > 1e14 THEN 1e6 "
+        f"WHEN {num} > 1e11 THEN 1e3 ELSE 1 END"
+    )
     return (
         f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), "
         f"CASE WHEN {num} IS NOT NULL THEN to_timestamp({num} / {scale}) END)"
@@ -170,7 +177,9 @@ class _Fields:
     def source(self, path: Path, fmt: str) -> str:
         if self.tabular is None:
             paths = ", ".join(engine.literal(engine.json_path(p)) for p in self.mapping.values())
-            return f"(SELECT json_extract(json, [{paths}]) AS v FROM {engine.json_objects(path, fmt)})"
+            return (
+                f"(SELECT json_extract(json, [{paths}]) AS v FROM {engine.json_objects(path, fmt)})"
+            )
         return engine.table(path, fmt)
 
     def exists(self, target: str) -> bool:
@@ -199,19 +208,43 @@ class _Fields:
         if not self.exists(target):
             return "FALSE"
         text = f"{_trimmed(f'coalesce({self.text(target)}, {_NOTHING})')} <> ''"
+        # An empty list or map is no content, whether JSON, Parquet, or JSON held in a
+        # string (the OpenTelemetry SDK exports gen_ai.*.messages that way).
+        empty = f"{_trimmed(self.text(target))} NOT IN ('[]', '{{}}', 'null')"
         if self.tabular is None:
-            return f"({self.raw(target)} NOT IN {_EMPTY_JSON} AND {text})"
-        # A Parquet list or map shows as '[]' or '{}' when empty.
-        return f"({text} AND {self.text(target)} NOT IN ('[]', '{{}}'))"
+            return f"({self.raw(target)} NOT IN {_EMPTY_JSON} AND {text} AND {empty})"
+        return f"({text} AND {empty})"
 
     def happened(self, target: str) -> str:
         """An event value that says it happened (an error, a retry, an override)."""
         if target == "retries":  # a count of retries, or a flag
-            return f"(coalesce({self.number(target)} > 0, lower({self.text(target)}) = 'true'))"
-        return f"({self.filled(target)} AND lower({_trimmed(self.text(target))}) NOT IN {_NO_EVENT})"
+            # A null is no retry; left NULL, count_if over only NULLs would give NULL, not 0.
+            return (
+                f"(coalesce({self.number(target)} > 0, lower({self.text(target)}) = 'true', false))"
+            )
+        return (
+            f"({self.filled(target)} AND lower({_trimmed(self.text(target))}) NOT IN {_NO_EVENT})"
+        )
 
     def number(self, target: str) -> str:
         return f"TRY_CAST({self.text(target)} AS DOUBLE)"
+
+
+#: Per preset, signals its convention leaves out when nothing happened: the OpenTelemetry
+#: conventions set http.request.resend_count only on a retried request.
+IMPLIED_BY_PRESET: dict[str, frozenset[str]] = {"otel_genai": frozenset({"retries"})}
+
+
+def _covered(f: _Fields, signal: str, latency: str | None, mapping: LogMapping | None) -> str:
+    """SQL: does a record carry the signal?"""
+    if signal == "latency":
+        # A latency counts when a duration can be read: a number, or both span times.
+        return f"({latency} IS NOT NULL)" if latency else "FALSE"
+    preset = (mapping or LogMapping()).preset
+    own = mapping.fields if mapping else {}
+    if signal in IMPLIED_BY_PRESET.get(preset, ()) and signal not in own:
+        return "TRUE"
+    return f.present(signal) if signal in EVENT_SIGNALS else f.filled(signal)
 
 
 def _latency_sql(f: _Fields) -> str | None:
@@ -238,7 +271,7 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
 
     # Per row: what is present, plus personal-data counts per text field; then aggregate.
     row = [f"{f.present(t)} AS p_{t}" for t in fields]
-    row += [f"{f.filled(s) if s not in EVENT_SIGNALS else f.present(s)} AS c_{s}" for s in SIGNALS]
+    row += [f"{_covered(f, s, latency, mapping)} AS c_{s}" for s in SIGNALS]
     row += [f"{stamp} AS ts", f"{latency or 'NULL::DOUBLE'} AS lat"]
     row += [f"{f.happened(s)} AS h_{s}" for s in EVENT_SIGNALS]
     for s in text_targets:
@@ -263,9 +296,8 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
     ]
     for s in text_targets:
         agg += [f"sum({k.name}_{s})" for k in pii.KINDS]
-        hit = " + ".join(f"{k.name}_{s}" for k in pii.KINDS)
-        # The two lexically first texts with personal data: stable from run to run.
-        agg.append(f"arg_min(t_{s}, t_{s}, 2) FILTER (WHERE {hit} > 0)")
+        # Per kind, the lexically first text holding it: varied, and stable from run to run.
+        agg += [f"arg_min(t_{s}, t_{s}) FILTER (WHERE {k.name}_{s} > 0)" for k in pii.KINDS]
     sql = f"SELECT {', '.join(agg)} FROM (SELECT {', '.join(row)} FROM {f.source(path, fmt)})"
     values = iter(engine.first_row(con, sql, path))
     con.close()
@@ -281,13 +313,17 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
     found = []
     for s in text_targets:
         counts = {k.name: int(next(values) or 0) for k in pii.KINDS}
-        examples = next(values) or []
+        examples = [e for e in (next(values) for _ in pii.KINDS) if e is not None]
         if sum(counts.values()):
-            redacted = tuple(pii.redact(e) for e in examples)
+            # Lines often differ only in the personal data: keep two that differ once redacted.
+            redacted = tuple(dict.fromkeys(pii.redact(e) for e in examples))[:EXAMPLES]
             found.append(FieldPII(s, fields[s], counts, redacted))
 
+    implied = IMPLIED_BY_PRESET.get((mapping or LogMapping()).preset, frozenset())
+
     def event(s: str) -> int | None:
-        return happened[s] if present.get(s) else None
+        own = mapping.fields if mapping else {}
+        return happened[s] if present.get(s) or (s in implied and s not in own) else None
 
     return LogMeasures(
         records=records,

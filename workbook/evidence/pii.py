@@ -60,7 +60,15 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind("emails", "e-mail address", EMAIL, None, lambda m: True),
-    Kind("phones", "phone number", PHONE, None, lambda m: True),
+    # A grouped card number starting with 0 or + could pass for a phone: it counts once, as a card.
+    Kind(
+        "phones",
+        "phone number",
+        PHONE,
+        "NOT (length(regexp_replace(m, '[^0-9]', '', 'g')) >= 13 "
+        "AND luhn_ok(regexp_replace(m, '[^0-9]', '', 'g')))",
+        lambda m: not (len(digits(m)) >= 13 and luhn_ok(digits(m))),
+    ),
     Kind(
         "cards",
         "payment card number",

@@ -1,0 +1,716 @@
+"""The threshold criterion: measured evidence against the record's thresholds, every outcome;
+unreadable files reaching the assessment; shadow production."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import AS_OF, findings, full_record, log_measures, make_record
+from samples import percentile, write_csv, write_jsonl
+from workbook.assess import assess
+from workbook.catalogue import parse_catalogue
+from workbook.errors import CatalogueError
+from workbook.evidence import find_evidence
+from workbook.evidence.evals import EvalMeasures, PassRate
+from workbook.evidence.extracts import Check, ExtractMeasures
+from workbook.evidence.logs import FieldPII, Percentiles
+from workbook.records import SIGNALS, Record
+
+WHERE = "evidence/log_sample.txt of 2026-11-01"
+#: The default catalogue's threshold criteria and the evidence kind each reads.
+CRITERIA = {
+    "observability.log_sample": "log_sample",
+    "trust.latency": "log_sample",
+    "trust.error_rate": "log_sample",
+    "observability.personal_data": "log_sample",
+    "trust.measured_performance": "evaluation",
+    "data.quality_measured": "data_extract",
+}
+
+
+def judged(criterion_id, catalogue, record=None, measured=None, unreadable=None):
+    record = record or full_record()
+    result = assess(record, catalogue, AS_OF, findings(record, unreadable, measured))
+    return next(r for r in result.results if r.criterion.id == criterion_id)
+
+
+def outcome(criterion_id, catalogue, **kwargs) -> tuple[str, str]:
+    r = judged(criterion_id, catalogue, **kwargs)
+    return r.status, r.detail
+
+
+def lower_bound(k: int, n: int) -> float:
+    """Wilson's lower bound, closed form, z for 95%."""
+    z = 1.959963984540054
+    p = k / n
+    return (2 * n * p + z * z - z * math.sqrt(z * z + 4 * n * p * (1 - p))) / (2 * (n + z * z))
+
+
+def test_default_catalogue_has_the_threshold_criteria(default_catalogue):
+    ids = {c.id: c for c in default_catalogue if c.kind == "threshold"}
+    assert set(ids) == set(CRITERIA)
+    assert ids["observability.log_sample"].min_coverage == 0.95
+
+
+def test_passing_measurements_meet_every_threshold(default_catalogue):
+    for cid in CRITERIA:
+        assert judged(cid, default_catalogue).status == "met", cid
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def covered(**counts) -> dict:
+    return {"log_sample": log_measures(covered={**dict.fromkeys(SIGNALS, 1000), **counts})}
+
+
+def test_coverage_met_names_the_lowest_signal(default_catalogue):
+    status, detail = outcome(
+        "observability.log_sample", default_catalogue, measured=covered(retries=990)
+    )
+    assert status == "met"
+    assert detail == (
+        f"9 planned signals each in at least 95.0% of 1000 records (lowest: retries 99.0%; {WHERE})"
+    )
+
+
+def test_coverage_below_threshold_shows_measured_and_required(default_catalogue):
+    status, detail = outcome(
+        "observability.log_sample",
+        default_catalogue,
+        measured=covered(inputs=949, decision_context=120),
+    )
+    assert status == "below_threshold"
+    assert detail == (
+        "measured inputs 94.9% (949 of 1,000), decision_context 12.0% (120 of 1,000); "
+        f"required at least 95.0% of records for every planned signal ({WHERE})"
+    )
+
+
+def test_coverage_exactly_at_the_threshold_is_met(default_catalogue):
+    assert judged(
+        "observability.log_sample", default_catalogue, measured=covered(inputs=950)
+    ).status == ("met")
+
+
+def test_coverage_just_below_shows_enough_decimals_to_differ(default_catalogue):
+    measured = {"log_sample": log_measures(records=10_000, covered=dict.fromkeys(SIGNALS, 9_499))}
+    status, detail = outcome("observability.log_sample", default_catalogue, measured=measured)
+    assert status == "below_threshold"
+    assert "prompts 94.99% (9,499 of 10,000)" in detail
+    assert "required at least 95.00% of records" in detail
+
+
+def test_unplanned_signals_are_not_required(default_catalogue):
+    record = full_record(
+        {"observability.logging_plan.decision_context": {"logged": False, "reason": "privacy"}}
+    )
+    r = judged(
+        "observability.log_sample",
+        default_catalogue,
+        record=record,
+        measured=covered(decision_context=0),
+    )
+    assert r.status == "met"
+    assert r.detail.startswith("8 planned signals")
+
+
+def test_coverage_with_no_signal_planned_is_missing(default_catalogue):
+    record = full_record({"observability.logging_plan": {}})
+    r = judged("observability.log_sample", default_catalogue, record=record)
+    assert (r.status, r.detail) == (
+        "missing",
+        "no signal is planned as logged, so none can be checked",
+    )
+
+
+def catalogue_with(**criterion):
+    data = {
+        "catalogue_version": 1,
+        "name": "Thresholds",
+        "criteria": [
+            {
+                "id": "t.x",
+                "gate": "mvp",
+                "area": "observability",
+                "kind": "threshold",
+                "question": "q",
+                "rationale": "r",
+                "satisfied_by": "s",
+                **criterion,
+            }
+        ],
+    }
+    return parse_catalogue(yaml.safe_load(yaml.safe_dump(data)), Path("t.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("count", "status"), [(800, "met"), (799, "below_threshold")], ids=["at", "below"]
+)
+def test_min_coverage_comes_from_the_catalogue(count, status):
+    catalogue = catalogue_with(measure="signal_coverage", min_coverage=0.8)
+    r = judged("t.x", catalogue, measured=covered(outputs=count))
+    assert r.status == status
+    assert "80.0%" in r.detail
+
+
+# ----------------------------------------------------------------- latency
+
+
+def with_p95(p95: float) -> dict:
+    return {"log_sample": log_measures(latency=Percentiles(800.0, p95, 2500.0, 1000))}
+
+
+@pytest.mark.parametrize(
+    ("p95", "status", "detail"),
+    [
+        (1500.0, "met", f"measured p95 1,500 ms over 1,000 requests, within 2,000 ms ({WHERE})"),
+        (2000.0, "met", f"measured p95 2,000 ms over 1,000 requests, within 2,000 ms ({WHERE})"),
+        (
+            2450.0,
+            "below_threshold",
+            f"measured p95 2,450 ms over 1,000 requests; required at most 2,000 ms ({WHERE})",
+        ),
+        (
+            2000.4,
+            "below_threshold",
+            f"measured p95 2,000.4 ms over 1,000 requests; required at most 2,000.0 ms ({WHERE})",
+        ),
+    ],
+    ids=["within", "at the limit", "above", "just above"],
+)
+def test_latency(default_catalogue, p95, status, detail):
+    assert outcome("trust.latency", default_catalogue, measured=with_p95(p95)) == (status, detail)
+
+
+def test_latency_without_values_is_unverified(default_catalogue):
+    measured = {"log_sample": log_measures(latency=None)}
+    assert outcome("trust.latency", default_catalogue, measured=measured) == (
+        "unverified",
+        f"the log sample carries no latency values ({WHERE})",
+    )
+
+
+# -------------------------------------------------------------- error rate
+
+
+@pytest.mark.parametrize(
+    ("errors", "records", "status", "detail"),
+    [
+        (5, 1000, "met", f"measured error rate 0.5% (5 of 1,000), within 2.0% ({WHERE})"),
+        (20, 1000, "met", f"measured error rate 2.0% (20 of 1,000), within 2.0% ({WHERE})"),
+        (
+            21,
+            1000,
+            "below_threshold",
+            f"measured error rate 2.1% (21 of 1,000); required at most 2.0% ({WHERE})",
+        ),
+        (
+            201,
+            10_000,
+            "below_threshold",
+            f"measured error rate 2.01% (201 of 10,000); required at most 2.00% ({WHERE})",
+        ),
+    ],
+    ids=["within", "at the limit", "above", "just above"],
+)
+def test_error_rate(default_catalogue, errors, records, status, detail):
+    measured = {"log_sample": log_measures(errors=errors, records=records)}
+    assert outcome("trust.error_rate", default_catalogue, measured=measured) == (status, detail)
+
+
+def test_error_rate_without_an_exceptions_field_is_unverified(default_catalogue):
+    measured = {"log_sample": log_measures(errors=None)}
+    assert outcome("trust.error_rate", default_catalogue, measured=measured) == (
+        "unverified",
+        f"the log sample records no exceptions field ({WHERE})",
+    )
+
+
+@pytest.mark.parametrize(
+    ("criterion_id", "threshold", "detail"),
+    [
+        (
+            "trust.latency",
+            "latency_p95_ms",
+            "no latency threshold is set (trust.thresholds.latency_p95_ms)",
+        ),
+        (
+            "trust.error_rate",
+            "error_rate",
+            "no error rate threshold is set (trust.thresholds.error_rate)",
+        ),
+        (
+            "trust.measured_performance",
+            "quality_pass_rate",
+            "no quality threshold is set (trust.thresholds.quality_pass_rate)",
+        ),
+    ],
+)
+def test_threshold_not_set_is_missing(default_catalogue, criterion_id, threshold, detail):
+    limits = {"latency_p95_ms": 2000, "error_rate": 0.02, "quality_pass_rate": 0.9}
+    del limits[threshold]
+    record = full_record({"trust.thresholds": limits})
+    assert outcome(criterion_id, default_catalogue, record=record) == ("missing", detail)
+
+
+# ----------------------------------------------------------- personal data
+
+
+def with_pii(*fields: FieldPII) -> dict:
+    return {"log_sample": log_measures(pii=fields)}
+
+
+EMAILS = FieldPII(
+    "inputs", "input", {"emails": 2, "phones": 1, "cards": 0, "ibans": 0}, ("[e-mail address]",)
+)
+CARD = FieldPII("outputs", "output", {"emails": 0, "phones": 0, "cards": 1, "ibans": 0})
+
+
+def test_personal_data_in_a_redacted_signal_is_below_threshold(default_catalogue):
+    status, detail = outcome(
+        "observability.personal_data", default_catalogue, measured=with_pii(EMAILS, CARD)
+    )
+    assert status == "below_threshold"
+    assert detail == (
+        "measured inputs (field input): 2 e-mail addresses, 1 phone number; "
+        "outputs (field output): 1 payment card number; the logging plan says these are "
+        f"redacted, so none is allowed ({WHERE})"
+    )
+
+
+def test_personal_data_allowed_where_the_plan_does_not_redact(default_catalogue):
+    plan = {s: {"logged": True, "redacted": s != "inputs"} for s in SIGNALS}
+    record = full_record({"observability.logging_plan": plan})
+    r = judged(
+        "observability.personal_data", default_catalogue, record=record, measured=with_pii(EMAILS)
+    )
+    assert r.status == "met"
+    assert r.detail.startswith("no personal data in the 8 signals planned as redacted (prompts, ")
+    assert "inputs" not in r.detail
+
+
+def test_nothing_planned_as_redacted_keeps_personal_data(default_catalogue):
+    plan = {s: {"logged": True, "redacted": False} for s in SIGNALS}
+    record = full_record({"observability.logging_plan": plan})
+    r = judged(
+        "observability.personal_data",
+        default_catalogue,
+        record=record,
+        measured=with_pii(EMAILS, CARD),
+    )
+    assert (r.status, r.detail) == (
+        "met",
+        f"no signal is planned as redacted; 4 personal data items are kept as the plan allows ({WHERE})",
+    )
+
+
+def test_personal_data_cannot_be_waived(default_catalogue):
+    record = full_record(
+        {
+            "waivers": [
+                {
+                    "criterion": "observability.personal_data",
+                    "reason": "fix next sprint",
+                    "approver": "Head of Claims",
+                    "expires": "2026-12-31",
+                }
+            ]
+        }
+    )
+    r = judged(
+        "observability.personal_data", default_catalogue, record=record, measured=with_pii(EMAILS)
+    )
+    assert r.status == "below_threshold"
+    assert r.detail.startswith(
+        "the catalogue does not accept waivers for this criterion; measured "
+    )
+
+
+# ----------------------------------------------------------------- quality
+
+
+def quality(passed: int, cases: int, *slices: PassRate) -> dict:
+    return {"evaluation": EvalMeasures(PassRate(None, cases, passed), slices, "'passed' column")}
+
+
+def pct(x: float, places: int = 1) -> str:
+    return f"{x * 100:.{places}f}%"
+
+
+def test_quality_met_on_the_lower_bound(default_catalogue):
+    status, detail = outcome(
+        "trust.measured_performance", default_catalogue, measured=quality(295, 300)
+    )
+    assert status == "met"
+    low = lower_bound(295, 300)
+    assert low >= 0.9
+    assert detail.startswith(f"pass rate 98.3% (295 of 300), 95% interval {pct(low)} to ")
+    assert "lower bound at or above 90.0%" in detail
+
+
+def test_a_high_rate_on_few_cases_is_not_enough(default_catalogue):
+    """19 of 20 is 95%, above 90%, but its lower bound is 76.4%."""
+    status, detail = outcome(
+        "trust.measured_performance", default_catalogue, measured=quality(19, 20)
+    )
+    assert status == "below_threshold"
+    assert pct(lower_bound(19, 20)) == "76.4%"
+    assert detail.startswith("pass rate 95.0% (19 of 20), 95% interval 76.4% to ")
+    assert "the lower bound must reach 90.0%" in detail
+
+
+def test_quality_boundary(default_catalogue):
+    """The smallest perfect run whose lower bound reaches 90%: n / (n + z²) >= 0.9."""
+    n = math.ceil(9 * 1.959963984540054**2)
+    assert lower_bound(n, n) >= 0.9 > lower_bound(n - 1, n - 1)
+    assert (
+        judged("trust.measured_performance", default_catalogue, measured=quality(n, n)).status
+        == "met"
+    )
+    below = judged("trust.measured_performance", default_catalogue, measured=quality(n - 1, n - 1))
+    assert below.status == "below_threshold"
+
+
+def test_quality_just_below_shows_enough_decimals_to_differ(default_catalogue):
+    low = lower_bound(107, 112)
+    assert 0.8995 <= low < 0.9  # reads 90.0% to one decimal
+    r = judged("trust.measured_performance", default_catalogue, measured=quality(107, 112))
+    assert r.status == "below_threshold"
+    assert f"95% interval {pct(low, 2)} to " in r.detail
+    assert "the lower bound must reach 90.00%" in r.detail
+
+
+def test_quality_names_the_weakest_slice(default_catalogue):
+    slices = (PassRate("home", 100, 99), PassRate("motor", 150, 120), PassRate("travel", 50, 49))
+    r = judged("trust.measured_performance", default_catalogue, measured=quality(268, 300, *slices))
+    assert r.status == "below_threshold"
+    assert "; weakest slice motor: 80.0% of 150" in r.detail
+
+
+# ------------------------------------------------------------ data quality
+
+
+def extract(*checks: Check, newest=None, freshness=None) -> dict:
+    return {"data_extract": ExtractMeasures(40, ("id", "amount"), checks, newest, freshness)}
+
+
+def test_data_expectations_all_hold(default_catalogue):
+    measured = extract(
+        Check("required", "id", True, "present"),
+        newest=dt.date(2026, 11, 20),
+        freshness=("opened", 7),
+    )
+    assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
+        "met",
+        "all 2 expectations hold on 40 rows (evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_data_expectation_failing_is_below_threshold(default_catalogue):
+    measured = extract(
+        Check("required", "id", True, "present"),
+        Check("type number", "amount", False, "3 of 40 values are not number (e.g. 'n/a')", 3),
+    )
+    assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
+        "below_threshold",
+        "1 of 2 expectations fails on 40 rows: amount type number: 3 of 40 values are not "
+        "number (e.g. 'n/a'); required: all (evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_data_freshness_is_judged_on_the_assessment_date(default_catalogue):
+    newest = AS_OF - dt.timedelta(days=8)
+    measured = extract(newest=newest, freshness=("opened", 7))
+    status, detail = outcome("data.quality_measured", default_catalogue, measured=measured)
+    assert status == "below_threshold"
+    assert f"opened freshness: newest row {newest} is 8 days old; at most 7 allowed" in detail
+
+
+def test_no_expectations_is_unverified(default_catalogue):
+    status, detail = outcome("data.quality_measured", default_catalogue, measured=extract())
+    assert status == "unverified"
+    assert "declares no expectations" in detail
+
+
+# ------------------------------------------------- when no measurement counts
+
+
+def evidence(kind: str, **item) -> dict:
+    return {"kind": kind, "path": f"evidence/{kind}.txt", "date": "2026-11-01", **item}
+
+
+@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+def test_no_evidence_of_the_kind_is_missing(default_catalogue, criterion_id, kind):
+    record = full_record({"evidence": [evidence(k) for k in set(CRITERIA.values()) - {kind}]})
+    assert outcome(criterion_id, default_catalogue, record=record) == (
+        "missing",
+        f"no {kind} evidence is cited",
+    )
+
+
+@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+def test_linked_evidence_cannot_be_measured(default_catalogue, criterion_id, kind):
+    item = {"kind": kind, "url": "https://example.com/x", "date": "2026-11-01"}
+    record = full_record({"evidence": [item]})
+    status, detail = outcome(criterion_id, default_catalogue, record=record)
+    assert status == "unverified"
+    assert (
+        detail
+        == f"{kind} evidence https://example.com/x of 2026-11-01 is a link; measuring needs the file"
+    )
+
+
+@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+def test_old_evidence_is_stale(default_catalogue, criterion_id, kind):
+    record = full_record({"evidence": [evidence(kind, date="2025-06-01")]})
+    status, detail = outcome(criterion_id, default_catalogue, record=record)
+    assert status == "stale"
+    assert f"newest {kind} evidence (evidence/{kind}.txt, 2025-06-01) is 540 days old" in detail
+
+
+@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+def test_unreadable_evidence_is_unreadable(default_catalogue, criterion_id, kind):
+    status, detail = outcome(
+        criterion_id,
+        default_catalogue,
+        unreadable={f"evidence/{kind}.txt": "not valid JSON lines at line 3: unexpected character"},
+    )
+    assert (status, detail) == (
+        "unreadable",
+        f"evidence/{kind}.txt: not valid JSON lines at line 3: unexpected character",
+    )
+
+
+def test_the_newest_fresh_file_is_measured(default_catalogue):
+    record = full_record(
+        {
+            "evidence": [
+                evidence("log_sample", path="old.jsonl", date="2026-10-01"),
+                evidence("log_sample", path="new.jsonl", date="2026-11-10"),
+            ]
+        }
+    )
+    r = judged("trust.latency", default_catalogue, record=record)
+    assert r.detail.endswith("(new.jsonl of 2026-11-10)")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"measure": "latency_p50"},
+            "criteria[0].measure: unknown value 'latency_p50' (expected one of signal_coverage, "
+            "latency_p95, error_rate, personal_data, quality_lower_bound or data_expectations)",
+        ),
+        (
+            {"measure": "signal_coverage", "min_coverage": 1.5},
+            "criteria[0].min_coverage: got 1.5 (expected less than or equal to 1)",
+        ),
+    ],
+    ids=["unknown measure", "coverage above 1"],
+)
+def test_catalogue_refuses_bad_threshold_settings(settings, message):
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_with(**settings)
+    assert str(caught.value) == f"t.yaml: {message}"
+
+
+# ---------------------------------------- real files through the assessment
+
+
+def cite_full(**files: str) -> Record:
+    """The full record citing the given files (kind -> name), dated 2026-11-01."""
+    return full_record(
+        {"evidence": [{"kind": k, "path": name, "date": "2026-11-01"} for k, name in files.items()]}
+    )
+
+
+def test_measured_log_sample_decides_latency_and_errors(tmp_path, default_catalogue):
+    rng = random.Random(7)
+    rows = [
+        {
+            "timestamp": f"2026-10-{20 + i % 5}T10:00:00Z",
+            "request_id": f"r{i}",
+            "prompt": "v1",
+            "input": "claim",
+            "output": "queue",
+            "error": "Timeout" if i % 25 == 0 else None,
+            "latency_ms": rng.randint(200, 3000),
+            "retries": 0,
+            "workflow_state": "confirmed",
+            "human_override": None,
+            "decision_context": "rule 4.2",
+        }
+        for i in range(200)
+    ]
+    write_jsonl(tmp_path / "logs.jsonl", rows)
+    record = cite_full(log_sample="logs.jsonl")
+    result = assess(record, default_catalogue, AS_OF, find_evidence(record, tmp_path))
+    by_id = {r.criterion.id: r for r in result.results}
+    p95 = percentile([r["latency_ms"] for r in rows], 0.95)
+    assert p95 > 2000
+    assert by_id["trust.latency"].status == "below_threshold"
+    assert by_id["trust.latency"].detail.startswith(f"measured p95 {p95:,.0f} ms over 200 requests")
+    errors = sum(r["error"] is not None for r in rows)
+    assert errors / 200 > 0.02
+    assert by_id["trust.error_rate"].status == "below_threshold"
+    assert f"({errors} of 200)" in by_id["trust.error_rate"].detail
+    assert by_id["observability.log_sample"].status == "met"
+    assert by_id["observability.personal_data"].status == "met"
+
+
+def test_measured_evaluation_decides_quality(tmp_path, default_catalogue):
+    write_csv(
+        tmp_path / "eval.csv",
+        ["case_id", "passed"],
+        [[f"c{i}", int(i % 10 != 0)] for i in range(300)],
+    )
+    record = cite_full(evaluation="eval.csv")
+    result = assess(record, default_catalogue, AS_OF, find_evidence(record, tmp_path))
+    r = next(r for r in result.results if r.criterion.id == "trust.measured_performance")
+    # 270 of 300 is exactly 90%; its lower bound is not.
+    assert r.status == "below_threshold"
+    assert f"95% interval {pct(lower_bound(270, 300))}" in r.detail
+
+
+# (criterion, kind, file name, bytes, phrase of the reason)
+# (case, kind, file name, bytes, phrase of the reason)
+UNREADABLE_FILES = [
+    (
+        "lines not JSON",
+        "log_sample",
+        "logs.jsonl",
+        b'{"prompt": 1}\nprompt=2\n',
+        "not valid JSON lines at line 2",
+    ),
+    (
+        "damaged gzip",
+        "log_sample",
+        "logs.jsonl.gz",
+        b"\x1f\x8b\x08\x00garbage",
+        "compressed data is damaged or cut short",
+    ),
+    ("wrong format", "log_sample", "logs.txt", b"x", "cannot measure a '.txt' file"),
+    ("binary", "log_sample", "logs.jsonl", b"\x00\x01\x02", "binary data, not JSON lines"),
+    ("maybe", "evaluation", "eval.csv", b"case_id,passed\nc1,maybe\n", "no readable result"),
+    (
+        "repeated case",
+        "evaluation",
+        "eval.csv",
+        b"case_id,passed\nc1,1\nc1,1\n",
+        "case id(s) repeat",
+    ),
+    (
+        "header only",
+        "data_extract",
+        "x.csv",
+        b"id,amount\n",
+        "the extract has a header but no rows",
+    ),
+    ("CSV as Parquet", "data_extract", "x.parquet", b"id\n1\n", "not a Parquet file"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content", "phrase"),
+    [c[1:] for c in UNREADABLE_FILES],
+    ids=[c[0] for c in UNREADABLE_FILES],
+)
+def test_unreadable_file_reaches_every_criterion_reading_it(
+    tmp_path, default_catalogue, kind, name, content, phrase
+):
+    (tmp_path / name).write_bytes(content)
+    record = make_record({"evidence": [{"kind": kind, "path": name, "date": "2026-11-01"}]})
+    found = find_evidence(record, tmp_path)
+    (finding,) = found.items
+    assert phrase in finding.reason
+    result = assess(record, default_catalogue, AS_OF, found)
+    reading = [cid for cid, k in CRITERIA.items() if k == kind]
+    for r in result.results:
+        if r.criterion.id in reading:
+            assert (r.status, r.detail) == ("unreadable", f"{name}: {finding.reason}")
+            assert str(tmp_path) not in r.detail
+    assert sum(r.criterion.id in reading for r in result.results) == len(reading)
+
+
+# -------------------------------------------------------- shadow production
+
+
+def busy(*volumes: int) -> dict:
+    days = {dt.date(2026, 10, 1) + dt.timedelta(days=i): v for i, v in enumerate(volumes)}
+    return {"log_sample": log_measures(records=sum(volumes), per_day=days)}
+
+
+LOGS = {"kind": "log_sample", "path": "evidence/logs.jsonl", "date": "2026-11-01"}
+
+
+def shadow(catalogue, record, measured):
+    return assess(record, catalogue, AS_OF, findings(record, measured=measured))
+
+
+def test_prototype_with_production_traffic_is_flagged(default_catalogue):
+    rule = default_catalogue.shadow_production
+    assert (rule.min_daily_volume, rule.min_days) == (100, 5)
+    record = make_record({"evidence": [LOGS]})
+    result = shadow(default_catalogue, record, busy(100, 140, 20, 180, 260, 100))
+    assert result.shadow_production == (
+        "evidence/logs.jsonl shows 5 days with at least 100 requests (up to 260 a day)"
+    )
+    assert result.headline.endswith(f" Possible shadow production: {result.shadow_production}.")
+    assert result.to_dict()["shadow_production"] == result.shadow_production
+
+
+@pytest.mark.parametrize(
+    "volumes",
+    [(100, 140, 20, 180, 260, 99), (5000, 5000, 5000, 5000), ()],
+    ids=["one day short of volume", "four days", "no days"],
+)
+def test_too_few_busy_days_are_not_flagged(default_catalogue, volumes):
+    record = make_record({"evidence": [LOGS]})
+    result = shadow(default_catalogue, record, busy(*volumes))
+    assert result.shadow_production is None
+    assert "shadow" not in result.headline
+
+
+def test_a_production_record_is_not_shadow_production(default_catalogue):
+    record = full_record({"evidence": [LOGS]})
+    result = shadow(default_catalogue, record, busy(*[500] * 10))
+    assert result.shadow_production is None
+    assert "shadow" not in result.headline
+
+
+def test_logs_dated_after_the_assessment_are_not_counted(default_catalogue):
+    record = make_record({"evidence": [{**LOGS, "date": "2026-12-01"}]})
+    assert shadow(default_catalogue, record, busy(*[500] * 10)).shadow_production is None
+
+
+def test_a_catalogue_without_the_rule_never_flags(tiny):
+    record = make_record({"evidence": [LOGS]})
+    assert shadow(tiny, record, busy(*[500] * 10)).shadow_production is None
+
+
+def test_shadow_production_from_a_real_log_file(tmp_path, default_catalogue):
+    start = dt.datetime(2026, 11, 2, 8, 0)
+    volumes = [120, 100, 150, 101, 130, 40]
+    rows = [
+        {
+            "timestamp": (start + dt.timedelta(days=d, seconds=30 * i)).isoformat() + "Z",
+            "prompt": "p",
+        }
+        for d, n in enumerate(volumes)
+        for i in range(n)
+    ]
+    write_jsonl(tmp_path / "logs.jsonl", rows)
+    record = make_record({"evidence": [{**LOGS, "path": "logs.jsonl"}]})
+    result = assess(record, default_catalogue, AS_OF, find_evidence(record, tmp_path))
+    assert result.shadow_production == (
+        f"logs.jsonl shows {sum(v >= 100 for v in volumes)} days with at least 100 requests "
+        f"(up to {max(volumes)} a day)"
+    )
