@@ -48,8 +48,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-run the walk-through chapters (their outputs are what nbval checks) and
-# rebuild notebooks/dossier.ipynb from them.
+# Re-run the walk-through chapters and the portfolio notebook (their outputs are
+# what nbval checks) and rebuild notebooks/dossier.ipynb from the chapters.
 notebooks: $(STAMP)
 	$(BIN)/python -m workbook.authoring
 

@@ -1,8 +1,9 @@
 """Maintainers' tool: refresh the committed notebooks.
 
-``python -m workbook.authoring`` re-executes the walk-through chapters in place
-(their outputs are what nbval checks, from the example and date in their
-parameters cell) and rewrites ``notebooks/dossier.ipynb`` from them.
+``python -m workbook.authoring`` re-executes the walk-through chapters and the
+portfolio notebook in place (their outputs are what nbval checks, from the
+example and date in their parameters cell) and rewrites
+``notebooks/dossier.ipynb`` from the chapters.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from nbclient import NotebookClient
 from workbook.chapters import CHAPTERS
 from workbook.dossier import main as write_dossier_notebook
 from workbook.execute import KERNEL, socket_kernel_manager
-from workbook.paths import NOTEBOOKS
+from workbook.paths import NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.yamlio import atomic_write_text
 
 
 def refresh_chapter(name: str) -> None:
-    """Execute one chapter top to bottom where it lives, as JupyterLab would."""
+    """Execute one notebook top to bottom where it lives, as JupyterLab would."""
     path = NOTEBOOKS / name
     nb = nbformat.read(path, as_version=4)
     # No timing metadata: committed outputs should change only when content does.
@@ -40,6 +41,7 @@ def refresh_chapter(name: str) -> None:
 def main() -> None:
     for chapter in CHAPTERS:
         refresh_chapter(chapter.notebook)
+    refresh_chapter(PORTFOLIO_NOTEBOOK)
     write_dossier_notebook()
 
 
