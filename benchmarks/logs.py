@@ -191,11 +191,11 @@ class Pool:
     #: The line's own latency is filled in (False: the body carries it, or null).
     measured_latency: list[bool] = field(default_factory=list)
     fixed_latency: list[float] = field(default_factory=list)  # NaN: none
-    errors: list[int] = field(default_factory=list)
-    retried: list[int] = field(default_factory=list)
-    overridden: list[int] = field(default_factory=list)
+    errors: list[bool] = field(default_factory=list)
+    retried: list[bool] = field(default_factory=list)
+    overridden: list[bool] = field(default_factory=list)
     #: Per body: the signals it fills (coverage as the inspector counts it).
-    covered: list[list[int]] = field(default_factory=list)
+    covered: list[list[bool]] = field(default_factory=list)
     #: Per body: personal data written in, by kind (the truth).
     planted: list[list[int]] = field(default_factory=list)
     #: Per body: personal data by (text signal, kind) as pii.find counts it.

@@ -252,3 +252,17 @@ def test_good_evaluation_is_measured_through_find_evidence(tmp_path):
     (found,) = find_evidence(cite("evaluation", "eval.csv"), tmp_path).items
     assert (found.readable, found.reason) == (True, None)
     assert found.measured.overall == PassRate(None, 10, 6)
+
+
+def test_a_nan_score_is_no_result_not_a_pass(tmp_path):
+    # NaN sorts above every number in DuckDB, so a careless comparison would pass it.
+    path = write_csv(tmp_path / "e.csv", ["case_id", "score"], [[1, "nan"], [2, 0.1], [3, 0.9]])
+    with pytest.raises(engine.Unreadable, match=r"1 case\(s\) have no readable result"):
+        inspect_evaluation(path, EvalColumns(score="score", pass_mark=0.8))
+
+
+def test_a_case_id_changing_type_late_in_jsonl_is_read(tmp_path):
+    rows = [{"case_id": i, "passed": 1} for i in range(30_000)]
+    rows.append({"case_id": "jane.doe@example.com", "passed": 0})
+    m = inspect_evaluation(write_jsonl(tmp_path / "e.jsonl", rows))
+    assert (m.overall.cases, m.overall.passed) == (30_001, 30_000)

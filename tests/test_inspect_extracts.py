@@ -313,3 +313,14 @@ def test_good_extract_is_measured_through_find_evidence(tmp_path):
     assert {(c.expectation, c.column): (c.passed, c.rows) for c in found.measured.checks} == (
         expected_checks()
     )
+
+
+def test_failing_values_shown_as_examples_are_redacted(tmp_path):
+    path = write_csv(
+        tmp_path / "x.csv",
+        ["id", "contact"],
+        [[1, "alice.secret@example.com"], [2, "+44 20 7946 0958"], [3, "2026-11-01"]],
+    )
+    (check,) = inspect_extract(path, DataExpectations(types={"contact": "date"})).checks
+    assert "alice.secret" not in check.detail and "7946" not in check.detail
+    assert check.detail == "2 of 3 values are not date (e.g. '[phone number]', '[e-mail address]')"

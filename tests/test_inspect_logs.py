@@ -847,3 +847,19 @@ def test_messages_exported_as_json_strings_count_only_when_not_empty(tmp_path):
     ]  # fmt: skip
     m = inspect_log(write_jsonl(tmp_path / "spans.jsonl", spans), OTEL)
     assert m.covered["outputs"] == 1
+
+
+def test_nan_and_infinite_latencies_are_no_measurement(tmp_path):
+    rows = [
+        {"timestamp": "2026-11-01T08:00:00Z", "latency_ms": v, "retries": r}
+        for v, r in [(100, 0), ("NaN", "nan"), ("Infinity", 0), (300, 1), ("-inf", 0)]
+    ]
+    m = inspect_log(write_jsonl(tmp_path / "l.jsonl", rows))
+    assert (m.latency.count, m.latency.p50, m.covered["latency"]) == (2, 200.0, 2)
+    assert m.retried == 1, "a NaN retry count is not a retry"
+
+
+def test_a_negative_latency_neither_covers_nor_counts(tmp_path):
+    rows = [{"timestamp": "2026-11-01T08:00:00Z", "latency_ms": v} for v in (-5, 10, 20)]
+    m = inspect_log(write_jsonl(tmp_path / "l.jsonl", rows))
+    assert (m.covered["latency"], m.latency.count) == (2, 2)

@@ -184,3 +184,18 @@ def test_long_text_with_the_finding_at_the_start_is_cut_at_the_end_only():
 )
 def test_plural(label, n, expected):
     assert pii.plural(label, n) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "counts"),
+    [
+        ("mail zoë@example.com", "mail [e-mail address]", {"emails": 1}),
+        ("call (555) 123-4567 now", "call [phone number] now", {"phones": 1}),
+        ("acct 1234-5678 9", "acct [number]", {}),  # unconfirmed, still hidden
+        ("on 2026-11-10 at 08:03", "on [number] at 08:03", {}),  # errs on hiding
+        ("ref A12 and 123456", "ref A12 and 123456", {}),  # six digits stay
+    ],
+)
+def test_redaction_hides_what_the_patterns_might_miss(text, expected, counts):
+    assert pii.redact(text) == expected
+    assert {k: v for k, v in pii.find(text).items() if v} == counts

@@ -14,7 +14,7 @@ import yaml
 from conftest import AS_OF, findings, full_record, log_measures, make_record
 from samples import percentile, write_csv, write_jsonl
 from workbook.assess import assess
-from workbook.catalogue import parse_catalogue
+from workbook.catalogue import load_catalogue, parse_catalogue
 from workbook.errors import CatalogueError
 from workbook.evidence import find_evidence
 from workbook.evidence.evals import EvalMeasures, PassRate
@@ -31,6 +31,7 @@ CRITERIA = {
     "observability.personal_data": "log_sample",
     "trust.measured_performance": "evaluation",
     "data.quality_measured": "data_extract",
+    "data.measured_gaps_registered": "data_extract",
 }
 
 
@@ -446,7 +447,11 @@ def evidence(kind: str, **item) -> dict:
     return {"kind": kind, "path": f"evidence/{kind}.txt", "date": "2026-11-01", **item}
 
 
-@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+#: Criteria that need fresh evidence (a measured gap must be registered whatever its age).
+NEED_FRESH = {c: k for c, k in CRITERIA.items() if c != "data.measured_gaps_registered"}
+
+
+@pytest.mark.parametrize(("criterion_id", "kind"), NEED_FRESH.items())
 def test_no_evidence_of_the_kind_is_missing(default_catalogue, criterion_id, kind):
     record = full_record({"evidence": [evidence(k) for k in set(CRITERIA.values()) - {kind}]})
     assert outcome(criterion_id, default_catalogue, record=record) == (
@@ -467,7 +472,7 @@ def test_linked_evidence_cannot_be_measured(default_catalogue, criterion_id, kin
     )
 
 
-@pytest.mark.parametrize(("criterion_id", "kind"), CRITERIA.items())
+@pytest.mark.parametrize(("criterion_id", "kind"), NEED_FRESH.items())
 def test_old_evidence_is_stale(default_catalogue, criterion_id, kind):
     record = full_record({"evidence": [evidence(kind, date="2025-06-01")]})
     status, detail = outcome(criterion_id, default_catalogue, record=record)
@@ -507,7 +512,8 @@ def test_the_newest_fresh_file_is_measured(default_catalogue):
         (
             {"measure": "latency_p50"},
             "criteria[0].measure: unknown value 'latency_p50' (expected one of signal_coverage, "
-            "latency_p95, error_rate, personal_data, quality_lower_bound or data_expectations)",
+            "latency_p95, error_rate, personal_data, quality_lower_bound, data_expectations or "
+            "gaps_registered)",
         ),
         (
             {"measure": "signal_coverage", "min_coverage": 1.5},
@@ -713,4 +719,75 @@ def test_shadow_production_from_a_real_log_file(tmp_path, default_catalogue):
     assert result.shadow_production == (
         f"logs.jsonl shows {sum(v >= 100 for v in volumes)} days with at least 100 requests "
         f"(up to {max(volumes)} a day)"
+    )
+
+
+def test_a_broken_newest_file_is_not_passed_over_for_an_older_one(default_catalogue):
+    record = full_record(
+        {
+            "evidence": [
+                evidence("log_sample", path="good.jsonl", date="2026-11-10"),
+                evidence("log_sample", path="cut.jsonl.gz", date="2026-11-20"),
+            ]
+        }
+    )
+    unreadable = {"cut.jsonl.gz": "compressed data is damaged or cut short"}
+    for criterion in ("trust.latency", "observability.log_sample"):
+        r = judged(criterion, default_catalogue, record=record, unreadable=unreadable)
+        assert (r.status, r.detail) == (
+            "unreadable",
+            "cut.jsonl.gz: compressed data is damaged or cut short",
+        )
+
+
+# ----------------------------------------------------------- measured gaps registered
+
+
+def gap(column: str, expectation: str = "allowed values") -> Check:
+    return Check(expectation, column, False, "2 of 40 values outside a, b", 2)
+
+
+def registered(register: list[dict], checks: list[Check], date: str = "2026-11-01"):
+    record = full_record({"data.gaps": register, "evidence": [evidence("data_extract", date=date)]})
+    extract = {"data_extract": ExtractMeasures(40, ("id",), tuple(checks), None, None)}
+    return judged(
+        "data.measured_gaps_registered", load_catalogue(), record=record, measured=extract
+    )
+
+
+def entry(columns: list[str], status: str = "open") -> dict:
+    return {"id": f"g-{columns[0]}", "description": "d", "severity": "high", "owner": "o",
+            "due": "2027-01-31", "status": status, "columns": columns}  # fmt: skip
+
+
+def test_a_measured_gap_nobody_registered_is_missing():
+    r = registered([entry(["vat_code"])], [gap("cost_centre"), gap("vat_code")])
+    assert (r.status, r.detail) == (
+        "missing",
+        "1 of 2 measured data gaps is not in the gap register: cost_centre allowed values; "
+        "register each with the columns it concerns (evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_a_gap_registered_as_closed_but_measured_is_missing():
+    r = registered([entry(["cost_centre"], "closed")], [gap("cost_centre")])
+    assert r.status == "missing"
+    assert "cost_centre allowed values (registered as closed, yet measured)" in r.detail
+
+
+def test_every_measured_gap_registered_is_met_even_in_an_old_extract():
+    checks = [gap("cost_centre"), gap("invoice_id, line_no", "unique key")]
+    r = registered([entry(["cost_centre"], "mitigated"), entry(["line_no"])], checks, "2025-01-01")
+    assert (r.status, r.detail) == (
+        "met",
+        "each of the 2 measured data gaps is registered (evidence/data_extract.txt of 2025-01-01)",
+    )
+
+
+def test_no_extract_means_no_measured_gap_to_register(default_catalogue):
+    record = full_record({"evidence": []})
+    r = judged("data.measured_gaps_registered", default_catalogue, record=record)
+    assert (r.status, r.detail) == (
+        "met",
+        "no data_extract is cited yet, so no measured gap to register",
     )

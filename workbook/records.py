@@ -196,6 +196,10 @@ class DataGap(Section):
     owner: Text | None = Field(default=None, description="Who is fixing it?")
     due: Date | None = Field(default=None, description="By when?")
     status: GapStatus = Field(default="open", description="Is it open, mitigated or closed?")
+    columns: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        description="Which columns of the data extract does it concern? (links measured gaps)",
+    )
 
 
 class Data(Section):

@@ -25,6 +25,7 @@ Measure = Literal[
     "personal_data",
     "quality_lower_bound",
     "data_expectations",
+    "gaps_registered",
 ]
 #: The evidence kind each measure reads.
 EVIDENCE_FOR: dict[str, str] = {
@@ -34,6 +35,7 @@ EVIDENCE_FOR: dict[str, str] = {
     "personal_data": "log_sample",
     "quality_lower_bound": "evaluation",
     "data_expectations": "data_extract",
+    "gaps_registered": "data_extract",
 }
 
 
@@ -201,6 +203,34 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def _registered(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
+    gaps = m.gaps(ctx.as_of)
+    register = ctx.record.data.gaps
+    live = {col for g in register if g.status != "closed" for col in g.columns}
+    closed = {col for g in register if g.status == "closed" for col in g.columns}
+    loose = []
+    for gap in gaps:
+        columns = [col.strip() for col in gap.column.split(",")]
+        if any(col in live for col in columns):
+            continue
+        note = (
+            " (registered as closed, yet measured)" if any(col in closed for col in columns) else ""
+        )
+        loose.append(f"{gap.column} {gap.expectation}{note}")
+    if loose:
+        return Outcome(
+            "missing",
+            f"{len(loose)} of {_count(len(gaps), 'measured data gap')} "
+            f"{'is' if len(loose) == 1 else 'are'} not in the gap register: {'; '.join(loose)}; "
+            f"register each with the columns it concerns ({where})",
+        )
+    if not gaps:
+        return Outcome("met", f"the extract shows no data gap ({where})")
+    return Outcome(
+        "met", f"each of the {_count(len(gaps), 'measured data gap')} is registered ({where})"
+    )
+
+
 _JUDGES: dict[str, Callable[[Any, Context, Any, str], Outcome]] = {
     "signal_coverage": _coverage,
     "latency_p95": _latency,
@@ -208,6 +238,7 @@ _JUDGES: dict[str, Callable[[Any, Context, Any, str], Outcome]] = {
     "personal_data": _personal,
     "quality_lower_bound": _quality,
     "data_expectations": _data,
+    "gaps_registered": _registered,
 }
 
 
@@ -224,7 +255,19 @@ class ThresholdCriterion(Criterion):
 
     def judge(self, ctx: Context) -> Outcome:
         kind = EVIDENCE_FOR[self.measure]
-        finding, problem = select_evidence(ctx, kind, self.max_age_days)
+        # The newest file decides: a broken new export must not pass on an older one.
+        cited = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
+        newest = max(cited, key=lambda f: f.item.date, default=None)
+        if newest is not None and not newest.readable:
+            return Outcome("unreadable", f"{newest.item.location}: {newest.reason}")
+        if self.measure == "gaps_registered":
+            # A known gap must be registered however old the measurement; no extract
+            # measured yet means no measured gap to register.
+            if newest is None:
+                return Outcome("met", f"no {kind} is cited yet, so no measured gap to register")
+            finding, problem = newest, None
+        else:
+            finding, problem = select_evidence(ctx, kind, self.max_age_days)
         if finding is None:
             return problem or Outcome("missing", f"no {kind} evidence is cited")
         where = f"{finding.item.location} of {finding.item.date}"

@@ -115,9 +115,11 @@ def table(path: Path, fmt: str) -> str:
     if fmt == "parquet":
         return f"read_parquet({literal(str(path))})"
     compression = "gzip" if fmt == "jsonl.gz" else "none"
+    # Types are inferred from every line, not a sample: a column whose values change
+    # type further down (an id that turns into text) is read as text, not refused.
     return (
         f"read_json({literal(str(path))}, format='newline_delimited', "
-        f"compression={literal(compression)})"
+        f"compression={literal(compression)}, sample_size=-1)"
     )
 
 
@@ -158,6 +160,9 @@ def reason(exc: duckdb.Error, path: Path) -> str:
         cause = next((x for x in lines[1:] if not x.startswith("Original Line")), "")
         text = f"{text}: {cause}" if cause else text
     text = _hide_location(text, path)
+    if "Could not convert" in text or "Conversion Error" in text:
+        # DuckDB quotes the offending value: it may be personal data, so it is left out.
+        return "a value does not match the type of the rest of its column"
     if "gzip" in text.lower() or "compress" in text.lower() or "inflate" in text.lower():
         return f"compressed data is damaged or cut short ({text[:160]})"
     if "Malformed JSON" in text or ("JSON" in text and "line" in text):

@@ -89,7 +89,7 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
         score = _pick(have, spec.score, spec.score, "score")
         value = f"TRY_CAST(CAST({engine.ident(score or '')} AS VARCHAR) AS DOUBLE)"
         verdict = f"{value} >= {float(spec.pass_mark or 0)!r}"
-        valid = f"{value} IS NOT NULL"
+        valid = f"isfinite({value})"  # NaN would sort above every pass mark
         rule = f"score '{score}' at or above {spec.pass_mark:g}"
     else:
         passed = _pick(have, spec.passed, "passed", "pass/fail result")

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook.evidence import engine
+from workbook.evidence import engine, pii
 from workbook.records import DataExpectations
 
 SQL_TYPES = {
@@ -76,7 +76,9 @@ def _is_type(text: str, kind: str) -> str:
 
 
 def _examples(values: list[str] | None) -> str:
-    shown = [repr(v[:40]) for v in (values or [])[:3]]
+    # Values end up in shared dossiers: personal data in them is shown redacted.
+    # Dates (8 digits) stay readable; longer runs may be account or phone numbers.
+    shown = [repr(pii.redact(v[:40], min_digits=9)) for v in (values or [])[:3]]
     return f" (e.g. {', '.join(shown)})" if shown else ""
 
 

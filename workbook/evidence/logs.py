@@ -227,7 +227,9 @@ class _Fields:
         )
 
     def number(self, target: str) -> str:
-        return f"TRY_CAST({self.text(target)} AS DOUBLE)"
+        """A finite number, else NULL (NaN and infinities are no measurement)."""
+        value = f"TRY_CAST({self.text(target)} AS DOUBLE)"
+        return f"(CASE WHEN isfinite({value}) THEN {value} END)"
 
 
 #: Per preset, signals its convention leaves out when nothing happened: the OpenTelemetry
@@ -238,8 +240,9 @@ IMPLIED_BY_PRESET: dict[str, frozenset[str]] = {"otel_genai": frozenset({"retrie
 def _covered(f: _Fields, signal: str, latency: str | None, mapping: LogMapping | None) -> str:
     """SQL: does a record carry the signal?"""
     if signal == "latency":
-        # A latency counts when a duration can be read: a number, or both span times.
-        return f"({latency} IS NOT NULL)" if latency else "FALSE"
+        # A latency counts when a usable duration can be read (a number, or both span
+        # times): the same values the percentiles use.
+        return f"coalesce({latency} >= 0, false)" if latency else "FALSE"
     preset = (mapping or LogMapping()).preset
     own = mapping.fields if mapping else {}
     if signal in IMPLIED_BY_PRESET.get(preset, ()) and signal not in own:

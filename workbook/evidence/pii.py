@@ -10,9 +10,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-# A phone number starts with + or a trunk 0 and has 9 to 15 digits.
-PHONE = r"(?:\+|\b0)[0-9](?:[ ().-]{0,2}[0-9]){7,13}\b"
+# Local part and domain may hold any letter (zoë@example.com), not only ASCII.
+_ADDR = r"""[^\s@<>()\[\],;:"'`]"""
+EMAIL = rf"{_ADDR}+@[^\s@<>()\[\],;:\"'`.]+(?:\.[^\s@<>()\[\],;:\"'`.]+)*\.[A-Za-z]{{2,}}"
+# A phone number starts with + or a trunk 0 and has 9 to 15 digits, or is written
+# the North American way, (555) 123-4567.
+PHONE = (
+    r"(?:\+|\b0)[0-9](?:[ ().-]{0,2}[0-9]){7,13}\b"
+    r"|\([0-9]{3}\) ?[0-9]{3}[ .-][0-9]{4}\b"
+)
 # 13 to 19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
 CARD = r"\b[0-9](?:[ -]?[0-9]){12,18}\b"
 # Country code, check digits, then groups of four; confirmed by the mod-97 check.
@@ -79,20 +85,26 @@ KINDS: tuple[Kind, ...] = (
     Kind("ibans", "IBAN", IBAN, "iban_ok(m)", iban_ok),
 )
 
+_DIGIT_RUN = re.compile(r"[+(]?[0-9][0-9 ().-]*[0-9]")
 _ANY = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in KINDS))
 
 
 ANY_PATTERN = "|".join(f"(?:{k.pattern})" for k in KINDS)
 
 
+def _sql(pattern: str) -> str:
+    """A pattern as a SQL string literal."""
+    return "'" + pattern.replace("'", "''") + "'"
+
+
 def suspect_sql(text_sql: str) -> str:
     """SQL: could the text hold personal data at all? One pass, so most texts cost little."""
-    return f"regexp_matches({text_sql}, '{ANY_PATTERN}')"
+    return f"regexp_matches({text_sql}, {_sql(ANY_PATTERN)})"
 
 
 def count_sql(text_sql: str, kind: Kind) -> str:
     """SQL counting confirmed matches of ``kind`` in the text expression."""
-    matches = f"regexp_extract_all({text_sql}, '{kind.pattern}')"
+    matches = f"regexp_extract_all({text_sql}, {_sql(kind.pattern)})"
     if kind.confirm_sql is None:
         return f"len({matches})"
     return f"len(list_filter({matches}, lambda m: {kind.confirm_sql}))"
@@ -106,10 +118,11 @@ def find(text: str) -> dict[str, int]:
     return found
 
 
-def redact(text: str, width: int = 160) -> str:
+def redact(text: str, width: int = 160, min_digits: int = 7) -> str:
     """Every candidate (confirmed or not) replaced by a label; cut to ``width`` around the first.
 
-    Redaction errs on the side of hiding: an unconfirmed long number is hidden too.
+    Redaction errs on the side of hiding: any other run of ``min_digits`` digits or
+    more is hidden too (a date has eight).
     """
 
     def label(m: re.Match[str]) -> str:
@@ -117,8 +130,11 @@ def redact(text: str, width: int = 160) -> str:
         return f"[{kind.label}]" if kind.confirm(m.group()) else "[number]"
 
     hidden = _ANY.sub(label, text)
-    # Digit runs the patterns did not claim may still be account numbers: hide long ones.
-    hidden = re.sub(r"[0-9][0-9 -]{7,}[0-9]", "[number]", hidden)
+    # Digit runs the patterns did not claim may still be account or phone numbers:
+    # hide any with seven digits or more, however they are grouped.
+    hidden = _DIGIT_RUN.sub(
+        lambda m: "[number]" if len(digits(m.group())) >= min_digits else m.group(), hidden
+    )
     if len(hidden) <= width:
         return hidden
     labels = ["[number]", *(f"[{k.label}]" for k in KINDS)]
