@@ -232,9 +232,19 @@ def test_failed_measurements_say_what_was_measured_and_what_was_required(by_id):
 
 
 def test_invoice_coding_passes_on_average_but_not_on_the_lower_bound(assessments):
-    threshold = assessments["invoice-coding"].record.trust.thresholds.quality_pass_rate
-    low, _ = wilson(56, 60)
-    assert low < threshold < 56 / 60
+    a = assessments["invoice-coding"]
+    threshold = a.record.trust.thresholds.quality_pass_rate
+    (finding,) = [
+        f for f in a.evidence.of_kind("evaluation") if f.item.path.endswith("release.csv")
+    ]
+    rows = (EXAMPLES / finding.item.path).read_text().splitlines()[1:]
+    passed = sum(row.rsplit(",", 1)[1].strip() == "1" for row in rows)
+    measured = finding.measured.overall
+    assert (measured.cases, measured.passed) == (len(rows), passed) == (60, 56)
+    assert measured.lower == pytest.approx(wilson(passed, len(rows))[0])
+    assert measured.lower < threshold < measured.rate
+    status = {r.criterion.id: r.status for r in a.results}
+    assert status["trust.measured_performance"] == "below_threshold"
 
 
 def test_only_the_busy_prototype_is_flagged_as_shadow_production(by_id):

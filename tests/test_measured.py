@@ -112,9 +112,15 @@ def test_extract_view_lists_measured_gaps(hostile):
     rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
             for tr in page.select("table.wb-expectations tbody tr")]  # fmt: skip
     assert rows == [
-        [HOSTILE_COLUMN, "required", "✓ met", "present"],
-        ["missing_column", "required", "▼ below threshold", "column is missing"],
-        ["id", "unique key", "▼ below threshold", "1 row repeats a key already seen"],
+        [HOSTILE_COLUMN, "required", "✓ met", "present", ""],
+        ["missing_column", "required", "▼ below threshold", "column is missing", "not registered"],
+        [
+            "id",
+            "unique key",
+            "▼ below threshold",
+            "1 row repeats a key already seen",
+            "not registered",
+        ],
     ]
     assert "2 measured data gaps" in page.get_text()
 
@@ -177,3 +183,20 @@ def test_check_json_reports_measurements_and_unreadable_evidence(hostile_path):
     evaluation = by_place["evidence/hostile/eval.csv"]["measured"]
     assert (evaluation["cases"], evaluation["passed"]) == (30, 24)
     assert entry["shadow_production"] is None  # claims production candidate, not prototype
+
+
+def test_measured_gaps_are_set_beside_the_register():
+    wb = open_initiative(EXAMPLES / "invoice-coding.yaml", "2026-11-23")
+    page = soup(wb.measured("data").html)
+    failed = {
+        tds[0].get_text(): tds[4].get_text(" ", strip=True)
+        for tds in (tr.select("td") for tr in page.select("table.wb-expectations tbody tr"))
+        if "below" in tds[2].get_text()
+    }
+    assert failed == {
+        "cost_centre": "registered as closed",
+        "invoice_id, line_no": "not registered",
+    }
+    register = soup(wb.chapter("data").html).select("table.wb-gaps tbody tr")
+    columns = {tr.select("td")[0].get_text(): tr.select("td")[6].get_text() for tr in register}
+    assert columns == {"recoded-history-2024": "cost_centre", "vat-code-drift": "vat_code"}

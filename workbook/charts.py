@@ -295,7 +295,7 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
     m = found.measured
     rows = [m.overall, *m.slices]
     labels = [
-        plot_text(f"{'all cases' if r.slice is None and i == 0 else r.slice} (n={r.cases})")
+        plot_text(f"{'all cases' if i == 0 else r.slice or '(empty slice)'} (n={r.cases})")
         for i, r in enumerate(rows)
     ]
     limit = a.record.trust.thresholds.quality_pass_rate

@@ -12,7 +12,7 @@ from statistics import median
 from workbook.assess import Assessment
 from workbook.evidence import EvidenceFinding
 from workbook.evidence.evals import EvalMeasures
-from workbook.evidence.extracts import ExtractMeasures
+from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import EVENT_SIGNALS, LogMeasures, share
 from workbook.evidence.pii import KINDS as PII_KINDS
 from workbook.records import SIGNALS
@@ -104,8 +104,8 @@ def _log(a: Assessment, f: EvidenceFinding) -> View:
     if m.first is not None and m.last is not None:
         span = f"{m.first:%Y-%m-%d %H:%M} to {m.last:%Y-%m-%d %H:%M} UTC"
     volume = (
-        f"{len(days)} days; per day min {min(days):,}, median {median(days):,.0f}, "
-        f"max {max(days):,}"
+        f"{len(days)} day{'s' if len(days) != 1 else ''}; per day min {min(days):,}, "
+        f"median {median(days):,.0f}, max {max(days):,}"
         if days
         else "no readable timestamps"
     )
@@ -193,12 +193,25 @@ def _extract(a: Assessment, f: EvidenceFinding) -> View:
         )
         return View(html, f"{f.item.location}: no expectations declared")
     gaps = [c for c in results if not c.passed]
+    register = a.record.data.gaps
+
+    def in_register(c: Check) -> str:
+        if c.passed:
+            return ""
+        live, closed = a.record.data.gaps_naming(c.column)
+        if live:
+            return "registered: " + ", ".join(f"<code>{esc(g.id)}</code>" for g in live)
+        if closed:
+            return f'<strong style="color:{LOUD}">registered as closed</strong>'
+        return f'<strong style="color:{LOUD}">not registered</strong>'
+
     rows = [
         (
             f"<code>{esc(c.column)}</code>",
             esc(c.expectation),
             badge("met") if c.passed else badge("below_threshold"),
             esc(c.detail),
+            in_register(c),
         )
         for c in results
     ]
@@ -208,9 +221,13 @@ def _extract(a: Assessment, f: EvidenceFinding) -> View:
         if gaps
         else f"<p>{m.rows:,} rows. All {len(results)} expectations hold."
     )
-    registered = {g.id for g in a.record.data.gaps}
-    lead += f" The declared register above lists {len(registered)} gaps.</p>"
-    table = _table(["Column", "Expectation", "Result", "Measured"], rows, "wb-expectations")
+    lead += (
+        f" The declared register above lists {len(register)} gap"
+        f"{'s' if len(register) != 1 else ''}; a measured gap is registered when an open or "
+        "mitigated entry names its column.</p>"
+    )
+    headers = ["Column", "Expectation", "Result", "Measured", "Gap register"]
+    table = _table(headers, rows, "wb-expectations")
     return View(
         _heading(f) + lead + table,
         f"{f.item.location}: {len(gaps)} of {len(results)} expectations fail",
@@ -242,7 +259,7 @@ def _evaluation(a: Assessment, f: EvidenceFinding) -> View:
     )
     rows = [
         (
-            esc(s.slice if s.slice is not None else "(no slice)"),
+            esc(s.slice or "(empty slice)"),
             f"{s.cases:,}",
             f"{s.passed:,}",
             share(s.rate),

@@ -216,6 +216,14 @@ class Data(Section):
         default=None, description="How are its answers grounded in the organisation's own sources?"
     )
 
+    def gaps_naming(self, columns: str) -> tuple[list[DataGap], list[DataGap]]:
+        """Register entries naming any of ``columns`` (``"a, b"``): (open or mitigated, closed)."""
+        wanted = {c.strip() for c in columns.split(",")}
+        named = [g for g in self.gaps if wanted & set(g.columns)]
+        return [g for g in named if g.status != "closed"], [
+            g for g in named if g.status == "closed"
+        ]
+
 
 # --- trust ---------------------------------------------------------------
 

@@ -163,7 +163,8 @@ def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -
     )
     weakest = min(m.slices, key=lambda s: s.lower, default=None)
     slice_note = (
-        f"; weakest slice {weakest.slice}: {share(weakest.rate)} of {weakest.cases}"
+        f"; weakest slice {weakest.slice}: {share(weakest.rate)} of {weakest.cases} "
+        f"(lower bound {share(weakest.lower)})"
         if weakest is not None and len(m.slices) > 1
         else ""
     )
@@ -205,17 +206,12 @@ def _count(n: int, noun: str) -> str:
 
 def _registered(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
     gaps = m.gaps(ctx.as_of)
-    register = ctx.record.data.gaps
-    live = {col for g in register if g.status != "closed" for col in g.columns}
-    closed = {col for g in register if g.status == "closed" for col in g.columns}
     loose = []
     for gap in gaps:
-        columns = [col.strip() for col in gap.column.split(",")]
-        if any(col in live for col in columns):
+        live, closed = ctx.record.data.gaps_naming(gap.column)
+        if live:
             continue
-        note = (
-            " (registered as closed, yet measured)" if any(col in closed for col in columns) else ""
-        )
+        note = " (registered as closed, yet measured)" if closed else ""
         loose.append(f"{gap.column} {gap.expectation}{note}")
     if loose:
         return Outcome(

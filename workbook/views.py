@@ -294,9 +294,11 @@ def data_record(r: Record, as_of: dt.date) -> View:
                 esc(g.owner),
                 due,
                 esc(g.status),
+                esc(", ".join(g.columns) or None),
             )
         )
-    gaps = _table(["Gap", "Description", "Severity", "Owner", "Due", "Status"], gap_rows, "wb-gaps")
+    headers = ["Gap", "Description", "Severity", "Owner", "Due", "Status", "Columns"]
+    gaps = _table(headers, gap_rows, "wb-gaps")
     facts = [
         ("May use", _items(d.boundaries.may_use)),
         ("Must never use", _items(d.boundaries.must_not_use)),
