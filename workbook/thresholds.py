@@ -96,35 +96,42 @@ def _coverage(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -
     )
 
 
-def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
-    limit = ctx.record.trust.thresholds.latency_p95_ms
+def _record_limit(ctx: Context, name: str, label: str) -> float | Outcome:
+    """The record's own threshold ``trust.thresholds.<name>``, or why there is none."""
+    limit = getattr(ctx.record.trust.thresholds, name)
     if limit is None:
-        return Outcome("missing", "no latency threshold is set (trust.thresholds.latency_p95_ms)")
+        return Outcome("missing", f"no {label} threshold is set (trust.thresholds.{name})")
+    return float(limit)
+
+
+def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+    limit = _record_limit(ctx, "latency_p95_ms", "latency")
+    if isinstance(limit, Outcome):
+        return limit
     if m.latency is None:
         return Outcome("unverified", f"the log sample carries no latency values ({where})")
     p95 = m.latency.p95
     places = _places([p95], limit, 0)
     text = f"measured p95 {p95:,.{places}f} ms over {m.latency.count:,} requests"
-    if p95 > limit:
-        return Outcome(
-            "below_threshold", f"{text}; required at most {limit:,.{places}f} ms ({where})"
-        )
-    return Outcome("met", f"{text}, within {limit:,.{places}f} ms ({where})")
+    return _at_most(p95, limit, text, f"{limit:,.{places}f} ms", where)
 
 
 def _errors(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
-    limit = ctx.record.trust.thresholds.error_rate
-    if limit is None:
-        return Outcome("missing", "no error rate threshold is set (trust.thresholds.error_rate)")
+    limit = _record_limit(ctx, "error_rate", "error rate")
+    if isinstance(limit, Outcome):
+        return limit
     if m.error_rate is None:
         return Outcome("unverified", f"the log sample records no exceptions field ({where})")
     places = _pct_places([m.error_rate], limit)
     text = f"measured error rate {_pct(m.error_rate, places)} ({m.errors:,} of {m.records:,})"
-    if m.error_rate > limit:
-        return Outcome(
-            "below_threshold", f"{text}; required at most {_pct(limit, places)} ({where})"
-        )
-    return Outcome("met", f"{text}, within {_pct(limit, places)} ({where})")
+    return _at_most(m.error_rate, limit, text, _pct(limit, places), where)
+
+
+def _at_most(value: float, limit: float, text: str, shown: str, where: str) -> Outcome:
+    """Met when ``value`` does not exceed ``limit``; ``text`` says what was measured."""
+    if value > limit:
+        return Outcome("below_threshold", f"{text}; required at most {shown} ({where})")
+    return Outcome("met", f"{text}, within {shown} ({where})")
 
 
 def _personal(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
@@ -149,11 +156,9 @@ def _personal(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -
 
 
 def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -> Outcome:
-    limit = ctx.record.trust.thresholds.quality_pass_rate
-    if limit is None:
-        return Outcome(
-            "missing", "no quality threshold is set (trust.thresholds.quality_pass_rate)"
-        )
+    limit = _record_limit(ctx, "quality_pass_rate", "quality")
+    if isinstance(limit, Outcome):
+        return limit
     o = m.overall
     low, high = o.interval
     places = _pct_places([low], limit)
