@@ -106,7 +106,7 @@ def test_plain_papermill_cli_runs_the_dossier_notebook(tmp_path):
     )
     assert code == 0, stderr[-2000:]
     shown = json.dumps(outputs)
-    assert "Labelled production; the evidence supports production candidate." in shown
+    assert "Labelled production; the evidence supports mvp." in shown
 
 
 def notebooks_with_cell(tmp_path: Path, chapter: str, source: str) -> Path:
