@@ -864,3 +864,15 @@ def test_a_negative_latency_neither_covers_nor_counts(tmp_path):
     rows = [{"timestamp": "2026-11-01T08:00:00Z", "latency_ms": v} for v in (-5, 10, 20)]
     m = inspect_log(write_jsonl(tmp_path / "l.jsonl", rows))
     assert (m.covered["latency"], m.latency.count) == (2, 2)
+
+
+def test_a_sample_beyond_the_memory_cap_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "MEMORY_LIMIT", "2MB")
+    rows = ({"timestamp": "2026-11-01T08:00:00Z", "latency_ms": i} for i in range(400_000))
+    path = write_jsonl(tmp_path / "big.jsonl", rows)
+    with pytest.raises(engine.Unreadable) as caught:
+        inspect_log(path)
+    assert caught.value.reason == (
+        "too large to measure within 2MB of working memory "
+        "(exact percentiles keep 8 bytes per record); cite a shorter sample"
+    )
