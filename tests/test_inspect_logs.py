@@ -876,3 +876,13 @@ def test_a_sample_beyond_the_memory_cap_says_so(tmp_path, monkeypatch):
         "too large to measure within 2MB of working memory "
         "(exact percentiles keep 8 bytes per record); cite a shorter sample"
     )
+
+
+def test_a_json_array_file_is_named_for_what_it_is(tmp_path):
+    path = tmp_path / "logs.json"
+    path.write_text('[{"timestamp": "2026-11-01T08:00:00Z"}]\n')
+    (found,) = find_evidence(cite("log_sample", "logs.json"), tmp_path).items
+    assert (found.readable, found.reason) == (
+        False,
+        "a JSON array, not JSON lines: write one object per line",
+    )

@@ -74,6 +74,8 @@ def file_format(path: Path) -> str:
     magic = _MAGIC.get(fmt)
     if magic is not None and not head.startswith(magic):
         raise Unreadable(f"not a {'gzip' if fmt == 'jsonl.gz' else 'Parquet'} file")
+    if fmt == "jsonl" and head.lstrip()[:1] == b"[":
+        raise Unreadable("a JSON array, not JSON lines: write one object per line")
     if fmt in ("jsonl", "csv") and b"\x00" in head:
         raise Unreadable(f"binary data, not {'JSON lines' if fmt == 'jsonl' else 'CSV'}")
     return fmt

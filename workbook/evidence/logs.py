@@ -395,6 +395,8 @@ def as_dict(measures: LogMeasures) -> dict[str, Any]:
         "retry_rate": measures.retry_rate,
         "override_rate": measures.override_rate,
         "per_day": {d.isoformat(): n for d, n in measures.per_day.items()},
+        "first": measures.first.isoformat() if measures.first else None,
+        "last": measures.last.isoformat() if measures.last else None,
         "personal_data": {f.field: f.counts for f in measures.pii},
     }
 
