@@ -266,3 +266,11 @@ def test_a_case_id_changing_type_late_in_jsonl_is_read(tmp_path):
     rows.append({"case_id": "jane.doe@example.com", "passed": 0})
     m = inspect_evaluation(write_jsonl(tmp_path / "e.jsonl", rows))
     assert (m.overall.cases, m.overall.passed) == (30_001, 30_000)
+
+
+def test_case_ids_differing_only_by_spaces_are_the_same_case(tmp_path):
+    path = write_csv(
+        tmp_path / "e.csv", ["case_id", "passed"], [["C-1", 1], ["C-1 ", 1], ["C-2", 0]]
+    )
+    with pytest.raises(engine.Unreadable, match=r"1 case id\(s\) repeat"):
+        inspect_evaluation(path)

@@ -111,7 +111,8 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
         f"SELECT count(*) FILTER (WHERE NOT coalesce({valid}, false)), "
         f"min(CAST({case_sql} AS VARCHAR)) FILTER (WHERE NOT coalesce({valid}, false)), "
         f"count(*) FILTER (WHERE coalesce({case_text}, '') = ''), "
-        f"count({case_sql}) - count(DISTINCT {case_sql}) FROM {source}",
+        # "C-1" and "C-1 " are the same case written twice.
+        f"count({case_text}) - count(DISTINCT {case_text}) FROM {source}",
         path,
     )
     if unnamed:
