@@ -55,3 +55,21 @@ def test_symlink_loop_is_unreadable(tmp_path):
     (tmp_path / "loop.jsonl").symlink_to(tmp_path / "loop.jsonl")
     (found,) = find_evidence(cite("loop.jsonl"), tmp_path).items
     assert (found.readable, found.reason) == (False, "symlink loop")
+
+
+def test_unchanged_evidence_is_measured_once(tmp_path, monkeypatch):
+    from workbook.evidence import logs
+
+    (tmp_path / "ev").mkdir()
+    log = tmp_path / "ev" / "logs.jsonl"
+    log.write_bytes(b'{"timestamp": "2026-11-02T08:00:00Z", "request_id": "once"}\n')
+    calls = []
+    inspect = logs.inspect_log
+    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a) or inspect(*a))
+    record = cite("ev/logs.jsonl")
+    first = find_evidence(record, tmp_path).items[0].measured
+    assert find_evidence(record, tmp_path).items[0].measured is first
+    assert len(calls) == 1
+    log.write_bytes(b'{"timestamp": "2026-11-02T08:00:00Z", "request_id": "twice"}\n')
+    assert find_evidence(record, tmp_path).items[0].measured.records == 1
+    assert len(calls) == 2, "changed bytes are measured again"

@@ -15,6 +15,11 @@ from typing import Any
 
 from workbook.assess import Assessment, stage_label
 from workbook.criteria import GATES, STATUSES
+from workbook.evidence.evals import EvalMeasures
+from workbook.evidence.extracts import ExtractMeasures
+from workbook.evidence.logs import LogMeasures, share
+from workbook.measured import min_coverage, newest
+from workbook.records import SIGNALS, STAGES
 from workbook.views import STATUS_STYLE
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -139,8 +144,6 @@ def stage_history_chart(points: list[tuple[str, str, str]]) -> Chart | None:
     """Supported (and claimed) stage over time; ``points`` are (as-of date, supported, claimed)."""
     if len(points) < 2:
         return None
-    from workbook.records import STAGES
-
     dates = [p[0] for p in points]
     supported = {
         "type": "scatter",
@@ -197,9 +200,6 @@ def _vline(
 
 def coverage_chart(a: Assessment) -> Chart | None:
     """Per signal: share of log records carrying it, against the plan and the gate's level."""
-    from workbook.evidence.logs import LogMeasures, share
-    from workbook.measured import min_coverage, newest
-    from workbook.records import SIGNALS
 
     found = newest(a, "log_sample", LogMeasures)
     if found is None:
@@ -244,8 +244,6 @@ def coverage_chart(a: Assessment) -> Chart | None:
 
 def latency_chart(a: Assessment) -> Chart | None:
     """Latency distribution on a log scale, with p50/p95/p99 and the record's threshold."""
-    from workbook.evidence.logs import LogMeasures
-    from workbook.measured import newest
 
     found = newest(a, "log_sample", LogMeasures)
     if found is None or found.measured.latency is None:
@@ -285,9 +283,6 @@ def latency_chart(a: Assessment) -> Chart | None:
 
 def pass_rate_chart(a: Assessment) -> Chart | None:
     """Pass rate overall and per slice, with 95% Wilson intervals and the threshold."""
-    from workbook.evidence.evals import EvalMeasures
-    from workbook.evidence.logs import share
-    from workbook.measured import newest
 
     found = newest(a, "evaluation", EvalMeasures)
     if found is None:
@@ -337,8 +332,6 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
 
 def expectations_chart(a: Assessment) -> Chart | None:
     """Each declared data expectation: rows that satisfy it, met or failed (a measured gap)."""
-    from workbook.evidence.extracts import ExtractMeasures
-    from workbook.measured import newest
 
     found = newest(a, "data_extract", ExtractMeasures)
     if found is None:

@@ -114,6 +114,21 @@ def measure(item: EvidenceItem, path: Path) -> Any:
     return None
 
 
+#: Measurements by file content and reading settings. A notebook re-assesses after
+#: every form save; the bytes (already hashed) decide whether to measure again.
+_MEASURED: dict[tuple[str, str], Any] = {}
+_MEASURED_MAX = 64
+
+
+def _measure_once(item: EvidenceItem, path: Path, sha: str) -> Any:
+    key = (sha, item.model_dump_json(include={"kind", "mapping", "expectations", "columns"}))
+    if key not in _MEASURED:
+        if len(_MEASURED) >= _MEASURED_MAX:
+            _MEASURED.pop(next(iter(_MEASURED)))
+        _MEASURED[key] = measure(item, path)
+    return _MEASURED[key]
+
+
 def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findings:
     """Check, and with ``inspect`` measure, every cited evidence item.
 
@@ -133,7 +148,7 @@ def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findi
             found.append(EvidenceFinding(item, sha is not None, reason, sha))
             continue
         try:
-            measured = measure(item, path)
+            measured = _measure_once(item, path, sha)
         except Unreadable as exc:
             found.append(EvidenceFinding(item, False, exc.reason, sha))
             continue

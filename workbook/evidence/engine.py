@@ -12,9 +12,11 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:  # DuckDB is imported on first use: most runs measure no file.
+    import duckdb
+
 
 #: File name endings we read, and the reader for each.
 FORMATS: dict[str, str] = {
@@ -83,6 +85,8 @@ def file_format(path: Path) -> str:
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with the evidence macros defined."""
+    import duckdb
+
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
     # Timestamps without an offset are UTC, whatever the machine's local zone.
@@ -215,6 +219,8 @@ def first_bad_json_line(path: Path) -> int | None:
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, path: Path | None = None) -> list[Any]:
     """Run ``sql``; a DuckDB failure becomes ``Unreadable`` with a readable reason."""
+    import duckdb  # loaded already: ``con`` came from ``connect``
+
     try:
         return con.execute(sql).fetchall()
     except duckdb.Error as exc:
