@@ -51,7 +51,7 @@ lint: $(STAMP)
 # Re-run the walk-through chapters and the portfolio notebook (their outputs are
 # what nbval checks) and rebuild notebooks/dossier.ipynb from the chapters.
 notebooks: $(STAMP)
-	$(BIN)/python -m workbook.authoring
+	$(BIN)/python -m workbook.render.authoring
 
 clean:
 	rm -rf build .pytest_cache

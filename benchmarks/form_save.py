@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbook.catalogue import load_catalogue
-from workbook.forms import ChapterForm
+from workbook.model.catalogue import load_catalogue
 from workbook.pipeline import assess_file
+from workbook.present.forms import ChapterForm
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
 

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from workbook.evidence import pii
-from workbook.records import SIGNALS
+from workbook.model.records import SIGNALS
 
 MIB = 1024 * 1024
 SEED = 20261117

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from workbook.assess import assess
-from workbook.catalogue import Catalogue, load_catalogue, parse_catalogue
 from workbook.evidence import EvidenceFinding, Findings
 from workbook.evidence.evals import EvalMeasures, PassRate
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import PRESETS, LogMeasures, Percentiles
-from workbook.records import EVIDENCE_KINDS, SIGNALS, Record, parse_record
+from workbook.model.assess import assess
+from workbook.model.catalogue import Catalogue, load_catalogue, parse_catalogue
+from workbook.model.records import EVIDENCE_KINDS, SIGNALS, Record, parse_record
 
 AS_OF = dt.date(2026, 11, 23)
 REPO = Path(__file__).resolve().parent.parent
@@ -278,7 +278,7 @@ def dossiers(tmp_path_factory) -> dict[str, Path]:
     import datetime as dt
     import shutil
 
-    from workbook.dossier import write_dossier
+    from workbook.render.dossier import write_dossier
 
     work = tmp_path_factory.mktemp("portfolio")
     shutil.copytree(EXAMPLES, work / "examples")

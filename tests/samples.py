@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from conftest import make_record
-from workbook.records import Record
+from workbook.model.records import Record
 
 
 def write_jsonl(path: Path, rows: Iterable[Any], gz: bool = False) -> Path:

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from conftest import AS_OF, findings, full_record, fully_signed, make_record, signoff
-from workbook.assess import assess
-from workbook.criteria import PASSING, STATUSES
+from workbook.model.assess import assess
+from workbook.model.criteria import PASSING, STATUSES
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 LOGS = {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01"}

@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbook.cli import main
-from workbook.yamlio import MAX_YAML_BYTES
+from workbook.model.yamlio import MAX_YAML_BYTES
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CATALOGUES = CORPUS / "catalogues"

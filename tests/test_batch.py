@@ -39,13 +39,13 @@ from workbook.batch import (
     run_batch,
     summary_lines,
 )
-from workbook.catalogue import load_catalogue
+from workbook.batch.ledger import LEDGER_NAME, Ledger, compare
 from workbook.cli import main
 from workbook.errors import UsageError
-from workbook.ledger import LEDGER_NAME, Ledger, compare
+from workbook.model.catalogue import load_catalogue
 from workbook.paths import NOTEBOOKS
 from workbook.pipeline import check_paths, display_path
-from workbook.portfolio import load_summary
+from workbook.present.portfolio import load_summary
 
 AS_OF = dt.date(2026, 11, 23)
 IDS = ("claims-triage", "hr-policy-assistant", "invoice-coding", "sales-forecast-narrative")

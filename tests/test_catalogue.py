@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from conftest import TINY_CATALOGUE
-from workbook.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
-from workbook.criteria import GATES, KINDS
 from workbook.errors import CatalogueError
-from workbook.records import AREAS, EVIDENCE_KINDS
+from workbook.model.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
+from workbook.model.criteria import GATES, KINDS
+from workbook.model.records import AREAS, EVIDENCE_KINDS
 
 
 def test_default_catalogue_covers_every_gate_and_area(default_catalogue):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from conftest import AS_OF, findings, full_record, fully_signed, make_record
-from workbook import charts
-from workbook.assess import assess
-from workbook.criteria import STATUSES
-from workbook.views import STATUS_STYLE
+from workbook.model.assess import assess
+from workbook.model.criteria import STATUSES
+from workbook.present import charts
+from workbook.present.views import STATUS_STYLE
 
 
 def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from conftest import TINY_CATALOGUE
 from workbook.cli import main
-from workbook.records import load_record
-from workbook.scaffold import slugify
+from workbook.model.records import load_record
+from workbook.model.scaffold import slugify
 
 RECORD = {
     "schema_version": 1,

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from conftest import AS_OF, EXAMPLES, HOSTILE_NAME, PLANTED_PII, REPO, papermill_cli
 from workbook.cli import main
-from workbook.dossier import DOSSIER_NOTEBOOK, build_notebook
 from workbook.paths import NOTEBOOKS
+from workbook.render.dossier import DOSSIER_NOTEBOOK, build_notebook
 
 pytestmark = pytest.mark.slow
 MB = 1024 * 1024
@@ -24,9 +24,9 @@ MB = 1024 * 1024
 
 def expected_charts(dossier: Path) -> int:
     """How many charts the dossier's record can draw, asked of the library directly."""
-    from workbook import charts
-    from workbook.catalogue import load_catalogue
+    from workbook.model.catalogue import load_catalogue
     from workbook.pipeline import assess_file
+    from workbook.present import charts
 
     record = dossier.parent.parent / "examples" / f"{dossier.stem}.yaml"
     a = assess_file(record, load_catalogue(), AS_OF)
@@ -93,7 +93,7 @@ def test_committed_dossier_notebook_matches_the_chapters():
     built = build_notebook()
     assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in committed.cells] == [
         (c.cell_type, c.source, c.metadata.get("tags")) for c in built.cells
-    ], "run `python -m workbook.dossier` to rewrite notebooks/dossier.ipynb"
+    ], "run `python -m workbook.render.dossier` to rewrite notebooks/dossier.ipynb"
     assert [c for c in committed.cells if c.get("outputs")] == []
 
 
@@ -244,7 +244,7 @@ def test_what_check_refuses_dossier_refuses_before_any_kernel(
 
 
 def test_notebook_defaults_open_the_example_from_any_folder(tmp_path, monkeypatch):
-    from workbook.notebook import open_initiative
+    from workbook.present.notebook import open_initiative
 
     monkeypatch.chdir(tmp_path)
     wb = open_initiative("", "2026-11-23")

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import AS_OF, EXAMPLES
-from workbook.catalogue import load_catalogue
 from workbook.cli import main
 from workbook.evidence.evals import wilson
+from workbook.model.catalogue import load_catalogue
+from workbook.model.records import STAGES
 from workbook.pipeline import assess_file
-from workbook.records import STAGES
 
 #: Criteria at the production gate decided by what the evidence files measure.
 MEASURED = (

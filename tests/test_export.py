@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from workbook.export import ExportError, export_html, plotly_js
+from workbook.render.export import ExportError, export_html, plotly_js
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 HOSTILE = '</script><img src=x onerror="window.__pwned=1">'

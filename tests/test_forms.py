@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, EXAMPLES
-from workbook.catalogue import load_catalogue
-from workbook.chapters import CHAPTERS
-from workbook.forms import ChapterForm, FormDisplay, css_class, new_initiative_form
+from workbook.model.catalogue import load_catalogue
+from workbook.model.records import load_record
+from workbook.model.scaffold import create_record
 from workbook.pipeline import assess_file
-from workbook.records import load_record
-from workbook.scaffold import create_record
+from workbook.present.chapters import CHAPTERS
+from workbook.present.forms import ChapterForm, FormDisplay, css_class, new_initiative_form
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from samples import cite, write_csv, write_jsonl, write_parquet
 from workbook.evidence import engine, find_evidence
 from workbook.evidence.evals import PassRate, inspect_evaluation, wilson
-from workbook.records import EvalColumns
+from workbook.model.records import EvalColumns
 
 Z = 1.959963984540054  # the 97.5% point of the standard normal distribution
 

@@ -9,7 +9,7 @@ import pytest
 from samples import cite, write_csv, write_parquet
 from workbook.evidence import find_evidence
 from workbook.evidence.extracts import Check, ExtractMeasures, inspect_extract
-from workbook.records import DataExpectations
+from workbook.model.records import DataExpectations
 
 HEADER = ["claim_id", "photos", "opened", "status", "handler"]
 ROWS = [

@@ -15,7 +15,7 @@ import pytest
 from samples import cite, percentile, write_csv, write_jsonl, write_parquet
 from workbook.evidence import engine, find_evidence, pii
 from workbook.evidence.logs import as_dict, inspect_log, redaction_breaches
-from workbook.records import SIGNALS, LogMapping
+from workbook.model.records import SIGNALS, LogMapping
 
 UTC = dt.UTC
 PLUS_TWO = dt.timezone(dt.timedelta(hours=2))

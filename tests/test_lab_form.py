@@ -34,10 +34,10 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import lab_session, origin_of
 from conftest import AS_OF, REPO
-from workbook.catalogue import load_catalogue
-from workbook.notebook import DEFAULT_EXAMPLE
+from workbook.model.catalogue import load_catalogue
+from workbook.model.records import load_record
 from workbook.pipeline import assess_file
-from workbook.records import load_record
+from workbook.present.notebook import DEFAULT_EXAMPLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, findings, make_record
-from workbook.assess import Assessment, assess
-from workbook.errors import WorkbookError
-from workbook.ledger import (
+from workbook.batch.ledger import (
     LEDGER_NAME,
     Changes,
     HistoryRow,
@@ -20,6 +18,8 @@ from workbook.ledger import (
     LedgerError,
     compare,
 )
+from workbook.errors import WorkbookError
+from workbook.model.assess import Assessment, assess
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 # Answers the mvp gate of the tiny catalogue: supported stage mvp, next blocker t.logs.

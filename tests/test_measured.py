@@ -18,10 +18,10 @@ from conftest import (
     PLANTED_PII,
     _write_hostile_evidence,
 )
-from workbook import charts, measured
-from workbook.catalogue import load_catalogue
-from workbook.notebook import open_initiative
+from workbook.model.catalogue import load_catalogue
 from workbook.pipeline import assess_file
+from workbook.present import charts, measured
+from workbook.present.notebook import open_initiative
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import AS_OF, EXAMPLES, REPO, papermill_cli
-from workbook import portfolio
-from workbook.catalogue import load_catalogue
-from workbook.charts import WEAK, Chart
 from workbook.errors import WorkbookError
+from workbook.model.catalogue import load_catalogue
 from workbook.pipeline import check_paths
-from workbook.views import View
+from workbook.present import portfolio
+from workbook.present.charts import WEAK, Chart
+from workbook.present.views import View
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 FAILED_ID = "marketing-copy-review"
@@ -579,7 +579,7 @@ def test_charts_are_valid_plotly_figures(pf):
 
 def test_library_does_not_import_plotly():
     code = (
-        "import sys; from workbook.portfolio import open_portfolio; pf = open_portfolio(); "
+        "import sys; from workbook.present.portfolio import open_portfolio; pf = open_portfolio(); "
         "[getattr(pf, m)() for m in ('gate_heatmap', 'stage_chart', 'blockers_by_area')]; "
         "assert 'plotly' not in sys.modules, 'plotly imported'"
     )

@@ -11,9 +11,9 @@ import nbformat
 import pytest
 
 from conftest import EXAMPLES
-from workbook.dossier import write_dossier
-from workbook.execute import NotebookFailed, reused_kernel
 from workbook.paths import NOTEBOOKS
+from workbook.render.dossier import write_dossier
+from workbook.render.execute import NotebookFailed, reused_kernel
 
 pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 11, 23)

@@ -13,14 +13,14 @@ import yaml
 
 from conftest import AS_OF, findings, full_record, log_measures, make_record
 from samples import percentile, write_csv, write_jsonl
-from workbook.assess import assess
-from workbook.catalogue import load_catalogue, parse_catalogue
 from workbook.errors import CatalogueError
 from workbook.evidence import find_evidence
 from workbook.evidence.evals import EvalMeasures, PassRate
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import FieldPII, Percentiles
-from workbook.records import SIGNALS, Record
+from workbook.model.assess import assess
+from workbook.model.catalogue import load_catalogue, parse_catalogue
+from workbook.model.records import SIGNALS, Record
 
 WHERE = "evidence/log_sample.txt of 2026-11-01"
 #: The default catalogue's threshold criteria and the evidence kind each reads.

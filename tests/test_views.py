@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import AS_OF, findings, full_record, make_record, signoff
-from workbook import views
-from workbook.assess import assess
-from workbook.criteria import STATUSES
+from workbook.model.assess import assess
+from workbook.model.criteria import STATUSES
+from workbook.present import views
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 

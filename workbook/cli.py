@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 import click
 
 from workbook import __version__
-from workbook.assess import Assessment, stage_label
-from workbook.catalogue import Catalogue, load_catalogue
-from workbook.criteria import GATES
 from workbook.errors import UsageError, WorkbookError
+from workbook.model.assess import Assessment, stage_label
+from workbook.model.catalogue import Catalogue, load_catalogue
+from workbook.model.criteria import GATES
+from workbook.model.records import AREAS, STAGES, record_schema
+from workbook.model.scaffold import create_record
 from workbook.paths import NOTEBOOKS
 from workbook.pipeline import check_paths, discover
-from workbook.records import AREAS, STAGES, record_schema
-from workbook.scaffold import create_record
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -308,8 +308,8 @@ def dossier(
     dossier) and exports them with nbconvert. A failing cell keeps the
     partial notebook as OUT/failed/<id>.ipynb (not for sharing) and exits 1.
     """
-    from workbook.dossier import write_dossier
-    from workbook.execute import NotebookFailed
+    from workbook.render.dossier import write_dossier
+    from workbook.render.execute import NotebookFailed
 
     load_catalogue(gates_file)  # a broken catalogue is one line, before any kernel starts
     require_existing(list(paths))
@@ -462,7 +462,7 @@ def batch(
 @reports_errors
 def history(initiative: str, ledger_path: Path) -> None:
     """Print every recorded assessment of one initiative, oldest first."""
-    from workbook.ledger import Ledger
+    from workbook.batch.ledger import Ledger
 
     if not ledger_path.is_file():
         raise UsageError(

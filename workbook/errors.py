@@ -39,3 +39,33 @@ class CatalogueError(WorkbookError):
 
 class UsageError(WorkbookError):
     """The command was asked for something it cannot do."""
+
+
+class NotebookFailed(WorkbookError):
+    """A cell raised, timed out or the kernel died; the partial notebook was kept."""
+
+    def __init__(self, problem: str, *, path: str | Path, cell: str, partial: Path | None) -> None:
+        self.cell = cell
+        self.partial = partial
+        kept = f"; partial notebook kept at {partial}" if partial else ""
+        super().__init__(f"{cell}: {problem}{kept}", path=path)
+
+
+class LedgerError(WorkbookError):
+    """The ledger file cannot be opened, is not a ledger, or cannot be written."""
+
+
+class ExportError(WorkbookError):
+    """A dossier could not be produced safely."""
+
+
+class SummaryError(WorkbookError):
+    """A batch summary cannot be read or is not one."""
+
+
+class Unreadable(Exception):
+    """The file cannot be measured; ``reason`` says why in words a reader can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

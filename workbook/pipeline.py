@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook.assess import Assessment, assess
-from workbook.catalogue import Catalogue
 from workbook.errors import RecordError, WorkbookError
 from workbook.evidence import find_evidence
-from workbook.records import Record, load_record
+from workbook.model.assess import Assessment, assess
+from workbook.model.catalogue import Catalogue
+from workbook.model.records import Record, load_record
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 

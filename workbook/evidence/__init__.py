@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbook.records import EvidenceItem, Record
+from workbook.model.records import EvidenceItem, Record
 
 _CHUNK = 1024 * 1024
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # DuckDB is imported on first use: most runs measure no file.
     import duckdb
-
+from workbook.errors import Unreadable
 
 #: File name endings we read, and the reader for each.
 FORMATS: dict[str, str] = {
@@ -51,14 +51,6 @@ _MACROS = (
         lambda ch: CASE WHEN ch >= 'A' THEN ascii(ch) - 55 ELSE ascii(ch) - 48 END),
         lambda acc, x: (acc * CASE WHEN x >= 10 THEN 100 ELSE 10 END + x) % 97, 0) = 1""",
 )
-
-
-class Unreadable(Exception):
-    """The file cannot be measured; ``reason`` says why in words a reader can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def file_format(path: Path) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.evidence import engine
-from workbook.records import EvalColumns
+from workbook.model.records import EvalColumns
 
 Z95 = 1.959963984540054
 PASS_WORDS = ("1", "true", "t", "yes", "y", "pass", "passed", "ok")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.evidence import engine, pii
-from workbook.records import DataExpectations
+from workbook.model.records import DataExpectations
 
 SQL_TYPES = {
     "string": "VARCHAR",

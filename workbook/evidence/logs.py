@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.evidence import engine, pii
-from workbook.records import SIGNALS, LogMapping
+from workbook.model.records import SIGNALS, LogMapping
 
 PRESETS: dict[str, dict[str, str]] = {
     # One JSON object per request, a field per signal.

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbook.assess import stage_label
-from workbook.catalogue import load_catalogue
-from workbook.charts import STRONG, WEAK, Chart, _layout, plot_text
-from workbook.criteria import GATES
-from workbook.errors import UsageError, WorkbookError
-from workbook.notebook import display_path, parse_as_of
+from workbook.errors import SummaryError, UsageError
+from workbook.model.assess import stage_label
+from workbook.model.catalogue import load_catalogue
+from workbook.model.criteria import GATES
+from workbook.model.records import AREAS, STAGES
 from workbook.paths import EXAMPLES
 from workbook.pipeline import check_paths
-from workbook.records import AREAS, STAGES
-from workbook.views import LOUD, STATUS_STYLE, View, _facts, _loud, _table, badge, esc
+from workbook.present.charts import STRONG, WEAK, Chart, _layout, plot_text
+from workbook.present.notebook import display_path, parse_as_of
+from workbook.present.views import LOUD, STATUS_STYLE, View, _facts, _loud, _table, badge, esc
 
 #: The file a batch run writes into its output folder.
 SUMMARY_NAME = "summary.json"
@@ -41,10 +41,6 @@ DOSSIER_NAME = re.compile(r"[A-Za-z0-9._-]+\.html")
 #: Gate cells of the heatmap (Okabe-Ito, as the status badges).
 PASSES, NOT_YET = STATUS_STYLE["met"][1], STATUS_STYLE["missing"][1]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-class SummaryError(WorkbookError):
-    """A batch summary cannot be read or is not one."""
 
 
 def one_line(value: object) -> str:

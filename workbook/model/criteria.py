@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from workbook.evidence import EvidenceFinding, Findings
-from workbook.records import (
+from workbook.model.records import (
     SIGNALS,
     Area,
     EvidenceKind,

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from workbook.errors import RecordError
-from workbook.yamlio import load_mapping
+from workbook.model.yamlio import load_mapping
 
 SCHEMA_VERSION = 1
 

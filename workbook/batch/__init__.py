@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from workbook import __version__
-from workbook.assess import Assessment
-from workbook.catalogue import Catalogue, load_catalogue
-from workbook.chapters import CHAPTERS
 from workbook.errors import UsageError, WorkbookError
+from workbook.model.assess import Assessment
+from workbook.model.catalogue import Catalogue, load_catalogue
+from workbook.model.yamlio import atomic_write_text
 from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK, TEMPLATES
 from workbook.pipeline import check_paths, display_path
-from workbook.yamlio import atomic_write_text
+from workbook.present.chapters import CHAPTERS
 
 LOCK_NAME = ".workbook-batch.lock"
 STATE_NAME = ".batch-state.json"
@@ -90,8 +90,8 @@ def warm_worker() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    import workbook.dossier
-    import workbook.export  # noqa: F401
+    import workbook.render.dossier
+    import workbook.render.export  # noqa: F401
 
 
 def _kernel_never_started(exc: WorkbookError) -> bool:
@@ -101,7 +101,7 @@ def _kernel_never_started(exc: WorkbookError) -> bool:
 
 def render(task: Task) -> Rendered:
     """Write one dossier; retry once when the kernel failed to start. Never raises."""
-    from workbook.dossier import write_dossier
+    from workbook.render.dossier import write_dossier
 
     start = time.perf_counter()
     attempts = 0
@@ -153,7 +153,7 @@ def render_portfolio(
     summary: str, out_dir: str, notebooks: str, timeout: float | None, reuse_kernel: bool
 ) -> tuple[str | None, str | None]:
     """Write index.html in a worker: (path, None) or (None, the one-line error). Never raises."""
-    from workbook.dossier import write_portfolio
+    from workbook.render.dossier import write_portfolio
 
     try:
         target = write_portfolio(
@@ -465,7 +465,7 @@ def run_batch(
     options: BatchOptions, progress: Callable[[Entry, int, int], None] | None = None
 ) -> BatchResult:
     """Run the portfolio: render what changed, skip the rest, record everything."""
-    from workbook.ledger import LEDGER_NAME, Ledger, compare
+    from workbook.batch.ledger import LEDGER_NAME, Ledger, compare
 
     out = options.out_dir
     catalogue = load_catalogue(options.gates)

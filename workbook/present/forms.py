@@ -20,11 +20,9 @@ from typing import Any, Literal
 import ipywidgets as w
 from pydantic import BaseModel, ValidationError
 
-from workbook import views
-from workbook.chapters import chapter
-from workbook.criteria import GATES
 from workbook.errors import WorkbookError
-from workbook.records import (
+from workbook.model.criteria import GATES
+from workbook.model.records import (
     SIGNALS,
     DataExpectations,
     EvalColumns,
@@ -35,8 +33,10 @@ from workbook.records import (
     describe_error,
     parse_record,
 )
-from workbook.roundtrip import RecordFile
-from workbook.yamlio import atomic_write_text
+from workbook.model.roundtrip import RecordFile
+from workbook.model.yamlio import atomic_write_text
+from workbook.present import views
+from workbook.present.chapters import chapter
 
 _TEXT_LAYOUT = w.Layout(width="100%")
 _LABEL_STYLE = {"description_width": "initial"}
@@ -631,8 +631,8 @@ class FormDisplay:
 
 def new_initiative_form(folder: Path) -> w.Widget:
     """Name and stage, then Create: a new commented record in ``folder``."""
-    from workbook.records import STAGES
-    from workbook.scaffold import create_record
+    from workbook.model.records import STAGES
+    from workbook.model.scaffold import create_record
 
     name = w.Text(description="Name", continuous_update=False, layout=_TEXT_LAYOUT)
     stage = w.Dropdown(options=list(STAGES), description="Stage")

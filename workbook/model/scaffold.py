@@ -10,9 +10,9 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from workbook.errors import UsageError
+from workbook.model.records import STAGES, Name
+from workbook.model.yamlio import atomic_create_text
 from workbook.paths import TEMPLATES
-from workbook.records import STAGES, Name
-from workbook.yamlio import atomic_create_text
 
 
 def slugify(name: str) -> str:

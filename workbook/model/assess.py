@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook.catalogue import Catalogue
-from workbook.criteria import GATES, PASSING, Context, Criterion, Status
 from workbook.evidence import Findings, finding_dict
 from workbook.evidence.logs import LogMeasures
-from workbook.records import AREAS, STAGES, Record, SignOff, Waiver
+from workbook.model.catalogue import Catalogue
+from workbook.model.criteria import GATES, PASSING, Context, Criterion, Status
+from workbook.model.records import AREAS, STAGES, Record, SignOff, Waiver
 
 
 @dataclass(frozen=True)

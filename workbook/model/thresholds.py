@@ -12,11 +12,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from workbook.criteria import Context, Criterion, Outcome, register, select_evidence
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures, redaction_breaches, share
-from workbook.records import SIGNALS
+from workbook.model.criteria import Context, Criterion, Outcome, register, select_evidence
+from workbook.model.records import SIGNALS
 
 Measure = Literal[
     "signal_coverage",

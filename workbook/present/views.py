@@ -12,8 +12,8 @@ from html import escape
 from typing import Any
 
 from workbook import __version__
-from workbook.assess import Assessment, CriterionResult, stage_label
-from workbook.records import SIGNALS, Record
+from workbook.model.assess import Assessment, CriterionResult, stage_label
+from workbook.model.records import SIGNALS, Record
 
 #: Okabe-Ito hues (distinguishable with common colour-vision deficiencies), darkened
 #: where needed so every badge reaches WCAG AA contrast (4.5:1). Every status is

@@ -16,24 +16,14 @@ from typing import Any
 import nbformat
 from jupyter_core.utils import run_sync
 
-from workbook.errors import WorkbookError
+from workbook.errors import NotebookFailed
 
 KERNEL = "python3"
 
 
-class NotebookFailed(WorkbookError):
-    """A cell raised, timed out or the kernel died; the partial notebook was kept."""
-
-    def __init__(self, problem: str, *, path: str | Path, cell: str, partial: Path | None) -> None:
-        self.cell = cell
-        self.partial = partial
-        kept = f"; partial notebook kept at {partial}" if partial else ""
-        super().__init__(f"{cell}: {problem}{kept}", path=path)
-
-
 def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
     """``cell 12 (chapter 'Data and data gaps')``: where a failure happened, for humans."""
-    from workbook.chapters import chapter as find
+    from workbook.present.chapters import chapter as find
 
     tags = nb.cells[index].get("metadata", {}).get("tags", []) if 0 <= index < len(nb.cells) else []
     key = next((t.removeprefix("chapter:") for t in tags if t.startswith("chapter:")), None)
@@ -162,7 +152,7 @@ def _register_engine() -> None:
 
 
 _SPARE: list[Any] = []
-PRELOAD = "import workbook.notebook"
+PRELOAD = "import workbook.present.notebook"
 
 
 def _start_spare(kernel_name: str) -> None:

@@ -31,16 +31,12 @@ from jinja2 import pass_context
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-from workbook.errors import WorkbookError
+from workbook.errors import ExportError
 from workbook.paths import TEMPLATES
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: Outputs that can only run inside a live Jupyter front end.
 INTERACTIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
-
-
-class ExportError(WorkbookError):
-    """A dossier could not be produced safely."""
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbook.errors import RecordError
-from workbook.records import Record, parse_record
-from workbook.yamlio import atomic_write_text, load_mapping, read_text
+from workbook.model.records import Record, parse_record
+from workbook.model.yamlio import atomic_write_text, load_mapping, read_text
 
 
 def _yaml() -> YAML:

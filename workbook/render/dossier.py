@@ -3,7 +3,7 @@
 The dossier notebook is the walk-through chapters stitched into one notebook,
 so a dossier costs one kernel start: cover, chapters, appendix.
 ``notebooks/dossier.ipynb`` is this stitched notebook, committed for people
-who run papermill by hand; ``python -m workbook.dossier`` rewrites it.
+who run papermill by hand; ``python -m workbook.render.dossier`` rewrites it.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from workbook.catalogue import load_catalogue
-from workbook.chapters import CHAPTERS
 from workbook.errors import WorkbookError
-from workbook.execute import run_in_reused_kernel, run_notebook
+from workbook.model.catalogue import load_catalogue
+from workbook.model.yamlio import atomic_write_text
 from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.pipeline import assess_file
-from workbook.yamlio import atomic_write_text
+from workbook.present.chapters import CHAPTERS
+from workbook.render.execute import run_in_reused_kernel, run_notebook
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
 
@@ -94,7 +94,7 @@ def write_dossier(
     With a ``ledger`` the dossier also shows the supported stage over time and
     what changed since the last recorded assessment.
     """
-    from workbook.export import export_html
+    from workbook.render.export import export_html
 
     # Everything `check` would refuse is refused here, with its one line, before a kernel starts.
     record = assess_file(record_path, load_catalogue(gates), as_of).record
@@ -131,7 +131,7 @@ def write_portfolio(
     reuse_kernel: bool = False,
 ) -> Path:
     """Execute the portfolio notebook on a batch's summary.json and write ``OUT/index.html``."""
-    from workbook.export import export_html
+    from workbook.render.export import export_html
 
     nb = read_chapter(notebooks, PORTFOLIO_NOTEBOOK)
     run = run_in_reused_kernel if reuse_kernel else run_notebook

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbook import views
-from workbook.assess import Assessment
-from workbook.catalogue import Catalogue, load_catalogue
-from workbook.chapters import chapter
 from workbook.errors import UsageError
+from workbook.model.assess import Assessment
+from workbook.model.catalogue import Catalogue, load_catalogue
 from workbook.paths import EXAMPLES
 from workbook.pipeline import assess_file, display_path
+from workbook.present import views
+from workbook.present.chapters import chapter
 
 #: The example a notebook opens when no initiative_path is given.
 DEFAULT_EXAMPLE = EXAMPLES / "kyc-document-check.yaml"
@@ -98,7 +98,7 @@ class Initiative:
     def _history(self) -> list[Any]:
         if self.ledger is None or not self.ledger.is_file():
             return []
-        from workbook.ledger import Ledger
+        from workbook.batch.ledger import Ledger
 
         with Ledger(self.ledger) as ledger:
             return ledger.history(self.record.id)
@@ -120,7 +120,7 @@ class Initiative:
 
     def stage_history_chart(self) -> Any:
         """Supported stage over time, from the ledger plus this assessment."""
-        from workbook import charts
+        from workbook.present import charts
 
         points = [(r.as_of, r.supported, r.claimed) for r in self._history()]
         current = (self.assessment.as_of.isoformat(), self.assessment.supported_stage,
@@ -138,7 +138,7 @@ class Initiative:
 
     def form(self, chapter_key: str) -> Any:
         """The chapter's edit form; headless runs show one sentence instead."""
-        from workbook.forms import ChapterForm, FormDisplay
+        from workbook.present.forms import ChapterForm, FormDisplay
 
         catalogue, as_of = self.catalogue, self.assessment.as_of
         return FormDisplay(
@@ -147,14 +147,14 @@ class Initiative:
 
     def new_initiative(self, folder: str | Path = "../data/initiatives") -> Any:
         """A small form that starts a new record from the template."""
-        from workbook.forms import new_initiative_form
+        from workbook.present.forms import new_initiative_form
 
         return new_initiative_form(Path(folder))
 
     # -- charts ----------------------------------------------------------------
 
     def readiness_chart(self) -> Any:
-        from workbook import charts
+        from workbook.present import charts
 
         fig = charts.readiness_chart(self.assessment)
         return (
@@ -164,7 +164,7 @@ class Initiative:
         )
 
     def status_matrix(self) -> Any:
-        from workbook import charts
+        from workbook.present import charts
 
         return charts.status_matrix(self.assessment)
 
@@ -172,12 +172,12 @@ class Initiative:
 
     def measured(self, what: str) -> views.View:
         """What the cited evidence shows: ``logs``, ``data`` or ``evaluation``."""
-        from workbook import measured
+        from workbook.present import measured
 
         return measured.measured(self.assessment, what)
 
     def _measured_chart(self, name: str, missing: str) -> Any:
-        from workbook import charts
+        from workbook.present import charts
 
         chart = getattr(charts, name)(self.assessment)
         return chart if chart is not None else views.View(f"<p>{views.esc(missing)}</p>", missing)

@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-import workbook.thresholds  # noqa: F401  (registers the threshold kind)
-from workbook.criteria import GATES, KINDS, Criterion, known_kinds
+import workbook.model.thresholds  # noqa: F401  (registers the threshold kind)
 from workbook.errors import CatalogueError
+from workbook.model.criteria import GATES, KINDS, Criterion, known_kinds
+from workbook.model.records import AREAS, EVIDENCE_KINDS, describe_error
+from workbook.model.yamlio import load_mapping
 from workbook.paths import TEMPLATES
-from workbook.records import AREAS, EVIDENCE_KINDS, describe_error
-from workbook.yamlio import load_mapping
 
 DEFAULT_CATALOGUE = TEMPLATES / "gates" / "default.yaml"
 _TOP_KEYS = {

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from workbook.assess import Assessment, stage_label
-from workbook.criteria import GATES, STATUSES
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures, share
-from workbook.measured import min_coverage, newest
-from workbook.records import SIGNALS, STAGES
-from workbook.views import STATUS_STYLE
+from workbook.model.assess import Assessment, stage_label
+from workbook.model.criteria import GATES, STATUSES
+from workbook.model.records import SIGNALS, STAGES
+from workbook.present.measured import min_coverage, newest
+from workbook.present.views import STATUS_STYLE
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FONT = "Helvetica, Arial, sans-serif"

@@ -21,11 +21,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from workbook.criteria import PASSING
-from workbook.errors import WorkbookError
+from workbook.errors import LedgerError
+from workbook.model.criteria import PASSING
 
 if TYPE_CHECKING:
-    from workbook.assess import Assessment
+    from workbook.model.assess import Assessment
 
 LEDGER_NAME = "ledger.sqlite"
 SCHEMA_VERSION = 1
@@ -66,10 +66,6 @@ CREATE INDEX assessments_by_initiative ON assessments (initiative, run_id);
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION}
 """
-
-
-class LedgerError(WorkbookError):
-    """The ledger file cannot be opened, is not a ledger, or cannot be written."""
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from statistics import median
 
-from workbook.assess import Assessment
 from workbook.evidence import EvidenceFinding
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import EVENT_SIGNALS, LogMeasures, share
 from workbook.evidence.pii import KINDS as PII_KINDS
-from workbook.records import SIGNALS
-from workbook.views import LOUD, View, _facts, _table, badge, esc
+from workbook.model.assess import Assessment
+from workbook.model.records import SIGNALS
+from workbook.present.views import LOUD, View, _facts, _table, badge, esc
 
 #: The evidence kind behind each measured view.
 KIND_OF = {"logs": "log_sample", "data": "data_extract", "evaluation": "evaluation"}

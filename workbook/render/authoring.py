@@ -1,6 +1,6 @@
 """Maintainers' tool: refresh the committed notebooks.
 
-``python -m workbook.authoring`` re-executes the walk-through chapters and the
+``python -m workbook.render.authoring`` re-executes the walk-through chapters and the
 portfolio notebook in place (their outputs are what nbval checks, from the
 example and date in their parameters cell) and rewrites
 ``notebooks/dossier.ipynb`` from the chapters.
@@ -11,11 +11,11 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
-from workbook.chapters import CHAPTERS
-from workbook.dossier import main as write_dossier_notebook
-from workbook.execute import KERNEL, socket_kernel_manager
+from workbook.model.yamlio import atomic_write_text
 from workbook.paths import NOTEBOOKS, PORTFOLIO_NOTEBOOK
-from workbook.yamlio import atomic_write_text
+from workbook.present.chapters import CHAPTERS
+from workbook.render.dossier import main as write_dossier_notebook
+from workbook.render.execute import KERNEL, socket_kernel_manager
 
 
 def refresh_chapter(name: str) -> None:

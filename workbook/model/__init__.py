@@ -1,0 +1,1 @@
+"""Load and validate records and catalogues; judge them; assess (pure)."""

@@ -1,0 +1,1 @@
+"""What analysts and readers see: views, charts, forms, the notebook facade, the portfolio."""

@@ -1,0 +1,1 @@
+"""Executed notebooks and exported dossiers: papermill and nbconvert in-process."""
