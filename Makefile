@@ -42,6 +42,7 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy workbook
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -54,4 +55,4 @@ notebooks: $(STAMP)
 	$(BIN)/python -m workbook.render.authoring
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache .mypy_cache

@@ -1,4 +1,4 @@
-"""A portfolio rendered three ways: the naive per-record loop, `workbook batch` cold, unchanged.
+"""A portfolio rendered by the naive loop (serial, then in parallel) and by `workbook batch`.
 
 Run: .venv/bin/python benchmarks/batch.py [--records N] [--workers W] [--reuse-kernels]
 
@@ -6,16 +6,23 @@ Builds a portfolio of N records in a temporary folder (the twelve examples,
 cycled, each copy with its own id and its evidence copied once), then times,
 side by side in one run:
 
-  naive      per record, a fresh `papermill notebooks/dossier.ipynb ...` and a
-             fresh `jupyter nbconvert --to html --no-input ...`, one after another
-  cold       `workbook batch PORTFOLIO -o OUT --workers W` into an empty folder
-  unchanged  the same command again with nothing changed
+  naive serial  per record, a fresh `papermill notebooks/dossier.ipynb ...` and a
+                fresh `jupyter nbconvert --to html --no-input ...`, one record at a time
+  naive -P W    the same two commands per record, W records at a time (`xargs -P W`),
+                the parallelism the batch gets from its W workers
+  cold          `workbook batch PORTFOLIO -o OUT --workers W` into an empty folder
+  unchanged     the same command again with nothing changed
 
 For each step it reports the wall time and the peak memory: the RSS of the
 command and all its descendants (kernels, workers), summed, sampled every
 50 ms (psutil when the venv has it, /proc otherwise). `--reuse-kernels` is
 passed to both batch runs when `workbook batch --help` lists it.
-The last line is the two ratios: naive/cold and cold/unchanged.
+
+Every step is checked: each command exits 0, every record has its HTML, the
+cold batch renders every record and the portfolio page, the unchanged batch
+renders none. Any failure prints one `FAILED step: what` line per failure and
+exits 1 without a ratio. Otherwise the last line is the three ratios:
+naive serial/cold, naive -P W/cold and cold/unchanged.
 """
 
 from __future__ import annotations
@@ -127,12 +134,19 @@ class Run:
     stderr: str
 
 
-def run_measured(cmd: list[str], logs: Path) -> Run:
+def run_measured(cmd: list[str], logs: Path, env: dict[str, str] | None = None) -> Run:
     """Run one command (cwd: the project) and measure its wall time and tree peak RSS."""
     out_path, err_path = logs.with_suffix(".out"), logs.with_suffix(".err")
     with out_path.open("w") as out, err_path.open("w") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
         with PeakSampler(proc.pid) as sampler:
             returncode = proc.wait()
         wall = time.perf_counter() - start
@@ -145,8 +159,10 @@ def run_measured(cmd: list[str], logs: Path) -> Run:
     )
 
 
-def tail(text: str, lines: int = 5) -> str:
-    return "\n".join(f"    {line}" for line in text.strip().splitlines()[-lines:])
+def last_line(text: str) -> str:
+    """The last non-blank line of a command's stderr: usually the error itself."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(nothing on stderr)"
 
 
 @dataclass
@@ -155,7 +171,8 @@ class Step:
     wall: float = 0.0
     peak: int = 0
     checks: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    #: What went wrong; any entry makes the benchmark exit 1 without a ratio.
+    failures: list[str] = field(default_factory=list)
 
 
 # --- the portfolio -----------------------------------------------------------------------
@@ -171,7 +188,7 @@ def build_portfolio(folder: Path, n: int) -> list[str]:
         text = source.read_text(encoding="utf-8")
         match = ID_LINE.search(text)
         if match is None:
-            sys.exit(f"{source}: no `id:` line to rewrite")
+            sys.exit(f"FAILED setup: {source} has no `id:` line to rewrite")
         original = match.group(1)
         new_id = f"{original}-{i // len(examples) + 1:02d}"
         text = text[: match.start()] + f"id: {new_id}" + text[match.end() :]
@@ -183,67 +200,144 @@ def build_portfolio(folder: Path, n: int) -> list[str]:
     return ids
 
 
-# --- the three steps ---------------------------------------------------------------------
+# --- the four steps ----------------------------------------------------------------------
 
 
-def naive(records: Path, ids: list[str], out: Path, logs: Path) -> Step:
-    step = Step("naive papermill + nbconvert")
+def papermill_cmd(records: Path, rid: str, notebook: Path) -> list[str]:
+    return [
+        str(BIN / "papermill"),
+        str(DOSSIER_NOTEBOOK),
+        str(notebook),
+        "-p",
+        "initiative_path",
+        str(records / f"{rid}.yaml"),
+        "-p",
+        "as_of",
+        AS_OF,
+    ]
+
+
+def nbconvert_cmd(notebook: Path) -> list[str]:
+    return [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(notebook)]
+
+
+def check_html(step: Step, out: Path, ids: list[str], reported: set[str]) -> None:
+    """Every record has its HTML; records whose command already failed are not named twice."""
+    missing = [rid for rid in ids if not (out / f"{rid}.html").is_file()]
+    step.checks.append(f"{len(ids) - len(missing)}/{len(ids)} html files")
+    unexplained = [rid for rid in missing if rid not in reported]
+    if unexplained:
+        step.failures.append(f"no HTML written for {', '.join(unexplained)}")
+
+
+def naive_serial(records: Path, ids: list[str], out: Path, logs: Path) -> Step:
+    """The loop people write today: papermill then nbconvert, one record after the other."""
+    step = Step("naive serial, 1 at a time")
     out.mkdir()
+    failed: set[str] = set()
     start = time.perf_counter()
     for rid in ids:
         notebook = out / f"{rid}.ipynb"
-        papermill = run_measured(
-            [
-                str(BIN / "papermill"),
-                str(DOSSIER_NOTEBOOK),
-                str(notebook),
-                "-p",
-                "initiative_path",
-                str(records / f"{rid}.yaml"),
-                "-p",
-                "as_of",
-                AS_OF,
-            ],
-            logs / f"papermill-{rid}",
-        )
-        step.peak = max(step.peak, papermill.peak)
-        if papermill.returncode != 0:
-            step.warnings.append(
-                f"papermill exited {papermill.returncode} for {rid}:\n{tail(papermill.stderr)}"
-            )
-            if not notebook.is_file():
-                continue
-        nbconvert = run_measured(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(notebook)],
-            logs / f"nbconvert-{rid}",
-        )
-        step.peak = max(step.peak, nbconvert.peak)
-        if nbconvert.returncode != 0:
-            step.warnings.append(
-                f"nbconvert exited {nbconvert.returncode} for {rid}:\n{tail(nbconvert.stderr)}"
-            )
+        for tool, cmd in (
+            ("papermill", papermill_cmd(records, rid, notebook)),
+            ("nbconvert", nbconvert_cmd(notebook)),
+        ):
+            run = run_measured(cmd, logs / f"{tool}-{rid}")
+            step.peak = max(step.peak, run.peak)
+            if run.returncode != 0:
+                step.failures.append(
+                    f"{tool} exited {run.returncode} for {rid}: {last_line(run.stderr)}"
+                )
+                failed.add(rid)
+                break
     step.wall = time.perf_counter() - start
-    html = sum((out / f"{rid}.html").is_file() for rid in ids)
-    step.checks.append(f"{html}/{len(ids)} html files")
-    if html != len(ids):
-        step.warnings.append(f"expected {len(ids)} html files, found {html}")
+    check_html(step, out, ids, failed)
     return step
 
 
-def batch(name: str, cmd: list[str], ids: list[str], out: Path, logs: Path) -> Step:
+# One record per shell: $1 is its id; paths come in through the environment so that
+# nothing is quoted by hand. Each record's stderr goes to its own file (the jobs interleave).
+NAIVE_JOB = (
+    '{ "$PAPERMILL" "$NOTEBOOK" "$OUT/$1.ipynb" -p initiative_path "$RECORDS/$1.yaml" '
+    '-p as_of "$AS_OF" && "$JUPYTER" nbconvert --to html --no-input "$OUT/$1.ipynb"; } '
+    '2>"$LOGS/xargs-$1.err"'
+)
+
+
+def naive_parallel(records: Path, ids: list[str], out: Path, logs: Path, jobs: int) -> Step:
+    """The same two commands per record, `jobs` records at a time, as `xargs -P` runs them."""
+    step = Step(f"naive xargs -P {jobs}")
+    out.mkdir()
+    id_file = logs / "ids.txt"
+    id_file.write_text("".join(f"{rid}\n" for rid in ids), encoding="utf-8")
+    cmd = ["xargs", "-a", str(id_file), "-d", "\\n", "-P", str(jobs), "-I", "{}"]
+    cmd += ["sh", "-c", NAIVE_JOB, "sh", "{}"]
+    env = {
+        "PAPERMILL": str(BIN / "papermill"),
+        "JUPYTER": str(BIN / "jupyter"),
+        "NOTEBOOK": str(DOSSIER_NOTEBOOK),
+        "RECORDS": str(records),
+        "OUT": str(out),
+        "LOGS": str(logs),
+        "AS_OF": AS_OF,
+    }
+    run = run_measured(cmd, logs / "xargs", env)
+    step.wall, step.peak = run.wall, run.peak
+    failed: set[str] = set()
+    for rid in ids:
+        if not (out / f"{rid}.html").is_file():
+            err = logs / f"xargs-{rid}.err"
+            reason = last_line(err.read_text(errors="replace")) if err.is_file() else "not run"
+            step.failures.append(f"no HTML written for {rid}: {reason}")
+            failed.add(rid)
+    if run.returncode != 0 and not failed:
+        step.failures.append(f"xargs exited {run.returncode}: {last_line(run.stderr)}")
+    check_html(step, out, ids, failed)
+    return step
+
+
+# The batch's closing line: "run ID: 3 rendered, 0 unchanged, 0 failed, 0 invalid".
+RUN_LINE = re.compile(
+    r"^run \S+: (\d+) rendered, (\d+) unchanged, (\d+) failed, (\d+) invalid$", re.MULTILINE
+)
+# The lines under it that name each failure and its reason.
+REASON_PREFIXES = ("FAILED", "INVALID", "PORTFOLIO FAILED")
+
+
+def batch(name: str, cmd: list[str], ids: list[str], out: Path, logs: Path, cold: bool) -> Step:
+    """One `workbook batch` run; cold renders every record, unchanged renders none."""
     step = Step(name)
     result = run_measured(cmd, logs)
     step.wall, step.peak = result.wall, result.peak
     if result.returncode != 0:
-        step.warnings.append(f"workbook batch exited {result.returncode}:\n{tail(result.stderr)}")
+        reasons = [
+            line.strip()
+            for line in result.stdout.splitlines()
+            if line.strip().startswith(REASON_PREFIXES)
+        ]
+        why = reasons[0] if reasons else last_line(result.stderr)
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        step.failures.append(f"workbook batch exited {result.returncode}: {why}{more}")
     dossiers = sum((out / f"{rid}.html").is_file() for rid in ids)
-    index = "index.html present" if (out / "index.html").is_file() else "no index.html"
-    step.checks.append(f"{dossiers}/{len(ids)} dossiers, {index}")
+    index = (out / "index.html").is_file()
+    step.checks.append(f"{dossiers}/{len(ids)} dossiers, {'an' if index else 'no'} index.html")
     if dossiers != len(ids):
-        step.warnings.append(f"expected {len(ids)} dossiers, found {dossiers}")
-    summary = next((line for line in result.stdout.splitlines() if line.startswith("run ")), None)
-    if summary:
-        step.checks.append(summary.strip())
+        step.failures.append(f"{dossiers} of {len(ids)} dossiers in {out.name}")
+    if not index:
+        step.failures.append(f"no portfolio page (index.html) in {out.name}")
+    n = len(ids)
+    expected = (n, 0, 0, 0) if cold else (0, n, 0, 0)
+    match = RUN_LINE.search(result.stdout)
+    if match is None:
+        step.failures.append("no `run ID: N rendered, N unchanged, N failed, N invalid` line")
+        return step
+    step.checks.append(match.group(0))
+    if tuple(int(g) for g in match.groups()) != expected:
+        step.failures.append(
+            "expected {} rendered, {} unchanged, {} failed, {} invalid; got: {}".format(
+                *expected, match.group(0)
+            )
+        )
     return step
 
 
@@ -264,7 +358,12 @@ def supports_reuse_kernels() -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=24, help="portfolio size (default 24)")
-    parser.add_argument("--workers", type=int, default=2, help="batch workers (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="batch workers, and records at a time in the parallel naive loop (default 2)",
+    )
     parser.add_argument(
         "--reuse-kernels",
         action="store_true",
@@ -273,6 +372,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.records < 1 or args.workers < 1:
         parser.error("--records and --workers must be at least 1")
+    tools = [BIN / "papermill", BIN / "jupyter", BIN / "workbook"]
+    missing = [str(t) for t in tools if not t.is_file()]
+    missing += [] if shutil.which("xargs") else ["xargs"]
+    if missing:
+        sys.exit(f"FAILED setup: not found: {', '.join(missing)}")
 
     extra = []
     if args.reuse_kernels:
@@ -281,6 +385,7 @@ def main() -> None:
         else:
             print("note: `workbook batch --help` does not list --reuse-kernels; running without it")
 
+    w = args.workers
     with tempfile.TemporaryDirectory(prefix="workbook-batch-bench-") as tmp:
         base = Path(tmp)
         records = base / "portfolio"
@@ -297,24 +402,29 @@ def main() -> None:
             "--as-of",
             AS_OF,
             "--workers",
-            str(args.workers),
+            str(w),
             *extra,
         ]
         print(
-            f"records={args.records} workers={args.workers} as_of={AS_OF} "
+            f"records={args.records} workers={w} as_of={AS_OF} "
             f"batch_options={' '.join(extra) or '-'}",
             flush=True,
         )
-        steps = [naive(records, ids, base / "out-naive", logs)]
-        print(f"  naive done: {steps[0].wall:.1f} s", flush=True)
-        steps.append(batch("batch cold", cmd, ids, out_batch, logs / "batch-cold"))
-        print(f"  cold done: {steps[1].wall:.1f} s", flush=True)
-        steps.append(batch("batch unchanged", cmd, ids, out_batch, logs / "batch-unchanged"))
-        print(f"  unchanged done: {steps[2].wall:.1f} s", flush=True)
+        steps = [naive_serial(records, ids, base / "out-naive-serial", logs)]
+        print(f"  naive serial done: {steps[-1].wall:.1f} s", flush=True)
+        steps.append(naive_parallel(records, ids, base / "out-naive-parallel", logs, w))
+        print(f"  naive -P {w} done: {steps[-1].wall:.1f} s", flush=True)
+        steps.append(batch(f"batch cold, {w} workers", cmd, ids, out_batch, logs / "cold", True))
+        print(f"  cold done: {steps[-1].wall:.1f} s", flush=True)
+        steps.append(batch("batch unchanged", cmd, ids, out_batch, logs / "unchanged", False))
+        print(f"  unchanged done: {steps[-1].wall:.1f} s", flush=True)
 
-    for s in steps:
-        for w in s.warnings:
-            print(f"WARNING {s.name}: {w}")
+    failures = [f"FAILED {s.name}: {f}" for s in steps for f in s.failures]
+    if failures:
+        # A figure from a failed run would flatter whichever side did less work: no ratio.
+        print("\n".join(failures), file=sys.stderr)
+        sys.exit(1)
+
     print()
     width = max(len(s.name) for s in steps)
     print(f"{'step':<{width}}  {'wall s':>8}  {'peak MiB':>9}  {'per record s':>12}  checks")
@@ -329,8 +439,15 @@ def main() -> None:
         f"({platform.system()} {platform.machine()}), memory sampled with {SAMPLER} "
         f"every {POLL_SECONDS * 1000:.0f} ms"
     )
-    a, b, c = (s.wall for s in steps)
-    print(f"naive_over_cold={a / b:.1f} cold_over_unchanged={b / c:.1f}")
+    print(
+        f"naive serial renders one record at a time; naive -P {w} renders {w} at a time "
+        f"(xargs -P {w}), as many as the batch's {w} workers"
+    )
+    serial, parallel, cold, unchanged = (s.wall for s in steps)
+    print(
+        f"naive_serial_over_cold={serial / cold:.1f} naive_p{w}_over_cold={parallel / cold:.1f} "
+        f"cold_over_unchanged={cold / unchanged:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,12 @@ its own fresh Python process so that its peak memory is its own:
 
 Each side reports the wall time of that one call and the peak resident memory
 of its process (VmHWM, imports included). The inspection's figures are checked
-against what the generator wrote. With --runs R > 1 the pair runs R times and
-the medians are reported. The last line is the two ratios: baseline time over
-inspection time, and inspection peak over baseline peak.
+against what the generator wrote, and the baseline's row and column count
+against the sample. A side that fails or a figure that does not match prints
+one `FAILED ...` line per problem and exits 1 without a ratio. With --runs R > 1
+the pair runs R times and the medians are reported. The last line is the two
+ratios: baseline time over inspection time, and inspection peak over baseline
+peak.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -438,7 +442,7 @@ def child(side: str, path: Path) -> None:
         imported, cpu, start = current_rss(), cpu_seconds(), time.perf_counter()
         frame = pd.read_json(path, lines=True)
         wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-        summary = {"rows": len(frame), "columns": len(frame.columns)}
+        summary: dict[str, Any] = {"rows": len(frame), "columns": len(frame.columns)}
     else:
         from workbook.evidence.logs import inspect_log
 
@@ -463,6 +467,12 @@ def child(side: str, path: Path) -> None:
     print(json.dumps({**figures, "summary": summary}))
 
 
+def fail(problems: list[str]) -> NoReturn:
+    """One line per problem, then exit 1: a ratio from a failed or wrong run would mislead."""
+    print("\n".join(f"FAILED {p}" for p in problems), file=sys.stderr)
+    sys.exit(1)
+
+
 @dataclass
 class Side:
     name: str
@@ -473,6 +483,8 @@ class Side:
     #: Cores kept busy by other processes while this side ran (None: unknown).
     others: list[float | None] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    #: Every run's summary: each run's figures are checked, not only the last one's.
+    summaries: list[dict] = field(default_factory=list)
 
     @property
     def wall(self) -> float:
@@ -493,10 +505,15 @@ def measure(side: Side, path: Path) -> None:
         check=False,
     )
     elapsed, own = time.perf_counter() - start, cpu_seconds(resource.RUSAGE_CHILDREN) - own
+    run = len(side.walls) + 1
     if proc.returncode != 0:
-        tail = "\n".join(f"    {x}" for x in proc.stderr.strip().splitlines()[-8:])
-        sys.exit(f"{side.name} exited {proc.returncode}:\n{tail}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+        errors = [x.strip() for x in proc.stderr.splitlines() if x.strip()]
+        why = errors[-1] if errors else "nothing on stderr"
+        fail([f"{side.name} run {run}: exited {proc.returncode}: {why}"])
+    try:
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        fail([f"{side.name} run {run}: no figures on its last line of output"])
     side.walls.append(result["wall"])
     side.cpus.append(result["cpu"])
     side.peaks.append(result["peak"])
@@ -505,6 +522,7 @@ def measure(side: Side, path: Path) -> None:
     others = None if busy is None or after is None else max(0.0, after - busy - own) / elapsed
     side.others.append(others)
     side.summary = result["summary"]
+    side.summaries.append(result["summary"])
     print(
         f"  {side.name} run {len(side.walls)}: {result['wall']:.1f} s, "
         f"{result['peak'] / MIB:,.0f} MiB",
@@ -517,6 +535,16 @@ def measure(side: Side, path: Path) -> None:
 
 def pct(count: int, n: int) -> str:
     return f"{count / n * 100:.2f}%"
+
+
+# The baseline's frame: timestamp and request_id, then the nine keys every body has.
+BASELINE_COLUMNS = 11
+
+
+def check_baseline(truth: Truth, got: dict) -> list[str]:
+    """Where pandas' frame disagrees with the sample's shape; empty when it agrees."""
+    expected = {"rows": truth.lines, "columns": BASELINE_COLUMNS}
+    return [f"{k}: expected {v}, loaded {got[k]}" for k, v in expected.items() if got[k] != v]
 
 
 def check(truth: Truth, got: dict) -> list[str]:
@@ -559,12 +587,6 @@ def report_inspection(truth: Truth, got: dict) -> None:
     print(f"  (the generator planted: {planted})")
     if got["example"]:
         print(f"  redacted example: {got['example']}")
-    problems = check(truth, got)
-    for p in problems:
-        print(f"WARNING inspection disagrees with the generator: {p}")
-    if not problems:
-        print("  checked: every figure above matches what the generator wrote")
-        print("  (personal data as workbook.evidence.pii.find counts it, line by line)")
 
 
 def main() -> None:
@@ -612,6 +634,18 @@ def main() -> None:
         rows, columns = baseline.summary["rows"], baseline.summary["columns"]
         print(f"baseline loaded: {rows:,} rows x {columns} columns, nothing measured")
     report_inspection(truth, inspection.summary)
+    problems = [
+        f"{side.name} run {run}: {problem}"
+        for side, judge in ((baseline, check_baseline), (inspection, check))
+        for run, summary in enumerate(side.summaries, 1)
+        for problem in judge(truth, summary)
+    ]
+    if problems:
+        fail(problems)
+    print("  checked: every figure above matches what the generator wrote")
+    print("  (personal data as workbook.evidence.pii.find counts it, line by line)")
+    if not args.skip_baseline:
+        print(f"  checked: the baseline loaded every line into {BASELINE_COLUMNS} columns")
     print()
     runs = f"  (median of {args.runs} runs)" if args.runs > 1 else ""
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,27 @@ criteria:
   - {id: t.signoff, gate: production, area: governance, kind: signoff, role: business_owner,
      waivable: false, question: q, rationale: r, satisfied_by: s}
 """
+
+
+def shared_scope(fixture_name: str, config: pytest.Config) -> str:
+    """Module scope, but one per test under mutmut.
+
+    mutmut credits what a fixture calls to the first test that sets it up, and runs only the
+    credited tests against a mutant: the other tests reading the fixture would be skipped.
+    """
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
+
+
+@pytest.fixture(autouse=True)
+def _measure_afresh() -> None:
+    """Each test measures its evidence itself: no measurement cached by an earlier test.
+
+    Mutation testing forks workers from a process that already ran the suite; a cached
+    measurement would hide a broken inspector.
+    """
+    from workbook import evidence
+
+    evidence._MEASURED.clear()
 
 
 @pytest.fixture(scope="session")

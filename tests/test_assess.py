@@ -9,6 +9,7 @@ import pytest
 from conftest import AS_OF, findings, full_record, fully_signed, make_record, signoff
 from workbook.model.assess import assess
 from workbook.model.criteria import PASSING, STATUSES
+from workbook.model.records import SIGNALS
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 LOGS = {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01"}
@@ -449,23 +450,139 @@ def test_digest_changes_with_evidence_bytes_and_catalogue(tiny, default_catalogu
     assert len({a.digest, gone.digest, other.digest}) == 3
 
 
-def test_to_dict_has_the_documented_keys(tiny):
+def test_to_dict_is_the_check_json_contract(tiny):
+    """``workbook check --json`` prints exactly this for one record (every key, by hand)."""
+    record = make_record(
+        {
+            "stage": "mvp",
+            "target_stage": "production_candidate",
+            "scope.workflow": "w",
+            "trust.evaluation": "e",
+            "evidence": [EVAL, LOGS],
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-01"}
+            ],
+            "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")],
+        }
+    )
+    result = assess(record, tiny, AS_OF, findings(record))
+    digest = result.digest
+    assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+    # mvp: workflow answered, evaluation answered and evidenced (53 days <= 100): passes.
+    # candidate: logs 22 days old (<= 30), gap register empty: passes.
+    # production: the one sign-off quotes another digest: stale, the only blocker.
+    stale = (
+        "signed by Ann on 2026-11-01 for an earlier version (abcdef012345); "
+        f"the current digest is {digest[:12]}"
+    )
+    # Synthetic findings (conftest): 295 of 300 passing; Wilson by hand, z² = 3.8415:
+    # (590 + 3.8415 -/+ 1.96 * sqrt(3.8415 + 19.667)) / 607.683 = 0.9616 to 0.9929.
+    evaluation = {
+        "kind": "evaluation",
+        "location": "e.csv",
+        "date": "2026-10-01",
+        "readable": True,
+        "reason": None,
+        "measured": {
+            "rule": "'passed' column",
+            "cases": 300,
+            "passed": 295,
+            "rate": pytest.approx(295 / 300),
+            "lower": pytest.approx(0.9616, abs=5e-5),
+            "upper": pytest.approx(0.9929, abs=5e-5),
+            "slices": [],
+        },
+    }
+    # The clean 1,000-record sample of conftest.log_measures.
+    logs = {
+        "kind": "log_sample",
+        "location": "l.jsonl",
+        "date": "2026-11-01",
+        "readable": True,
+        "reason": None,
+        "measured": {
+            "records": 1000,
+            "coverage": dict.fromkeys(SIGNALS, 1.0),
+            "latency_ms": {"p50": 800.0, "p95": 1500.0, "p99": 1900.0},
+            "error_rate": 5 / 1000,
+            "retry_rate": 20 / 1000,
+            "override_rate": 40 / 1000,
+            "per_day": {"2026-10-30": 500, "2026-10-31": 500},
+            "first": "2026-10-30T08:00:00",
+            "last": "2026-10-31T18:00:00",
+            "personal_data": {},
+        },
+    }
+    assert result.to_dict() == {
+        "id": "r",
+        "name": "R",
+        "claimed_stage": "mvp",
+        "target_stage": "production_candidate",
+        "supported_stage": "production_candidate",
+        "overclaimed": False,
+        "shadow_production": None,
+        "next_gate": "production",
+        "weakest_area": "governance",
+        "headline": "Labelled mvp; the evidence supports production candidate. "
+        "1 condition is not yet met for production.",
+        "as_of": "2026-11-23",
+        "catalogue": "Tiny",
+        "digest": digest,
+        "gates": {"mvp": True, "production_candidate": True, "production": False},
+        "readiness": {"governance": {"met": 0, "total": 1}},
+        "blockers": [
+            {
+                "criterion": "t.signoff",
+                "gate": "production",
+                "area": "governance",
+                "status": "stale",
+                "detail": stale,
+                "question": "q",
+                "satisfied_by": "s",
+            }
+        ],
+        "results": [
+            {"criterion": "t.workflow", "gate": "mvp", "status": "met"},
+            {"criterion": "t.eval", "gate": "mvp", "status": "met"},
+            # The catalogue orders criteria by gate, then area: data before observability.
+            {"criterion": "t.gaps", "gate": "production_candidate", "status": "met"},
+            {"criterion": "t.logs", "gate": "production_candidate", "status": "met"},
+            {"criterion": "t.signoff", "gate": "production", "status": "stale"},
+        ],
+        "waivers": [
+            {
+                "criterion": "t.logs",
+                "approver": "CIO",
+                "expires": "2026-11-01",
+                "expired": True,
+                "superseded": False,
+            }
+        ],
+        "evidence": [evaluation, logs],
+        "signoffs": [
+            {
+                "gate": "production",
+                "name": "Ann",
+                "role": "business_owner",
+                "date": "2026-11-01",
+                "current": False,
+            }
+        ],
+    }
+
+
+def test_an_overclaimed_record_in_json(tiny):
     record = make_record({"stage": "mvp"})
     data = assess(record, tiny, AS_OF, findings(record)).to_dict()
-    assert {
-        "id",
-        "claimed_stage",
-        "supported_stage",
-        "overclaimed",
-        "weakest_area",
-        "digest",
-        "blockers",
-    } <= set(data)
-    assert data["blockers"][0].keys() >= {"criterion", "gate", "area", "status"}
     assert (data["claimed_stage"], data["supported_stage"], data["overclaimed"]) == (
         "mvp",
         "prototype",
         True,
+    )
+    # Overclaimed: the headline names no target stage, only how many conditions fail (the two
+    # mvp criteria, unanswered).
+    assert data["headline"] == (
+        "Labelled mvp; the evidence supports prototype. 2 conditions are not yet met."
     )
 
 

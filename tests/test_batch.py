@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import nbformat
 import pytest
@@ -30,16 +30,21 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
 from workbook.batch import (
+    EXECUTORS,
     LOCK_NAME,
     RUN_LOG,
     STATE_NAME,
     BatchOptions,
     BatchResult,
+    Executor,
+    make_executor,
     output_lock,
+    register,
     run_batch,
     summary_lines,
 )
 from workbook.batch.ledger import LEDGER_NAME, Ledger, compare
+from workbook.batch.tasks import Rendered, Task, render_dossier
 from workbook.cli import main
 from workbook.errors import UsageError
 from workbook.model.catalogue import load_catalogue
@@ -52,6 +57,7 @@ IDS = ("claims-triage", "hr-policy-assistant", "invoice-coding", "sales-forecast
 EDITED = "hr-policy-assistant"  # loses trust.fallback: one new blocker, same stage
 CLI = [sys.executable, "-m", "workbook.cli"]
 SUMMARY_KEYS = {
+    "summary_version",
     "generated_at",
     "as_of",
     "catalogue",
@@ -74,6 +80,27 @@ CSV_HEADER = [
     "error",
 ]
 NO_CHANGES = {"new_blockers": [], "resolved": [], "regressions": [], "stage_change": None}
+#: What summary.json carries of each assessment, as ``Assessment.to_dict`` spells it.
+FROM_THE_MODEL = (
+    "id",
+    "name",
+    "claimed_stage",
+    "target_stage",
+    "supported_stage",
+    "overclaimed",
+    "shadow_production",
+    "next_gate",
+    "weakest_area",
+    "headline",
+    "digest",
+    "gates",
+    "readiness",
+    "results",
+    "waivers",
+    "signoffs",
+)
+#: ... and what the run did with it.
+FROM_THE_RUN = ("path", "outcome", "dossier", "error", "changes")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -847,10 +874,14 @@ def test_summary_json_and_csv_follow_the_contract(baseline, rerun):
         expected = assessments(records)
         assert [i["id"] for i in data["initiatives"]] == sorted(IDS)
         for i in data["initiatives"]:
-            a = expected[i["id"]]
-            assert {k: v for k, v in i.items() if k in a.to_dict()} == json.loads(
-                json.dumps(a.to_dict(), default=str)
-            )
+            a = json.loads(json.dumps(expected[i["id"]].to_dict(), default=str))
+            assert set(i) == {*FROM_THE_MODEL, "blockers", *FROM_THE_RUN}
+            assert {k: i[k] for k in FROM_THE_MODEL} == {k: a[k] for k in FROM_THE_MODEL}
+            assert i["blockers"] == [
+                {k: b[k] for k in ("criterion", "gate", "area", "status", "detail", "question",
+                                   "satisfied_by")}
+                for b in a["blockers"]
+            ]  # fmt: skip
             assert i["path"] == display_path(records / f"{i['id']}.yaml")
             assert (i["outcome"], i["dossier"], i["error"]) == (outcome, f"{i['id']}.html", None)
             assert i["changes"] == NO_CHANGES
@@ -925,3 +956,173 @@ def test_dask_executor_on_a_given_scheduler(baseline, tmp_path):
     assert counts(result) == {"rendered": 4, "skipped": 0, "failed": 0, "invalid": 0}
     assert result.exit_code == 0, summary_lines(result)
     assert_same_dossiers(out, baseline["out"])
+
+
+# --- the pipeline without kernels: an in-process executor with a stand-in renderer ----------
+
+
+class InProcess(Executor):
+    """Runs the batch's tasks in this process; the renderers are stand-ins (no kernel)."""
+
+    name = "in-process-test"
+    calls: ClassVar[list[str]] = []
+    fail: ClassVar[set[str]] = set()
+
+    def _start(self) -> None:
+        pass
+
+    def _submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        stand_in = {"render_dossier": fake_dossier, "render_portfolio": fake_portfolio}
+        future.set_result(stand_in[fn.__name__](*args))
+        return future
+
+    def _as_completed(self, futures):
+        return iter(futures)
+
+    def _stop(self) -> None:
+        pass
+
+
+def fake_dossier(task: Task) -> Rendered:
+    InProcess.calls.append(task.record_id)
+    if task.record_id in InProcess.fail:
+        return Rendered(task.record_id, False, 0.5, error=f"{task.path}: cell 1: boom")
+    target = Path(task.out_dir) / f"{task.record_id}.html"
+    target.write_text(f"<!doctype html><title>{task.record.name}</title></html>")
+    return Rendered(task.record_id, True, 0.25, dossier=target.name)
+
+
+def fake_portfolio(summary: str, out_dir: str, *rest: Any) -> tuple[str | None, str | None]:
+    InProcess.calls.append("portfolio")
+    ids = [i.id for i in load_summary(summary).initiatives]  # the page reads the contract
+    target = Path(out_dir) / "index.html"
+    target.write_text("<!doctype html>" + " ".join(ids) + "</html>")
+    return str(target), None
+
+
+@pytest.fixture
+def in_process():
+    register(InProcess)
+    InProcess.calls, InProcess.fail = [], set()
+    yield InProcess
+    del EXECUTORS[InProcess.name]
+
+
+def quick(records: Path, out: Path, **changes: Any) -> BatchResult:
+    return run_batch(options(records, out, executor=InProcess.name, **changes))
+
+
+def test_pipeline_first_run_writes_every_output(in_process, tmp_path):
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    seen: list[tuple[str, int, int]] = []
+    result = run_batch(
+        options(records, out, executor=InProcess.name),
+        lambda e, done, total: seen.append((e.outcome, done, total)),
+    )
+    assert sorted(in_process.calls) == sorted([*IDS, "portfolio"])
+    assert counts(result) == {"rendered": 4, "skipped": 0, "failed": 0, "invalid": 0}
+    assert (result.exit_code, result.portfolio) == (0, out / "index.html")
+    assert seen == [("rendered", n, 4) for n in (1, 2, 3, 4)]
+    assert sorted(json.loads((out / STATE_NAME).read_text())) == sorted(IDS)
+    data = summary(out)
+    assert (data["summary_version"], data["run_id"], data["previous_run_id"]) == (1, 1, None)
+    assert [(i["id"], i["outcome"], i["dossier"]) for i in data["initiatives"]] == [
+        (rid, "rendered", f"{rid}.html") for rid in sorted(IDS)
+    ]
+    rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
+    assert [(r["id"], r["outcome"], r["dossier"]) for r in rows] == [
+        (rid, "rendered", f"{rid}.html") for rid in sorted(IDS)
+    ]
+    (run,) = run_log(out)
+    assert [e["event"] for e in run] == ["run-start", *["initiative"] * 4, "run-end"]
+    with Ledger(out / LEDGER_NAME) as ledger:
+        (row,) = ledger.runs()
+    assert (row.status, row.counts["rendered"]) == ("ok", 4)
+
+
+def test_pipeline_unchanged_rerun_renders_nothing(in_process, tmp_path):
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    quick(records, out)
+    before = files(out)
+    in_process.calls.clear()
+    result = quick(records, out)
+    assert in_process.calls == [], "neither a dossier nor the portfolio"
+    assert counts(result) == {"rendered": 0, "skipped": 4, "failed": 0, "invalid": 0}
+    assert files(out) == before
+    assert summary(out)["previous_run_id"] == 1
+
+
+def test_pipeline_one_edit_one_render_and_its_changes(in_process, tmp_path):
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    quick(records, out)
+    in_process.calls.clear()
+    edit_record(records)  # hr-policy-assistant loses its answer to trust.fallback
+    result = quick(records, out)
+    assert in_process.calls == [EDITED, "portfolio"]
+    assert outcomes(result) == {rid: "rendered" if rid == EDITED else "skipped" for rid in IDS}
+    changes = {rid: i["changes"] for rid, i in by_id(summary(out)).items()}
+    assert changes[EDITED] == {
+        "new_blockers": ["trust.fallback"],
+        "resolved": [],
+        "regressions": ["trust.fallback"],
+        "stage_change": None,
+    }
+    assert all(changes[rid] == NO_CHANGES for rid in IDS if rid != EDITED)
+
+
+def test_pipeline_a_failure_is_not_remembered_and_is_retried(in_process, tmp_path):
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    in_process.fail = {"invoice-coding"}
+    first = quick(records, out)
+    assert (first.exit_code, outcomes(first)["invoice-coding"]) == (1, "failed")
+    assert "invoice-coding" not in json.loads((out / STATE_NAME).read_text())
+    entry = by_id(summary(out))["invoice-coding"]
+    assert (entry["outcome"], entry["dossier"]) == ("failed", None)
+    assert entry["error"] == f"{display_path(records / 'invoice-coding.yaml')}: cell 1: boom"
+    in_process.fail, in_process.calls = set(), []
+    second = quick(records, out)
+    assert in_process.calls == ["invoice-coding", "portfolio"]
+    assert (second.exit_code, outcomes(second)["invoice-coding"]) == (0, "rendered")
+
+
+def test_an_unknown_executor_lists_the_known_ones(tmp_path):
+    with pytest.raises(UsageError) as exc:
+        make_executor("threads", 1)
+    assert str(exc.value) == "--executor: unknown executor 'threads' (expected one of local, dask)"
+
+
+def test_the_worker_takes_the_record_from_the_plan_and_does_not_assess_again(tmp_path, monkeypatch):
+    from workbook.errors import WorkbookError
+    from workbook.render import dossier
+
+    def assessed_again(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the worker loaded and assessed the record again")
+
+    def stop(*args: Any, **kwargs: Any) -> None:
+        raise WorkbookError("stopped before any kernel", path="stand-in")
+
+    monkeypatch.setattr(dossier, "assess_file", assessed_again)
+    monkeypatch.setattr(dossier, "build_notebook", stop)
+    (checked,) = check_paths([EXAMPLES / "claims-triage.yaml"], load_catalogue(), AS_OF)
+    task = Task(
+        path=str(checked.path),
+        record=checked.assessment.record,
+        out_dir=str(tmp_path),
+        as_of=AS_OF.isoformat(),
+        gates=None,
+        notebooks=str(NOTEBOOKS),
+        timeout=5,
+    )
+    rendered = render_dossier(task)
+    assert (rendered.record_id, rendered.ok) == ("claims-triage", False)
+    assert rendered.error == "stand-in: stopped before any kernel"
+
+
+def test_the_cli_offers_every_registered_executor():
+    from workbook.cli import batch
+
+    (option,) = [p for p in batch.params if p.name == "executor_name"]
+    assert list(option.type.choices) == list(EXECUTORS) == ["local", "dask"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from conftest import TINY_CATALOGUE
+from workbook.cli import main
 from workbook.errors import CatalogueError
 from workbook.model.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 from workbook.model.criteria import GATES, KINDS
@@ -104,11 +107,47 @@ def test_register_must_be_a_list_of_known_items():
         parse_catalogue(data, Path("tiny.yaml"))
 
 
-def test_custom_catalogue_is_used_by_check(tmp_path):
+OURS = """
+catalogue_version: 1
+name: Ours
+criteria:
+  - {id: ours.workflow, gate: mvp, area: scope, kind: field, fields: [scope.workflow],
+     question: q, rationale: r, satisfied_by: s}
+"""
+
+
+def test_custom_catalogue_is_loaded(tmp_path):
     custom = tmp_path / "ours.yaml"
     custom.write_text(TINY_CATALOGUE)
     catalogue = load_catalogue(custom)
     assert (catalogue.name, len(catalogue.criteria), catalogue.source) == ("Tiny", 5, "ours.yaml")
+
+
+def test_custom_catalogue_is_used_by_check(tmp_path):
+    (tmp_path / "ours.yaml").write_text(OURS)
+    record = {"schema_version": 1, "id": "r", "name": "R", "stage": "mvp",
+              "scope": {"workflow": "Intake"}}  # fmt: skip
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(record))
+
+    def check(*gates: str) -> dict:
+        args = ["check", str(tmp_path / "r.yaml"), "--as-of", "2026-11-23", "--json", *gates]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        (entry,) = json.loads(result.stdout)
+        return entry
+
+    ours = check("--gates", str(tmp_path / "ours.yaml"))
+    # The one criterion of ours is met, and a gate without criteria has nothing to fail, so
+    # every gate passes: only this catalogue can call a record this bare production-ready.
+    assert ours["catalogue"] == "Ours"
+    assert [r["criterion"] for r in ours["results"]] == ["ours.workflow"]
+    assert (ours["supported_stage"], ours["blockers"]) == ("production", [])
+    # The default catalogue asks for much more at the MVP gate (ai_step, boundaries, ...).
+    default = check()
+    assert (default["catalogue"], default["supported_stage"]) == (
+        "Default readiness gates",
+        "prototype",
+    )
 
 
 def test_misspelt_forbidden_value_is_refused():

@@ -6,7 +6,7 @@ from conftest import AS_OF, findings, full_record, fully_signed, make_record
 from workbook.model.assess import assess
 from workbook.model.criteria import STATUSES
 from workbook.present import charts
-from workbook.present.views import STATUS_STYLE
+from workbook.present.html import STATUS_STYLE
 
 
 def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):
@@ -34,15 +34,54 @@ def test_status_matrix_one_labelled_cell_per_criterion(default_catalogue):
     a = assess(record, default_catalogue, AS_OF, findings(record))
     (heat,) = charts.status_matrix(a).data
     assert heat["y"] == [r.criterion.id for r in a.results]
+    assert heat["x"] == ["mvp", "production candidate", "production"]
     for row_z, row_text, r in zip(heat["z"], heat["text"], a.results, strict=True):
-        filled = [(z, t) for z, t in zip(row_z, row_text, strict=True) if z is not None]
-        assert filled == [
-            (
-                list(STATUS_STYLE).index(r.status) if False else filled[0][0],
-                r.status.replace("_", " "),
-            )
-        ]
+        # Exactly one cell per row: the column of the gate that first requires it.
+        filled = [i for i, z in enumerate(row_z) if z is not None]
+        assert filled == [["mvp", "production_candidate", "production"].index(r.criterion.gate)]
+        assert row_text[filled[0]] == r.status.replace("_", " ")
     assert heat["text"][0][0] == "met"
+
+
+def test_status_matrix_values_by_hand(tiny):
+    # The tiny catalogue, for a record with: the workflow answered (t.workflow met); an
+    # evaluation described but no evaluation evidence (t.eval unverified); an open
+    # critical gap (t.gaps missing: a forbidden entry); a valid waiver on the log
+    # sample (t.logs waived); no sign-off (t.signoff missing).
+    record = make_record(
+        {
+            "scope.workflow": "Motor claims intake",
+            "trust.evaluation": "300 labelled claims",
+            "waivers": [
+                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-12-31"}
+            ],
+            "data.gaps": [
+                {"id": "g", "description": "d", "severity": "critical", "owner": "o",
+                 "status": "open"}
+            ],
+        }
+    )  # fmt: skip
+    (heat,) = charts.status_matrix(assess(record, tiny, AS_OF, findings(record))).data
+    # A value is the status's position in the catalogue's list of statuses, which is
+    # met 0, unverified 1, missing 2, not_applicable 3, waived 4, ...; columns are the
+    # gates mvp, production candidate, production.
+    assert STATUSES[:5] == ("met", "unverified", "missing", "not_applicable", "waived")
+    expected = {
+        "t.workflow": [0, None, None],
+        "t.eval": [1, None, None],
+        "t.gaps": [None, 2, None],
+        "t.logs": [None, 4, None],
+        "t.signoff": [None, None, 2],
+    }
+    assert dict(zip(heat["y"], heat["z"], strict=True)) == expected
+    labels = {y: [t for t in row if t] for y, row in zip(heat["y"], heat["text"], strict=True)}
+    assert labels == {
+        "t.workflow": ["met"],
+        "t.eval": ["unverified"],
+        "t.gaps": ["missing"],
+        "t.logs": ["waived"],
+        "t.signoff": ["missing"],
+    }
 
 
 def test_status_matrix_colour_scale_maps_each_status_to_its_colour(default_catalogue):
@@ -69,4 +108,28 @@ def test_charts_are_valid_plotly_figures(default_catalogue):
 
 
 def test_plot_text_escapes_markup():
+    # Plotly decodes &lt; &gt; &amp; (not &quot;): quotes stay, so they show as typed.
     assert charts.plot_text('<a href="javascript:x">') == '&lt;a href="javascript:x"&gt;'
+    assert charts.plot_text("R&D <b>") == "R&amp;D &lt;b&gt;"
+
+
+def test_user_text_in_charts_is_plotly_text(default_catalogue):
+    # A criterion id cannot hold markup (the catalogue's id pattern), but a question and
+    # an evidence file name can: both reach a chart.
+    name = 'eval "<b>final</b>".csv'
+    record = make_record(
+        {
+            "stage": "mvp",
+            "trust.evaluation": "e",
+            "evidence": [{"kind": "evaluation", "path": name, "date": "2026-11-01"}],
+        }
+    )
+    a = assess(record, default_catalogue, AS_OF, findings(record))
+    chart = charts.pass_rate_chart(a)
+    assert chart.layout["title"]["text"] == (
+        'Evaluation pass rate with 95% intervals (eval "&lt;b&gt;final&lt;/b&gt;".csv)'
+    )
+    assert chart.title == f"Evaluation pass rate with 95% intervals ({name})", "plain text"
+    (heat,) = charts.status_matrix(a).data
+    questions = [q for row in heat["customdata"] for q in row if q]
+    assert all("<" not in q for q in questions)

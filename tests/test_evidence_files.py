@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
 
-from conftest import make_record
-from workbook.evidence import find_evidence
+from conftest import AS_OF, log_measures, make_record
+from workbook.evidence import EvidenceFinding, find_evidence, finding_dict
+from workbook.evidence.evals import EvalMeasures, PassRate
+from workbook.evidence.extracts import Check, ExtractMeasures
+from workbook.evidence.logs import FieldPII
+from workbook.model.records import SIGNALS, EvidenceItem
 
 
 def cite(path: str):
@@ -73,3 +78,157 @@ def test_unchanged_evidence_is_measured_once(tmp_path, monkeypatch):
     log.write_bytes(b'{"timestamp": "2026-11-02T08:00:00Z", "request_id": "twice"}\n')
     assert find_evidence(record, tmp_path).items[0].measured.records == 1
     assert len(calls) == 2, "changed bytes are measured again"
+
+
+def measured_twice(tmp_path, name: str, content: str, kind: str, first: dict, second: dict):
+    """The same file cited twice in one record, read with two different settings."""
+    (tmp_path / name).write_text(content)
+    items = [{"kind": kind, "path": name, "date": "2026-11-01", **settings}
+             for settings in (first, second)]  # fmt: skip
+    a, b = find_evidence(make_record({"evidence": items}), tmp_path).items
+    assert a.sha256 == b.sha256, "one file, one digest: only the reading settings differ"
+    return a.measured, b.measured
+
+
+def test_one_log_file_read_with_two_mappings_gives_two_measurements(tmp_path):
+    # Two latency fields: latency_ms (the flat preset's) holds 100 ms, slow_ms 900 ms.
+    lines = "".join(
+        f'{{"timestamp": "2026-11-02T08:0{i}:00Z", "latency_ms": 100, "slow_ms": 900}}\n'
+        for i in range(3)
+    )
+    preset, mapped = measured_twice(
+        tmp_path,
+        "l.jsonl",
+        lines,
+        "log_sample",
+        {},
+        {"mapping": {"fields": {"latency": "slow_ms"}}},
+    )
+    assert (preset.latency.p95, mapped.latency.p95) == (100.0, 900.0)
+
+
+def test_one_extract_read_with_two_expectations_gives_two_measurements(tmp_path):
+    content = "id,amount\n1,5\n2,7\n"
+    loose, strict = measured_twice(
+        tmp_path,
+        "x.csv",
+        content,
+        "data_extract",
+        {"expectations": {"required_columns": ["id"]}},
+        {"expectations": {"required_columns": ["id", "vat_code"]}},
+    )
+    assert [(c.column, c.passed) for c in loose.checks] == [("id", True)]
+    assert [(c.column, c.passed) for c in strict.checks] == [("id", True), ("vat_code", False)]
+
+
+def test_one_evaluation_read_with_two_column_choices_gives_two_measurements(tmp_path):
+    # Two reviewers judged the same three cases: a passed all three, b only the first.
+    content = "case_id,a,b\nc1,1,1\nc2,1,0\nc3,1,0\n"
+    by_a, by_b = measured_twice(
+        tmp_path,
+        "e.csv",
+        content,
+        "evaluation",
+        {"columns": {"passed": "a"}},
+        {"columns": {"passed": "b"}},
+    )
+    assert (by_a.overall.passed, by_b.overall.passed) == (3, 1)
+
+
+# ------------------------------------------------------- findings as JSON (check --json)
+
+
+def finding(kind: str, measured=None, readable: bool = True, reason: str | None = None):
+    item = EvidenceItem(kind=kind, path=f"ev/{kind}.x", date=dt.date(2026, 11, 1))
+    return EvidenceFinding(item, readable, reason, None if reason else "0" * 64, measured)
+
+
+def test_an_unreadable_finding_in_json_says_why():
+    shown = finding_dict(finding("log_sample", readable=False, reason="file is empty"), AS_OF)
+    assert shown == {
+        "kind": "log_sample",
+        "location": "ev/log_sample.x",
+        "date": "2026-11-01",
+        "readable": False,
+        "reason": "file is empty",
+        "measured": None,
+    }
+
+
+def test_an_extract_in_json_lists_every_expectation_with_freshness_as_of_the_day():
+    measures = ExtractMeasures(
+        rows=40,
+        columns=("id", "opened"),
+        checks=(Check("required", "id", True, "present"),),
+        newest=dt.date(2026, 11, 13),
+        freshness=("opened", 7),
+    )
+    # 2026-11-13 is 10 days before 2026-11-23: older than the 7 allowed.
+    assert finding_dict(finding("data_extract", measures), AS_OF)["measured"] == {
+        "rows": 40,
+        "expectations": [
+            {"column": "id", "expectation": "required", "passed": True, "detail": "present"},
+            {
+                "column": "opened",
+                "expectation": "freshness",
+                "passed": False,
+                "detail": "newest row 2026-11-13 is 10 days old; at most 7 allowed",
+            },
+        ],
+    }
+
+
+def test_an_evaluation_in_json_has_each_slice():
+    # 0 of 10 and 10 of 10: Wilson's interval by hand is [0, z²/(n + z²)] = [0, 0.2775] and
+    # [n/(n + z²), 1] = [0.7225, 1] (z² = 3.8415); overall 10 of 20: [0.2993, 0.7007].
+    measures = EvalMeasures(
+        PassRate(None, 20, 10), (PassRate("a", 10, 0), PassRate("b", 10, 10)), "'passed' column"
+    )
+    shown = finding_dict(finding("evaluation", measures), AS_OF)["measured"]
+    assert shown == {
+        "rule": "'passed' column",
+        "cases": 20,
+        "passed": 10,
+        "rate": 0.5,
+        "lower": pytest.approx(0.2993, abs=5e-5),
+        "upper": pytest.approx(0.7007, abs=5e-5),
+        "slices": [
+            {"slice": "a", "cases": 10, "passed": 0, "rate": 0.0, "lower": 0.0,
+             "upper": pytest.approx(0.2775, abs=5e-5)},
+            {"slice": "b", "cases": 10, "passed": 10, "rate": 1.0,
+             "lower": pytest.approx(0.7225, abs=5e-5), "upper": pytest.approx(1.0)},
+        ],
+    }  # fmt: skip
+
+
+def test_a_log_sample_in_json_rounds_coverage_and_names_fields_with_personal_data():
+    measures = log_measures(
+        records=3,
+        covered={**dict.fromkeys(SIGNALS, 3), "inputs": 2},
+        latency=None,
+        errors=None,
+        per_day={},
+        first=None,
+        last=None,
+        pii=(FieldPII("inputs", "input", {"emails": 1, "phones": 0, "cards": 0, "ibans": 0}),),
+    )
+    shown = finding_dict(finding("log_sample", measures), AS_OF)["measured"]
+    assert shown == {
+        "records": 3,
+        # 2 of 3 is 0.666…, shown to four decimals.
+        "coverage": {**dict.fromkeys(SIGNALS, 1.0), "inputs": 0.6667},
+        "latency_ms": None,
+        "error_rate": None,
+        "retry_rate": 20 / 3,
+        "override_rate": 40 / 3,
+        "per_day": {},
+        "first": None,
+        "last": None,
+        "personal_data": {"input": {"emails": 1, "phones": 0, "cards": 0, "ibans": 0}},
+    }
+
+
+def test_a_field_without_personal_data_describes_none():
+    assert FieldPII("inputs", "input", dict.fromkeys(("emails", "phones"), 0)).describe() == "none"
+    one_each = FieldPII("inputs", "input", {"emails": 1, "phones": 2, "cards": 0, "ibans": 1})
+    assert one_each.describe() == "1 e-mail address, 2 phone numbers, 1 IBAN"

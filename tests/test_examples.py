@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from conftest import AS_OF, EXAMPLES
 from workbook.cli import main
-from workbook.evidence.evals import wilson
 from workbook.model.catalogue import load_catalogue
 from workbook.model.records import STAGES
 from workbook.pipeline import assess_file
@@ -29,6 +28,8 @@ MEASURED = (
 )
 
 
+# Module scope even under mutmut (see conftest.shared_scope): assessing the whole portfolio
+# for every test would make each mutant cost seconds; the unit tests pin the model down.
 @pytest.fixture(scope="module")
 def report() -> list[dict]:
     result = CliRunner().invoke(main, ["check", str(EXAMPLES), "--json", "--as-of", "2026-11-23"])
@@ -79,19 +80,85 @@ def test_supported_stages_and_overclaimed_labels(report):
     assert sum(e["target_stage"] is not None for e in report) >= 2
 
 
-@pytest.mark.parametrize(
-    ("example", "supported", "blockers"),
-    [
-        ("claims-triage", "production", 0),
-        ("field-service-notes", "production_candidate", 7),
-        ("invoice-coding", "mvp", 9),
-        ("marketing-copy-review", "prototype", 7),
-        ("support-reply-drafting", "production_candidate", 7),
-    ],
-)
-def test_stage_and_blocker_count_of_the_measured_examples(by_id, example, supported, blockers):
+# The failing criteria of each measured example, read off its record and evidence files
+# (as of 2026-11-23, default catalogue). Blockers are the failing criteria of every gate up to
+# the furthest one the record answers to (claimed, target or next stage), in catalogue order.
+BLOCKERS = {
+    # Claims production and every condition holds (both sign-offs quote the current digest).
+    "claims-triage": ("production", []),
+    # Claims production_candidate, targets production: the production gate is the horizon.
+    "field-service-notes": (
+        "production_candidate",
+        [
+            # eval-2026-09.csv: 95 of 100 pass; Wilson lower bound
+            # (190 + 3.8415 - 1.96 * sqrt(3.8415 + 19)) / 207.683 = 0.888 < 0.9.
+            "trust.measured_performance",
+            "trust.fallback_exercised",  # no drill evidence cited
+            "ownership.enablement",  # runbook: null
+            # spans-2026-11-18.jsonl: 36 of 60 spans carry decision_context (60% < 95%).
+            "observability.log_sample",
+            "observability.dashboards_alerts",  # dashboards: [] and alerts: []
+            "governance.signoff_business",  # signoffs: []
+            "governance.signoff_support",
+        ],
+    ),
+    # Claims production; the extract shows two gaps the register does not hold (cost_centre is
+    # registered as closed, invoice_id+line_no has no entry), so the candidate gate fails: mvp.
+    "invoice-coding": (
+        "mvp",
+        [
+            "data.measured_gaps_registered",
+            # coded-lines-extract: CC230, CC405, CC230 outside the allowed cost centres, and
+            # INV-242740 line 1 twice: 2 of its 18 expectations (8+3+2+1+3+1) fail.
+            "data.quality_measured",
+            # eval-2026-11-release.csv (the newest): 56 of 60, lower bound 0.841 < 0.9.
+            "trust.measured_performance",
+            # logs-2026-05-01.jsonl is 206 days old, the window is 90: every log measure is stale.
+            "trust.latency",
+            "trust.error_rate",
+            "observability.log_sample",
+            "observability.personal_data",
+            "governance.signoff_business",  # signed for digest 0d824c48…, an earlier version
+            "governance.signoff_support",  # never signed
+        ],
+    ),
+    # Claims prototype, targets mvp: only the MVP gate is the horizon.
+    "marketing-copy-review": (
+        "prototype",
+        [
+            "scope.boundaries",  # out_of_scope: []
+            "scope.demo_conditions",  # both conditions have real_use_handling: null
+            "scope.controlled_use",  # max_daily_volume: null
+            "data.sources",  # the compliance rulebook's owner: null
+            "data.boundaries",  # classification: null
+            "trust.baseline_evaluation",  # evaluation: null
+            "trust.review_path",  # review_path: null
+        ],
+    ),
+    # Claims production_candidate, targets production. Quality passes: 131 of 150, lower bound
+    # 0.811 >= 0.8; p95 latency about 4,000 ms <= 5,000; 1 error in 80 (1.25% <= 3%).
+    "support-reply-drafting": (
+        "production_candidate",
+        [
+            "trust.fallback_exercised",  # no drill evidence cited
+            "ownership.enablement",  # runbook: null
+            # outputs are planned as redacted, yet hold 2 e-mail addresses and 3 phone numbers.
+            "observability.personal_data",
+            "observability.dashboards_alerts",  # alerts: []
+            "governance.security_review",  # review of 2025-09-18: 431 days old, window 365
+            "governance.signoff_business",  # signoffs: []
+            "governance.signoff_support",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("example", BLOCKERS)
+def test_stage_and_blockers_of_the_measured_examples(by_id, example):
     entry = by_id[example]
-    assert (entry["supported_stage"], len(entry["blockers"])) == (supported, blockers)
+    supported, failing = BLOCKERS[example]
+    assert entry["supported_stage"] == supported
+    assert [b["criterion"] for b in entry["blockers"]] == failing
 
 
 def test_claims_triage_reaches_production_with_every_measurement_met(by_id, assessments):
@@ -241,7 +308,9 @@ def test_invoice_coding_passes_on_average_but_not_on_the_lower_bound(assessments
     passed = sum(row.rsplit(",", 1)[1].strip() == "1" for row in rows)
     measured = finding.measured.overall
     assert (measured.cases, measured.passed) == (len(rows), passed) == (60, 56)
-    assert measured.lower == pytest.approx(wilson(passed, len(rows))[0])
+    # Wilson's lower bound by hand: p = 56/60, z² = 3.8415,
+    # (112 + 3.8415 - 1.96 * sqrt(3.8415 + 14.933)) / (2 * 63.8415) = 107.349 / 127.683 = 0.8407.
+    assert round(measured.lower, 4) == 0.8407
     assert measured.lower < threshold < measured.rate
     status = {r.criterion.id: r.status for r in a.results}
     assert status["trust.measured_performance"] == "below_threshold"

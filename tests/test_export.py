@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from workbook.paths import TEMPLATES
 from workbook.render.export import ExportError, export_html, plotly_js
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -218,3 +219,61 @@ def test_output_links_only_to_sibling_dossiers(href, kept):
     soup = BeautifulSoup(export_html(nb, "t"), "html.parser")
     links = [a for a in soup.find_all("a") if a.get_text() == "go"]
     assert [a.get("href") for a in links] == ([href] if kept else [None])
+
+
+# Attribute break-out and tag injection, written as a chart title and as heading text.
+META = '"><meta http-equiv=refresh content="0;url=//x">'
+IMG = "<img src=x onerror=alert(1)>"
+#: The same words in markdown: entities, so that the heading's *text* is the hostile literal.
+MD_HOSTILE = "&quot;&gt;&lt;meta http-equiv=refresh content=&quot;0;url=//x&quot;&gt; &lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_hostile_chart_title_heading_and_page_title_stay_text():
+    toc = new_markdown_cell("")
+    toc.metadata["tags"] = ["toc"]
+    nb = notebook(
+        new_markdown_cell(f"# Dossier {MD_HOSTILE}"),
+        code("f", plotly_output(f"Readiness {META} {IMG}")),
+        toc,
+        new_markdown_cell(f"## Chapter {MD_HOSTILE}"),
+    )
+    html = export_html(nb, f"Readiness dossier: {META} {IMG}")
+    soup = BeautifulSoup(html, "html.parser")
+    # Exactly the <meta> tags the template writes: the CSP, then the lab template's two.
+    assert [
+        (m.get("http-equiv"), m.get("charset"), m.get("name")) for m in soup.find_all("meta")
+    ] == [
+        ("Content-Security-Policy", None, None),
+        (None, "utf-8", None),
+        (None, None, "viewport"),
+    ]
+    assert soup.find_all("img") == [] and soup.select("[onerror]") == []
+    # Each value is the literal text again once parsed, so it was escaped where written.
+    assert soup.select_one(".dossier-plotly")["aria-label"] == f"Readiness {META} {IMG}"
+    assert [a.get_text() for a in soup.select("nav.dossier-toc a")] == [
+        f"Dossier {META} {IMG}",
+        f"Chapter {META} {IMG}",
+    ]
+    for a in soup.select("nav.dossier-toc a"):
+        (target,) = soup.find_all(id=a["href"][1:])
+        assert target.name in ("h1", "h2")
+    assert soup.title.get_text() == f"Readiness dossier: {META} {IMG}"
+    # Nowhere in the page does the literal stand unescaped (the chart JSON escapes it too).
+    assert META not in html and IMG not in html
+
+
+#: Output expressions the dossier template may write unescaped, each for a reason:
+#: the template's own markup, plotly.js (checked to hold no '</script'), script-safe JSON.
+UNESCAPED = {"super()", "toc_nav()", "resources.plotly_js()", "output.data[PLOTLY_MIME] | tojson"}
+
+
+def test_every_value_the_dossier_template_writes_is_escaped():
+    template = (TEMPLATES / "dossier" / "index.html.j2").read_text()
+    code_only = re.sub(r"\{#.*?#\}", "", template, flags=re.S)
+    expressions = [e.strip() for e in re.findall(r"\{\{(.*?)\}\}", code_only, flags=re.S)]
+    assert expressions, "the template writes values"
+    for expression in expressions:
+        assert expression.endswith("| e") or expression in UNESCAPED, expression
+    # Nothing marks a value safe, un-escapes it, or switches escaping off for a block.
+    tags = re.findall(r"\{[{%](.*?)[}%]\}", code_only, flags=re.S)
+    assert [t for t in tags if re.search(r"\|\s*safe\b|unescape|autoescape|Markup", t)] == []

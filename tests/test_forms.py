@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from conftest import AS_OF, EXAMPLES
+from conftest import AS_OF, EXAMPLES, REPO
 from workbook.model.catalogue import load_catalogue
 from workbook.model.records import load_record
 from workbook.model.scaffold import create_record
 from workbook.pipeline import assess_file
 from workbook.present.chapters import CHAPTERS
 from workbook.present.forms import ChapterForm, FormDisplay, css_class, new_initiative_form
+from workbook.present.html import macro
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +258,104 @@ def test_evidence_settings_survive_a_verdict_save(tmp_path, catalogue):
     assert saved[0].note == "A morning of spans"
     assert saved[0].mapping.model_dump(exclude_defaults=True) == settings["mapping"]
     assert saved[1].expectations.model_dump(exclude_defaults=True) == extract["expectations"]
+
+
+def test_first_production_signature_is_allowed_once_everything_else_passes(portfolio, catalogue):
+    # claims-triage passes every gate with its two production signatures; without them
+    # only the two signature criteria fail, and those are what the sign-off gives.
+    path = portfolio / "claims-triage.yaml"
+    path.write_text(path.read_text().split("signoffs:")[0] + "signoffs: []\n")
+    before = assess_file(path, catalogue, AS_OF)
+    assert [r.criterion.id for r in before.results if not r.passes] == [
+        "governance.signoff_business",
+        "governance.signoff_support",
+    ]
+    f = form(path, "verdict", catalogue)
+    for name, role in (("Priya Raman", "business_owner"), ("Kwame Mensah", "support_owner")):
+        f.signoff_name.value = name
+        f.signoff_role.value = role
+        f.signoff_gate.value = "production"
+        f.signoff_date.value = dt.date(2026, 11, 22)  # a signature after AS_OF would not count
+        assert f.sign_off(), f.signoff_message.value
+    assert assess_file(path, catalogue, AS_OF).supported_stage == "production"
+
+
+def test_signoff_refused_when_an_earlier_gate_fails(portfolio, catalogue):
+    # kyc-document-check fails its mvp gate: no later gate may be signed either.
+    path = portfolio / "kyc-document-check.yaml"
+    f = form(path, "verdict", catalogue)
+    f.signoff_name.value = "Mehmet Aydin"
+    f.signoff_gate.value = "production_candidate"
+    assert not f.sign_off()
+    assert "the mvp gate does not pass" in f.signoff_message.value
+
+
+# --- hostile text in what the forms show -----------------------------------------------
+
+BREAKOUT = '"><img src=x onerror=alert(1)>'
+REDIRECT = "<meta http-equiv=refresh content=0;url=//e>"
+PAYLOAD = f"{BREAKOUT} {REDIRECT}"
+#: PAYLOAD as markupsafe writes it.
+ESCAPED = (
+    "&#34;&gt;&lt;img src=x onerror=alert(1)&gt; &lt;meta http-equiv=refresh content=0;url=//e&gt;"
+)
+
+
+#: As written escaped (by hand: " > < as &#34; &gt; &lt;).
+ESCAPED = {
+    BREAKOUT: "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;",
+    PAYLOAD: "&#34;&gt;&lt;img src=x onerror=alert(1)&gt; "
+    "&lt;meta http-equiv=refresh content=0;url=//e&gt;",
+}
+
+
+def assert_shown_as_text(html: str, shown: str = PAYLOAD) -> None:
+    """No tag of the payload survives, and ``shown`` (part of it) appears escaped, as text."""
+    page = BeautifulSoup(html, "html.parser")
+    assert page.select("img, meta, [onerror], [http-equiv]") == [], html
+    assert ESCAPED[shown] in html and shown in page.get_text(), html
+
+
+#: Every message of templates/forms.html.j2, with user text in each argument.
+MESSAGES = {
+    "label": (PAYLOAD,),
+    "heading": (PAYLOAD,),
+    "field_error": (PAYLOAD,),
+    "kept": (PAYLOAD,),
+    "problems": ([(PAYLOAD, PAYLOAD)],),
+    "changed_on_disk": (PAYLOAD,),
+    "not_saved": (PAYLOAD,),
+    "saved": (PAYLOAD, "10:00:00"),
+    "verdict": (PAYLOAD, ""),
+    "problem": (PAYLOAD,),
+    "refused": (PAYLOAD,),
+    "signed": ("production", PAYLOAD, "0123456789abcdef"),
+    "not_created": (PAYLOAD,),
+    "created": (PAYLOAD, repr(PAYLOAD)),
+}
+#: Messages that take no text at all.
+FIXED = {"unsaved", "draft_offer", "draft_restored"}
+
+
+def test_every_form_message_shows_user_text_as_text():
+    source = (REPO / "workbook/present/templates/forms.html.j2").read_text()
+    assert set(re.findall(r"{% macro (\w+)", source)) == set(MESSAGES) | FIXED
+    for name, args in MESSAGES.items():
+        assert_shown_as_text(macro("forms.html.j2", name, *args))
+
+
+def test_a_hostile_value_typed_into_a_form_is_shown_as_text(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    f = form(path, "stage", catalogue)
+    volume = field(f, "scope.controlled_use.max_daily_volume")
+    volume.input.value = PAYLOAD
+    assert not f.save()
+    # The problem quotes the value, shortened: its start is the attribute break-out.
+    assert_shown_as_text(volume.error.value, BREAKOUT)
+    assert_shown_as_text(f.message.value, BREAKOUT)
+    # Someone else writes the payload into the file: the diff is shown, as text.
+    field(f, "sponsor").input.value = "Someone"
+    path.write_text(path.read_text() + f"# {PAYLOAD}\n")
+    assert not f.save()
+    assert "changed on disk" in f.message.value
+    assert_shown_as_text(f.message.value)

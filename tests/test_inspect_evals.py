@@ -26,20 +26,32 @@ def wilson_reference(k: int, n: int) -> tuple[float, float]:
 
 
 # (passed, cases, lower, upper): the worked examples of Newcombe (1998), "Two-sided confidence
-# intervals for the single proportion", Statistics in Medicine 17:857-872, score method without
-# continuity correction; and 0 of 10 / 10 of 10.
-PUBLISHED = [
+# intervals for the single proportion", Statistics in Medicine 17:857-872, Table I, method 3
+# (score interval without continuity correction), as printed there to four decimals.
+NEWCOMBE = [
     (81, 263, 0.2553, 0.3662),
     (15, 148, 0.0624, 0.1605),
     (0, 20, 0.0, 0.1611),
     (1, 29, 0.0061, 0.1718),
+]
+# The extremes, from the closed form by hand: with k = 0 the interval is [0, z²/(n + z²)], with
+# k = n it is [n/(n + z²), 1]; z² = 3.8415, so 0/10 -> 3.8415/13.8415 = 0.2775,
+# 10/10 -> 10/13.8415 = 0.7225 and 29/29 -> 29/32.8415 = 0.8830.
+EXTREMES = [
     (29, 29, 0.8830, 1.0),
     (0, 10, 0.0, 0.2775),
     (10, 10, 0.7225, 1.0),
 ]
 
 
-@pytest.mark.parametrize(("passed", "cases", "lower", "upper"), PUBLISHED)
+@pytest.mark.parametrize(("passed", "cases", "lower", "upper"), NEWCOMBE + EXTREMES)
+def test_the_closed_form_reproduces_the_published_values(passed, cases, lower, upper):
+    """The reference below is the formula, not the code: it must agree with the paper first."""
+    low, high = wilson_reference(passed, cases)
+    assert (round(low, 4), round(high, 4)) == (lower, upper)
+
+
+@pytest.mark.parametrize(("passed", "cases", "lower", "upper"), NEWCOMBE + EXTREMES)
 def test_wilson_matches_published_values(passed, cases, lower, upper):
     low, high = wilson(passed, cases)
     assert (round(low, 4), round(high, 4)) == (lower, upper)
@@ -53,13 +65,26 @@ def test_wilson_matches_the_closed_form(passed, cases):
 
 
 def test_wilson_114_of_120():
+    # p = 0.95, n = 120: (228 + 3.8415 -/+ 1.96 * sqrt(3.8415 + 22.8)) / (2 * 123.8415)
+    # = (231.8415 -/+ 10.1166) / 247.683 = 0.8952 to 0.9769.
     assert [round(x, 4) for x in wilson(114, 120)] == [0.8952, 0.9769]
 
 
 def test_wilson_stays_within_zero_and_one():
     assert wilson(0, 5)[0] == 0.0
     assert wilson(5, 5)[1] == 1.0
+    # Exactly 1 and 0 by the formula; in floating point 11/11 reaches 1.0000000000000002 and
+    # 0/21 -1.2e-17: a proportion's bounds are clamped to [0, 1].
+    assert wilson(11, 11)[1] == 1.0
+    assert wilson(0, 21)[0] == 0.0
+    # No cases: nothing is known, the whole range is possible.
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_a_narrower_confidence_gives_a_narrower_interval():
+    # z = 1 (about 68%) for 81 of 263: p = 0.30798, (2np + 1 -/+ sqrt(1 + 4np(1-p))) / 2(n + 1)
+    # = (162 + 1 -/+ sqrt(1 + 224.21)) / 528 = (163 -/+ 15.007) / 528 = 0.2803 to 0.3371.
+    assert [round(x, 4) for x in wilson(81, 263, z=1.0)] == [0.2803, 0.3371]
 
 
 def test_small_samples_give_wide_intervals():
@@ -69,11 +94,13 @@ def test_small_samples_give_wide_intervals():
 
 
 def test_pass_rate_properties():
-    r = PassRate("motor", 300, 295)
-    assert r.rate == pytest.approx(295 / 300)
-    assert r.interval == wilson(295, 300)
-    assert r.lower == wilson(295, 300)[0]
+    # Newcombe's first example again, through the pass-rate record that dossiers read.
+    r = PassRate("motor", 263, 81)
+    assert r.rate == pytest.approx(81 / 263)
+    assert [round(x, 4) for x in r.interval] == [0.2553, 0.3662]
+    assert round(r.lower, 4) == 0.2553
     assert PassRate(None, 0, 0).rate == 0.0
+    assert PassRate(None, 0, 0).interval == (0.0, 1.0)
 
 
 # --------------------------------------------------------------- measuring

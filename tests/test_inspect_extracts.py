@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from conftest import shared_scope
 from samples import cite, write_csv, write_parquet
 from workbook.evidence import find_evidence
 from workbook.evidence.extracts import Check, ExtractMeasures, inspect_extract
@@ -108,7 +109,7 @@ def test_the_sample_breaks_what_it_should():
     assert newest_date() == dt.date(2026, 11, 10)
 
 
-@pytest.fixture(scope="module", params=list(WRITERS))
+@pytest.fixture(scope=shared_scope, params=list(WRITERS))
 def measured(request, tmp_path_factory):
     """The sample's measurements, from CSV and from Parquet."""
     return inspect_extract(WRITERS[request.param](tmp_path_factory.mktemp("x")), EXPECT)

@@ -345,6 +345,20 @@ def test_an_expiring_waiver_shows_as_a_regression_between_runs(ledger, make):
     )
 
 
+def test_changes_of_a_run_against_the_assessment_before_it(ledger, make):
+    # As above, read the way a batch reads it: by initiative and run.
+    assert ledger.changes("r", 1) == Changes([], [], [], None), "nothing recorded yet"
+    first = one_run(ledger, make(WAIVED_EVAL, as_of=AS_OF))
+    assert ledger.changes("r", first) == Changes([], [], [], None), "a first assessment"
+    second = one_run(ledger, make(WAIVED_EVAL, as_of=dt.date(2026, 12, 2)))
+    assert ledger.changes("r", second) == Changes(
+        new_blockers=["t.eval"],
+        resolved=["t.logs"],
+        regressions=["t.eval"],
+        stage_change="mvp -> prototype",
+    )
+
+
 # --- interruption and concurrent readers ----------------------------------------------
 
 

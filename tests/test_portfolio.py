@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import json
 import subprocess
@@ -15,14 +16,19 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import AS_OF, EXAMPLES, REPO, papermill_cli
-from workbook.errors import WorkbookError
+from workbook.batch import summary as contract
+from workbook.errors import SummaryError, WorkbookError
+from workbook.evidence import find_evidence
+from workbook.model.assess import assess
 from workbook.model.catalogue import load_catalogue
+from workbook.model.records import load_record
 from workbook.pipeline import check_paths
 from workbook.present import portfolio
 from workbook.present.charts import WEAK, Chart
 from workbook.present.views import View
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+NO_CHANGES = {"new_blockers": [], "resolved": [], "regressions": [], "stage_change": None}
 FAILED_ID = "marketing-copy-review"
 
 
@@ -35,22 +41,13 @@ def make_summary(hostile: bool = False) -> dict[str, Any]:
     initiatives = []
     for c in checked:
         assert c.assessment is not None, c.error
-        a = c.assessment.to_dict()
-        initiatives.append(
-            {
-                **a,
-                "path": f"data/examples/{c.path.name}",
-                "dossier": f"{a['id']}.html",
-                "outcome": "rendered",
-                "error": None,
-                "changes": {
-                    "new_blockers": [],
-                    "resolved": [],
-                    "regressions": [],
-                    "stage_change": None,
-                },
-            }
+        entry = contract.initiative(
+            c.assessment,
+            path=f"data/examples/{c.path.name}",
+            outcome="rendered",
+            dossier=f"{c.assessment.id}.html",
         )
+        initiatives.append(entry.model_dump(mode="json"))
     by_id = {i["id"]: i for i in initiatives}
     failed = by_id[FAILED_ID]
     failed.update(
@@ -64,6 +61,7 @@ def make_summary(hostile: bool = False) -> dict[str, Any]:
     by_id["invoice-coding"]["changes"]["resolved"] = ["data.gap_register", "trust.thresholds"]
     by_id["hr-policy-assistant"]["changes"]["stage_change"] = "prototype -> mvp"
     summary = {
+        "summary_version": 1,
         "generated_at": "2026-11-23T12:00:00Z",
         "as_of": "2026-11-23",
         "catalogue": "Default readiness gates",
@@ -81,12 +79,17 @@ def make_summary(hostile: bool = False) -> dict[str, Any]:
         first = initiatives[0]
         first["name"] = HOSTILE
         first["id"] = "hostile"
-        first["weakest_area"] = HOSTILE
         first["changes"].update(
             new_blockers=[HOSTILE], resolved=[HOSTILE], regressions=[HOSTILE], stage_change=HOSTILE
         )
         first["waivers"] = [
-            {"criterion": HOSTILE, "approver": HOSTILE, "expires": "2026-11-30", "expired": False}
+            {
+                "criterion": HOSTILE,
+                "approver": HOSTILE,
+                "expires": "2026-11-30",
+                "expired": False,
+                "superseded": False,
+            }
         ]
         first["blockers"] = [
             {
@@ -115,6 +118,190 @@ def summary() -> dict[str, Any]:
 @pytest.fixture
 def pf(summary) -> portfolio.Portfolio:
     return portfolio.parse_summary(copy.deepcopy(summary))
+
+
+# --- a summary written by hand: every expected value below is read off it ----------------
+
+
+def hand(iid: str, name: str, claimed: str, supported: str, **fields: Any) -> dict[str, Any]:
+    """One initiative as summary.json holds it; the fields a test does not read are blank."""
+    over = ("prototype", "mvp", "production_candidate", "production")
+    entry = {
+        "id": iid,
+        "name": name,
+        "path": f"data/initiatives/{iid}.yaml",
+        "claimed_stage": claimed,
+        "target_stage": None,
+        "supported_stage": supported,
+        "overclaimed": over.index(claimed) > over.index(supported),
+        "shadow_production": None,
+        "next_gate": None,
+        "weakest_area": None,
+        "headline": "",
+        "digest": "0" * 64,
+        "gates": {"mvp": False, "production_candidate": False, "production": False},
+        "readiness": {},
+        "results": [],
+        "blockers": [],
+        "waivers": [],
+        "signoffs": [],
+        "outcome": "rendered",
+        "dossier": f"{iid}.html",
+        "error": None,
+        "changes": NO_CHANGES,
+    }
+    return {**entry, **fields}
+
+
+def blocker(criterion: str, gate: str, area: str, status: str = "missing") -> dict[str, str]:
+    return {
+        "criterion": criterion,
+        "gate": gate,
+        "area": area,
+        "status": status,
+        "detail": "",
+        "question": f"{criterion}?",
+        "satisfied_by": "",
+    }
+
+
+HAND_WRITTEN: dict[str, Any] = {
+    "summary_version": 1,
+    "generated_at": "2026-11-23T02:30:00+00:00",
+    "as_of": "2026-11-23",
+    "catalogue": "Hand-written gates",
+    "run_id": 5,
+    "previous_run_id": 4,
+    "initiatives": [
+        # Labelled mvp, supported prototype: overclaimed. Two blockers (trust, ownership).
+        hand(
+            "alpha",
+            "Alpha triage",
+            "mvp",
+            "prototype",
+            blockers=[
+                blocker("trust.baseline_evaluation", "mvp", "trust"),
+                blocker("ownership.business_owner", "mvp", "ownership"),
+            ],
+        ),
+        # Labelled and supported production candidate; its dossier was unchanged (skipped).
+        hand(
+            "beta",
+            "Beta search",
+            "production_candidate",
+            "production_candidate",
+            gates={"mvp": True, "production_candidate": True, "production": False},
+            blockers=[blocker("governance.security_review", "production", "governance", "stale")],
+            outcome="skipped",
+        ),
+        # Labelled production, supported mvp: overclaimed; its dossier failed.
+        hand(
+            "gamma",
+            "Gamma drafts",
+            "production",
+            "mvp",
+            gates={"mvp": True, "production_candidate": False, "production": False},
+            blockers=[blocker("trust.fallback", "production_candidate", "trust")],
+            outcome="failed",
+            dossier=None,
+            error="cell 3 (chapter 'Trust'): KeyError",
+        ),
+    ],
+    "failed": [{"path": "data/initiatives/broken.yaml", "error": "malformed YAML"}],
+}
+
+
+def test_hand_written_summary_overview_counts():
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    assert [i.id for i in p.initiatives if i.overclaimed] == ["alpha", "gamma"]
+    soup = BeautifulSoup(p.overview().html, "html.parser")
+    facts = {tr.th.get_text(): tr.td.get_text() for tr in soup.select("table.wb-facts tr")}
+    assert facts["Initiatives"] == "3"
+    assert facts["Overclaimed (label above the evidence)"] == "⚠ 2"  # alpha, gamma
+    assert facts["Conditions not yet met, in total"] == "4"  # 2 + 1 + 1
+    assert facts["Dossiers that failed"] == "⚠ 1"  # gamma
+    assert facts["Records that could not be assessed"] == "⚠ 1"  # broken.yaml
+    assert facts["Run"] == "5 (compared with run 4)"
+    stages = [
+        [td.get_text() for td in tr.select("td")]
+        for tr in soup.select("table.wb-portfolio-stages tbody tr")
+    ]
+    # claimed: alpha mvp, beta candidate, gamma production;
+    # supported: alpha prototype, beta candidate, gamma mvp.
+    assert stages == [
+        ["prototype", "0", "1"],
+        ["mvp", "1", "1"],
+        ["production candidate", "1", "1"],
+        ["production", "1", "0"],
+    ]
+    assert "NOT ASSESSED data/initiatives/broken.yaml: malformed YAML" in p.overview().text
+
+
+def test_hand_written_summary_table_links_each_dossier():
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    soup = BeautifulSoup(p.initiatives_table().html, "html.parser")
+    rows = soup.select("table.wb-portfolio tbody tr")
+    assert [[a["href"] for a in tr.select("a")] for tr in rows] == [
+        ["alpha.html"],
+        ["beta.html"],
+        [],  # gamma's dossier failed: nothing to link to
+    ]
+    cells = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in rows]
+    assert cells == [
+        ["Alpha triage alpha", "mvp", "prototype", "⚠ OVERCLAIMED", "—", "2", "rendered"],
+        [
+            "Beta search beta",
+            "production candidate",
+            "production candidate",
+            "no",
+            "—",
+            "1",
+            "skipped",
+        ],
+        [
+            "Gamma drafts gamma",
+            "production",
+            "mvp",
+            "⚠ OVERCLAIMED",
+            "—",
+            "1",
+            "⚠ FAILED: cell 3 (chapter 'Trust'): KeyError",
+        ],
+    ]
+
+
+def test_hand_written_summary_charts_and_criteria():
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    (heat,) = p.gate_heatmap().data
+    assert heat["z"] == [[0, 0, 0], [1, 1, 0], [1, 0, 0]]
+    gap, claimed, supported = p.stage_chart().data
+    # Stage indexes: prototype 0, mvp 1, candidate 2, production 3.
+    assert claimed["x"] == [1, 2, 3] and supported["x"] == [0, 2, 1]
+    assert gap["x"] == [0, 1, None, 1, 3, None]  # alpha 0->1, gamma 1->3
+    assert claimed["y"] == [
+        "Alpha triage  ⚠ OVERCLAIMED",
+        "Beta search",
+        "Gamma drafts  ⚠ OVERCLAIMED",
+    ]
+    (bar,) = p.blockers_by_area().data
+    # trust: alpha's baseline_evaluation + gamma's fallback; ownership 1; governance 1.
+    assert dict(zip(bar["y"], bar["x"], strict=True)) == {
+        "scope": 0,
+        "data": 0,
+        "trust (most)": 2,
+        "integration": 0,
+        "ownership": 1,
+        "observability": 0,
+        "governance": 1,
+    }
+    assert p.blockers_by_criterion().text.splitlines() == [
+        # one initiative each; ordered by gate (mvp first), then id
+        "ownership.business_owner: 1 (alpha)",
+        "trust.baseline_evaluation: 1 (alpha)",
+        "trust.fallback: 1 (gamma)",
+        "governance.security_review: 1 (beta)",
+    ]
+    assert p.stale_evidence().text == "beta: governance.security_review stale (-)"
 
 
 def everything(p: portfolio.Portfolio) -> list[View | Chart]:
@@ -185,23 +372,28 @@ def test_a_failure_line_stays_one_line():
         "x.html?q=1",
         "https://example.com/x.html",
         42,
-        None,
         "",
     ],
 )
-def test_only_plain_html_file_names_become_links(summary, dossier):
+def test_a_dossier_is_only_a_plain_html_file_name(summary, dossier):
     data = copy.deepcopy(summary)
     data["initiatives"][0]["dossier"] = dossier
+    with pytest.raises(SummaryError) as exc:
+        portfolio.parse_summary(data)
+    message = str(exc.value)
+    expected = "a string" if dossier == 42 else "a file name like <id>.html, or null"
+    assert message.startswith("summary.json: initiatives[0].dossier: got ")
+    assert message.endswith(f"(expected {expected})")
+    assert "\n" not in message
+
+
+def test_no_dossier_means_no_link(summary):
+    data = copy.deepcopy(summary)
+    data["initiatives"][0]["dossier"] = None
     p = portfolio.parse_summary(data)
-    assert portfolio.dossier_link(dossier) is None
-    for view in (p.initiatives_table(), p.blockers_by_criterion(), p.changes_since_previous()):
-        soup = BeautifulSoup(view.html, "html.parser")
-        hrefs = {a["href"] for a in soup.select("a")}
-        assert all(portfolio.DOSSIER_NAME.fullmatch(h) for h in hrefs), hrefs
-        assert str(dossier) not in hrefs
     first = BeautifulSoup(p.initiatives_table().html, "html.parser").select("tbody tr")[0]
     assert first.select("a") == []
-    assert "(no dossier)" in first.get_text()
+    assert first.select("td")[-1].get_text() == "rendered (no dossier)"
 
 
 def test_links_are_relative_file_names(pf):
@@ -210,9 +402,8 @@ def test_links_are_relative_file_names(pf):
     assert len(rows) == len(pf.initiatives)
     for row, entry in zip(rows, pf.initiatives, strict=True):
         links = [a["href"] for a in row.select("a")]
-        assert links == ([f"{entry['id']}.html"] if entry["id"] != FAILED_ID else [])
-    assert portfolio.dossier_link("kyc-document-check.html") == "kyc-document-check.html"
-    assert portfolio.dossier_link("v1.2_final-x.html") == "v1.2_final-x.html"
+        assert links == ([f"{entry.id}.html"] if entry.id != FAILED_ID else [])
+    assert portfolio.DOSSIER_NAME.fullmatch("v1.2_final-x.html")
 
 
 # --- numbers match the summary ---------------------------------------------------------
@@ -342,6 +533,7 @@ def with_waivers(summary: dict[str, Any], days: list[int]) -> portfolio.Portfoli
             "approver": "Ann",
             "expires": (AS_OF + dt.timedelta(days=d)).isoformat(),
             "expired": d < 0,
+            "superseded": False,
         }
         for d in days
     ]
@@ -360,22 +552,49 @@ def test_expiring_waivers_window_boundaries(summary):
     assert "c31" not in html
     assert "c31" in p.expiring_waivers(within_days=31).text
     assert "c30" not in p.expiring_waivers(within_days=29).text
-
-
-def test_expiring_waivers_nothing_and_renewals(summary):
-    p = with_waivers(summary, [31])
-    assert p.expiring_waivers().text == (
+    assert with_waivers(summary, [31]).expiring_waivers().text == (
         "No waiver expires within 30 days of 2026-11-23, and none has expired."
     )
+
+
+def test_a_renewal_supersedes_the_old_waiver_by_the_models_word():
+    # contract-clause-extraction's one waiver (observability.logging_plan) expired on
+    # 2026-10-31, 23 days before AS_OF. Renewed until 2027-06-01 (190 days after AS_OF:
+    # 7 left in November + 31 + 31 + 28 + 31 + 30 + 31 + 1), nothing is expired or
+    # expiring within 30 days any more, and the model says which waiver counts.
+    record = load_record(EXAMPLES / "contract-clause-extraction.yaml")
+    (old,) = record.waivers
+    renewal = old.model_copy(update={"expires": dt.date(2027, 6, 1)})
+    renewed = record.model_copy(update={"waivers": [old, renewal]})
+    a = assess(renewed, load_catalogue(), AS_OF, find_evidence(renewed, EXAMPLES))
+    entry = contract.initiative(a, path="x.yaml", outcome="rendered", dossier="x.html")
+    assert [(w.expires.isoformat(), w.expired, w.superseded) for w in entry.waivers] == [
+        ("2026-10-31", True, True),
+        ("2027-06-01", False, False),
+    ]
+    assert {r.criterion: r.status for r in entry.results}["observability.logging_plan"] == (
+        "waived"
+    )
+    data = {**HAND_WRITTEN, "initiatives": [entry.model_dump(mode="json")]}
+    assert portfolio.parse_summary(data).expiring_waivers().text == (
+        "No waiver expires within 30 days of 2026-11-23, and none has expired."
+    )
+
+
+def test_the_portfolio_follows_the_summarys_superseded_flag_not_the_dates(summary):
+    # The model, not the page, decides which waiver counts: mark the LATER one
+    # superseded and the page shows the earlier, expired one.
     data = copy.deepcopy(summary)
     for i in data["initiatives"]:
         i["waivers"] = []
     data["initiatives"][0]["waivers"] = [
-        {"criterion": "c", "approver": "A", "expires": "2026-10-01", "expired": True},
-        {"criterion": "c", "approver": "A", "expires": "2027-06-01", "expired": False},
-    ]
-    renewed = portfolio.parse_summary(data).expiring_waivers()
-    assert "EXPIRED" not in renewed.text, "a renewal supersedes the old waiver"
+        {"criterion": "c", "approver": "A", "expires": "2026-10-01", "expired": True,
+         "superseded": False},
+        {"criterion": "c", "approver": "A", "expires": "2027-06-01", "expired": False,
+         "superseded": True},
+    ]  # fmt: skip
+    text = portfolio.parse_summary(data).expiring_waivers().text
+    assert text == "EXPIRED claims-triage c on 2026-10-01"
 
 
 def test_example_expired_waiver_is_loud(pf):
@@ -422,7 +641,7 @@ def test_changes_since_previous_texts(pf, summary):
 
     quiet = copy.deepcopy(summary)
     for i in quiet["initiatives"]:
-        i["changes"] = None if i["id"] == "claims-triage" else {"new_blockers": []}
+        i["changes"] = NO_CHANGES
     view = portfolio.parse_summary(quiet).changes_since_previous()
     assert view.text == "Nothing changed."
     assert "Nothing changed since run 2." in view.html
@@ -435,6 +654,29 @@ def write(tmp_path: Path, content: str | bytes) -> Path:
     path = tmp_path / "summary.json"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     return path
+
+
+def test_summary_csv_rows_from_the_same_objects():
+    rows = list(csv.reader(portfolio.parse_summary(HAND_WRITTEN).summary.to_csv().splitlines()))
+    assert rows == [
+        ["id", "name", "path", "claimed_stage", "supported_stage", "overclaimed",
+         "weakest_area", "blockers", "outcome", "dossier", "error"],
+        ["alpha", "Alpha triage", "data/initiatives/alpha.yaml", "mvp", "prototype", "True",
+         "", "2", "rendered", "alpha.html", ""],
+        ["beta", "Beta search", "data/initiatives/beta.yaml", "production_candidate",
+         "production_candidate", "False", "", "1", "skipped", "beta.html", ""],
+        ["gamma", "Gamma drafts", "data/initiatives/gamma.yaml", "production", "mvp", "True",
+         "", "1", "failed", "", "cell 3 (chapter 'Trust'): KeyError"],
+        ["", "", "data/initiatives/broken.yaml", "", "", "", "", "", "invalid", "",
+         "malformed YAML"],
+    ]  # fmt: skip
+
+
+def test_summary_json_round_trips_through_the_contract(tmp_path):
+    parsed = portfolio.parse_summary(HAND_WRITTEN).summary
+    path = write(tmp_path, parsed.to_json())
+    assert json.loads(path.read_text()) == HAND_WRITTEN
+    assert portfolio.load_summary(path).summary == parsed
 
 
 def test_load_summary_round_trip_and_folder(tmp_path, summary):
@@ -451,10 +693,25 @@ def broken(summary: dict[str, Any], change: str) -> dict[str, Any]:
     return data
 
 
+AREAS_EXPECTED = (
+    "(expected one of scope, data, trust, integration, ownership, observability or governance)"
+)
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ("d.pop('initiatives')", "summary.json: initiatives: got null (expected a JSON array)"),
+        ("d.pop('initiatives')", "summary.json: initiatives: required field is missing"),
+        (
+            "d.pop('summary_version')",
+            "summary.json: summary_version: missing (expected 1; a summary from another "
+            "workbook version: run the batch again)",
+        ),
+        (
+            "d['summary_version'] = 2",
+            "summary.json: summary_version: unsupported version 2 (expected 1; a summary from "
+            "another workbook version: run the batch again)",
+        ),
         (
             "d['as_of'] = '23/11/2026'",
             "summary.json: as_of: got '23/11/2026' (expected a date YYYY-MM-DD)",
@@ -463,37 +720,64 @@ def broken(summary: dict[str, Any], change: str) -> dict[str, Any]:
             "d['as_of'] = '2026-02-30'",
             "summary.json: as_of: got '2026-02-30' (expected a date YYYY-MM-DD)",
         ),
-        ("d['run_id'] = '3'", "summary.json: run_id: got str (expected an integer or null)"),
+        ("d['run_id'] = '3'", "summary.json: run_id: got '3' (expected an integer)"),
+        ("d['run_id'] = True", "summary.json: run_id: got true (expected an integer)"),
         (
             "d['initiatives'][2] = 'x'",
-            "summary.json: initiatives[2]: got str (expected a JSON object)",
+            "summary.json: initiatives[2]: got 'x' (expected a JSON object)",
         ),
         (
             "d['initiatives'][1]['supported_stage'] = 'beta'",
             "summary.json: initiatives[1].supported_stage: got 'beta' "
-            "(expected prototype | mvp | production_candidate | production)",
+            "(expected one of prototype, mvp, production_candidate or production)",
+        ),
+        (
+            "d['initiatives'][0]['overclaimed'] = 'yes'",
+            "summary.json: initiatives[0].overclaimed: got 'yes' (expected true or false)",
         ),
         (
             "del d['initiatives'][0]['gates']['mvp']",
-            "summary.json: initiatives[0].gates.mvp: got null (expected true or false)",
+            "summary.json: initiatives[0].gates.mvp: required field is missing",
+        ),
+        (
+            "d['initiatives'][0]['gates']['beta'] = True",
+            "summary.json: initiatives[0].gates.beta: unknown field "
+            "(expected one of mvp, production_candidate, production)",
+        ),
+        (
+            "d['initiatives'][0]['gates']['x\\ny'] = True",
+            "summary.json: initiatives[0].gates.x\\u000ay: unknown field "
+            "(expected one of mvp, production_candidate, production)",
+        ),
+        (
+            "d['initiatives'][0]['weakest_area'] = '<img src=x onerror=alert(1)>'",
+            "summary.json: initiatives[0].weakest_area: got '<img src=x onerror=alert(1)>' "
+            + AREAS_EXPECTED,
         ),
         (
             "d['initiatives'][0]['id'] = ''",
-            "summary.json: initiatives[0].id: got str (expected a non-empty string)",
+            "summary.json: initiatives[0].id: got '' (expected a non-empty string)",
         ),
         (
             "d['initiatives'][0]['outcome'] = 'ok'",
-            "summary.json: initiatives[0].outcome: got 'ok' (expected rendered | skipped | failed | invalid)",
+            "summary.json: initiatives[0].outcome: got 'ok' "
+            "(expected one of rendered, skipped, failed or invalid)",
         ),
         (
             "d['initiatives'][1]['id'] = d['initiatives'][0]['id']",
             "summary.json: initiatives[1].id: id 'claims-triage' appears twice",
         ),
         (
-            "d['initiatives'][5]['waivers'] = [{'criterion': 'x', 'expires': None}]",
-            "summary.json: initiatives[5].waivers[0].expires: got None (expected a date YYYY-MM-DD)",
+            "d['initiatives'][5]['waivers'] = [{'criterion': 'x', 'approver': 'A', "
+            "'expires': None, 'expired': False, 'superseded': False}]",
+            "summary.json: initiatives[5].waivers[0].expires: got null (expected a date YYYY-MM-DD)",
         ),
-        ("d['failed'] = {}", "summary.json: failed: got dict (expected a JSON array)"),
+        (
+            "d['initiatives'][5]['waivers'] = [{'criterion': 'x', 'expires': '2026-12-01'}]",
+            "summary.json: initiatives[5].waivers[0].approver: required field is missing "
+            "(and 2 more problems)",
+        ),
+        ("d['failed'] = {}", "summary.json: failed: got an object (expected a JSON array)"),
     ],
 )
 def test_load_summary_shape_errors_are_one_line(tmp_path, summary, change, expected):
@@ -510,8 +794,8 @@ def test_load_summary_shape_errors_are_one_line(tmp_path, summary, change, expec
         (b"", "not valid JSON: Expecting value at line 1 column 1"),
         (b"{'a': 1}", "not valid JSON: Expecting property name enclosed in double quotes"),
         (b"\xff\xfe\x00garbage", "not UTF-8 text (expected a JSON file)"),
-        (b"[1, 2]", "got a JSON list (expected a JSON object)"),
-        (b"null", "got a JSON null (expected a JSON object)"),
+        (b"[1, 2]", "got an array (expected a JSON object)"),
+        (b"null", "got null (expected a JSON object)"),
         (b"[" * 100_000, "nested too deeply"),
     ],
 )
@@ -547,23 +831,27 @@ def test_open_portfolio_parameters(tmp_path, summary):
 def test_example_summary_is_the_real_portfolio_and_deterministic(summary):
     example = portfolio.example_summary()
     assert example == portfolio.example_summary()
-    assert example["generated_at"] == "2026-11-23T00:00:00Z"
-    assert example["previous_run_id"] is None and example["failed"] == []
+    assert example.generated_at == "2026-11-23T00:00:00Z"
+    assert example.previous_run_id is None and example.failed == []
     keep = ("id", "supported_stage", "blockers", "gates", "waivers", "digest")
-    assert [{k: i[k] for k in keep} for i in example["initiatives"]] == [
+    shown = example.model_dump(mode="json")["initiatives"]
+    assert [{k: i[k] for k in keep} for i in shown] == [
         {k: i[k] for k in keep} for i in summary["initiatives"]
     ]
-    assert example["initiatives"][0]["path"] == "data/examples/claims-triage.yaml"
+    assert example.initiatives[0].path == "data/examples/claims-triage.yaml"
     p = portfolio.open_portfolio()
     assert p.source == "the example portfolio, assessed in memory"
     assert p.changes_since_previous().text == "No previous run."
     assert "(no dossier)" in p.initiatives_table().html
 
 
+EMPTY = {**HAND_WRITTEN, "initiatives": [], "failed": []}
+
+
 def test_charts_are_valid_plotly_figures(pf):
     import plotly.graph_objects as go  # the schema check: plotly validates every key
 
-    empty = portfolio.parse_summary({"as_of": "2026-11-23", "initiatives": []})
+    empty = portfolio.parse_summary(EMPTY)
     for chart in (
         pf.gate_heatmap(),
         pf.stage_chart(),
@@ -573,8 +861,27 @@ def test_charts_are_valid_plotly_figures(pf):
         empty.blockers_by_area(),
     ):
         go.Figure(chart.to_plotly_json())
-    for view in everything(empty):
-        assert rendered(view)
+
+
+def test_an_empty_summary_says_so_in_every_view():
+    empty = portfolio.parse_summary(EMPTY)
+    assert [v.text for v in everything(empty) if isinstance(v, View)][1:] == [
+        "No initiatives.",
+        "No blockers.",
+        "No waiver expires within 30 days of 2026-11-23, and none has expired.",
+        "No stale evidence.",
+        "Nothing changed.",
+    ]
+    assert empty.overview().text.splitlines()[:3] == [
+        "0 initiatives, as of 2026-11-23, catalogue Hand-written gates",
+        "supported: prototype 0, mvp 0, production_candidate 0, production 0",
+        "overclaimed: 0; conditions not yet met: 0",
+    ]
+    for chart in (empty.gate_heatmap(), empty.stage_chart(), empty.blockers_by_area()):
+        annotations = chart.layout.get("annotations", [])
+        assert chart.data == [] or chart.data[0]["x"] == [0] * 7
+        if chart.data == []:
+            assert [a["text"] for a in annotations] == ["No initiatives in this summary"]
 
 
 def test_library_does_not_import_plotly():

@@ -11,9 +11,10 @@ import nbformat
 import pytest
 
 from conftest import EXAMPLES
+from workbook.errors import NotebookFailed
 from workbook.paths import NOTEBOOKS
 from workbook.render.dossier import write_dossier
-from workbook.render.execute import NotebookFailed, reused_kernel
+from workbook.render.kernels import kept_kernel
 
 pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 11, 23)
@@ -65,7 +66,7 @@ def test_a_failure_replaces_the_kernel_and_the_next_record_is_clean(tmp_path, pr
         notebooks=probe_notebooks,
         reuse_kernel=True,
     )
-    pid_before = reused_kernel().km.provisioner.pid
+    pid_before = kept_kernel().km.provisioner.pid
     with pytest.raises(NotebookFailed) as failed:
         write_dossier(
             EXAMPLES / "sales-forecast-narrative.yaml",

@@ -122,6 +122,29 @@ def test_unplanned_signals_are_not_required(default_catalogue):
     assert r.detail.startswith("8 planned signals")
 
 
+def test_signals_logged_without_redaction_are_planned_too(default_catalogue):
+    plan = {
+        s: {"logged": True, "where": "w", "retention_days": 9, "redacted": False} for s in SIGNALS
+    }
+    record = full_record({"observability.logging_plan": plan})
+    r = judged("observability.log_sample", default_catalogue, record=record)
+    assert (r.status, r.detail) == (
+        "met",
+        f"9 planned signals each in at least 95.0% of 1000 records (lowest: prompts 100.0%; {WHERE})",
+    )
+
+
+def test_a_signal_the_sample_never_carries_is_covered_by_none(default_catalogue):
+    covered = {s: 1000 for s in SIGNALS if s != "retries"}
+    measured = {"log_sample": log_measures(covered=covered)}
+    status, detail = outcome("observability.log_sample", default_catalogue, measured=measured)
+    assert (status, detail) == (
+        "below_threshold",
+        "measured retries 0.0% (0 of 1,000); required at least 95.0% of records for every "
+        f"planned signal ({WHERE})",
+    )
+
+
 def test_coverage_with_no_signal_planned_is_missing(default_catalogue):
     record = full_record({"observability.logging_plan": {}})
     r = judged("observability.log_sample", default_catalogue, record=record)
@@ -183,8 +206,14 @@ def with_p95(p95: float) -> dict:
             "below_threshold",
             f"measured p95 2,000.4 ms over 1,000 requests; required at most 2,000.0 ms ({WHERE})",
         ),
+        (
+            # Three decimals at most: 2,000.0004 reads as the limit, yet fails it.
+            2000.0004,
+            "below_threshold",
+            f"measured p95 2,000.000 ms over 1,000 requests; required at most 2,000.000 ms ({WHERE})",
+        ),
     ],
-    ids=["within", "at the limit", "above", "just above"],
+    ids=["within", "at the limit", "above", "just above", "beyond three decimals"],
 )
 def test_latency(default_catalogue, p95, status, detail):
     assert outcome("trust.latency", default_catalogue, measured=with_p95(p95)) == (status, detail)
@@ -312,6 +341,13 @@ def test_nothing_planned_as_redacted_keeps_personal_data(default_catalogue):
     )
 
 
+def test_nothing_planned_as_redacted_and_nothing_found(default_catalogue):
+    plan = {s: {"logged": True, "redacted": False} for s in SIGNALS}
+    record = full_record({"observability.logging_plan": plan})
+    r = judged("observability.personal_data", default_catalogue, record=record)
+    assert (r.status, r.detail) == ("met", f"no signal is planned as redacted ({WHERE})")
+
+
 def test_personal_data_cannot_be_waived(default_catalogue):
     record = full_record(
         {
@@ -388,6 +424,48 @@ def test_quality_just_below_shows_enough_decimals_to_differ(default_catalogue):
     assert "the lower bound must reach 90.00%" in r.detail
 
 
+def test_quality_met_in_full_words(default_catalogue):
+    # 295 of 300: Wilson (590 + 3.8415 -/+ 1.96 * sqrt(3.8415 + 19.667)) / 607.683
+    # = 96.2% to 99.3%.
+    r = judged("trust.measured_performance", default_catalogue, measured=quality(295, 300))
+    assert (r.status, r.detail) == (
+        "met",
+        "pass rate 98.3% (295 of 300), 95% interval 96.2% to 99.3%; lower bound at or above "
+        "90.0% (evidence/evaluation.txt of 2026-11-01)",
+    )
+
+
+def test_a_lower_bound_exactly_at_the_threshold_is_met(default_catalogue):
+    # 0 of 10 has a lower bound of exactly 0 (the formula gives 0 - 0): "at or above" 0%.
+    record = full_record({"trust.thresholds.quality_pass_rate": 0})
+    r = judged("trust.measured_performance", default_catalogue, record=record,
+               measured=quality(0, 10))  # fmt: skip
+    assert r.status == "met"
+    assert r.detail.startswith("pass rate 0.0% (0 of 10), 95% interval 0.0% to 27.8%; ")
+
+
+@pytest.mark.parametrize(
+    ("slices", "note"),
+    [
+        # One slice is the whole evaluation: nothing to single out.
+        ((PassRate("home", 300, 295),), ""),
+        # Two slices: motor 120 of 150 (80.0%) is the weaker; its lower bound by hand,
+        # (240 + 3.8415 - 1.96 * sqrt(3.8415 + 96)) / 307.683 = 72.9%.
+        (
+            (PassRate("home", 150, 149), PassRate("motor", 150, 120)),
+            "; weakest slice motor: 80.0% of 150 (lower bound 72.9%)",
+        ),
+    ],
+    ids=["one slice", "two slices"],
+)
+def test_the_weakest_slice_is_named_when_there_are_several(default_catalogue, slices, note):
+    passed = sum(s.passed for s in slices)
+    r = judged(
+        "trust.measured_performance", default_catalogue, measured=quality(passed, 300, *slices)
+    )
+    assert r.detail.endswith(f"90.0%{note} (evidence/evaluation.txt of 2026-11-01)")
+
+
 def test_quality_names_the_weakest_slice(default_catalogue):
     slices = (PassRate("home", 100, 99), PassRate("motor", 150, 120), PassRate("travel", 50, 49))
     r = judged("trust.measured_performance", default_catalogue, measured=quality(268, 300, *slices))
@@ -435,9 +513,34 @@ def test_data_freshness_is_judged_on_the_assessment_date(default_catalogue):
 
 
 def test_no_expectations_is_unverified(default_catalogue):
-    status, detail = outcome("data.quality_measured", default_catalogue, measured=extract())
-    assert status == "unverified"
-    assert "declares no expectations" in detail
+    assert outcome("data.quality_measured", default_catalogue, measured=extract()) == (
+        "unverified",
+        "the extract declares no expectations to check (evidence/data_extract.txt of "
+        "2026-11-01); declare them under the evidence item's expectations",
+    )
+
+
+def test_one_expectation_on_one_row_in_the_singular(default_catalogue):
+    measured = {
+        "data_extract": ExtractMeasures(1, ("id",), (Check("required", "id", True, "present"),))
+    }
+    assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
+        "met",
+        "the expectation holds on 1 row (evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_two_failing_expectations_are_listed_in_the_plural(default_catalogue):
+    measured = extract(
+        Check("required", "id", True, "present"),
+        Check("required", "vat", False, "column is missing"),
+        Check("unique key", "id", False, "1 row repeats a key already seen", 1),
+    )
+    assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
+        "below_threshold",
+        "2 of 3 expectations fail on 40 rows: vat required: column is missing; id unique key: "
+        "1 row repeats a key already seen; required: all (evidence/data_extract.txt of 2026-11-01)",
+    )
 
 
 # ------------------------------------------------- when no measurement counts
@@ -697,6 +800,21 @@ def test_logs_dated_after_the_assessment_are_not_counted(default_catalogue):
     assert shadow(default_catalogue, record, busy(*[500] * 10)).shadow_production is None
 
 
+@pytest.mark.parametrize(
+    ("date", "flagged"),
+    # The default catalogue keeps log samples 90 days: 2026-08-25 is 90 days before
+    # 2026-11-23 (6 days of August, 30 + 31 + 23 after), 2026-08-24 is 91.
+    [("2026-08-25", True), ("2026-08-24", False)],
+    ids=["on the last fresh day", "one day too old"],
+)
+def test_only_a_fresh_log_sample_shows_shadow_production(default_catalogue, date, flagged):
+    assert default_catalogue.freshness_days["log_sample"] == 90
+    record = make_record({"evidence": [{**LOGS, "date": date}]})
+    result = shadow(default_catalogue, record, busy(*[500] * 10))
+    expected = "evidence/logs.jsonl shows 10 days with at least 100 requests (up to 500 a day)"
+    assert result.shadow_production == (expected if flagged else None)
+
+
 def test_a_catalogue_without_the_rule_never_flags(tiny):
     record = make_record({"evidence": [LOGS]})
     assert shadow(tiny, record, busy(*[500] * 10)).shadow_production is None
@@ -766,6 +884,24 @@ def test_a_measured_gap_nobody_registered_is_missing():
         "missing",
         "1 of 2 measured data gaps is not in the gap register: cost_centre allowed values; "
         "register each with the columns it concerns (evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_every_unregistered_gap_is_named_after_a_registered_one():
+    r = registered([entry(["vat_code"])], [gap("vat_code"), gap("cost_centre"), gap("region")])
+    assert (r.status, r.detail) == (
+        "missing",
+        "2 of 3 measured data gaps are not in the gap register: cost_centre allowed values; "
+        "region allowed values; register each with the columns it concerns "
+        "(evidence/data_extract.txt of 2026-11-01)",
+    )
+
+
+def test_an_extract_without_gaps_has_nothing_to_register():
+    r = registered([], [])
+    assert (r.status, r.detail) == (
+        "met",
+        "the extract shows no data gap (evidence/data_extract.txt of 2026-11-01)",
     )
 
 

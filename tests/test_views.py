@@ -5,11 +5,25 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 
-from conftest import AS_OF, findings, full_record, make_record, signoff
+from conftest import (
+    AS_OF,
+    FULL,
+    findings,
+    full_record,
+    log_measures,
+    make_record,
+    signoff,
+)
+from workbook.batch.ledger import HistoryRow
+from workbook.evidence.evals import EvalMeasures, PassRate
+from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.model.assess import assess
 from workbook.model.criteria import STATUSES
-from workbook.present import views
+from workbook.model.records import AREAS, SIGNALS
+from workbook.present import measured, views
+from workbook.present.html import LOUD, STATUS_STYLE
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
@@ -79,7 +93,8 @@ def test_every_view_escapes_user_text(hostile_assessment):
         for tag in ("<img", "<script", "<b>", "<i>", "<u>", "<s>"):
             assert tag not in html, (tag, html[:200])
     joined = "".join(v._repr_html_() for v in all_views(hostile_assessment))
-    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in joined
+    # markupsafe writes a double quote as &#34; (html.escape would write &quot;).
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in joined
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined
     assert "&lt;b&gt;bold&lt;/b&gt;" in joined
 
@@ -173,9 +188,10 @@ def test_overdue_open_gap_is_flagged(default_catalogue):
 def test_blockers_say_what_would_satisfy_them(default_catalogue):
     record = make_record({"stage": "mvp"})
     a = assess(record, default_catalogue, AS_OF, findings(record))
-    html = views.blockers(a).html
-    for r in a.blockers:
-        assert views.esc(r.criterion.satisfied_by) in html
+    rows = BeautifulSoup(views.blockers(a).html, "html.parser").select("table.wb-blockers tbody tr")
+    assert [tr.select("td")[5].get_text() for tr in rows] == [
+        r.criterion.satisfied_by for r in a.blockers
+    ]
 
 
 def test_cover_counts_expired_waivers_and_outdated_signoffs(tiny):
@@ -188,8 +204,12 @@ def test_cover_counts_expired_waivers_and_outdated_signoffs(tiny):
         }
     )
     cover = views.cover(assess(record, tiny, AS_OF, findings(record)))
-    assert "<th scope='row'>Waivers expired</th><td><strong" in cover.html
-    assert "<th scope='row'>Sign-offs for an earlier version</th><td><strong" in cover.html
+    facts = {
+        tr.th.get_text(): tr.td for tr in BeautifulSoup(cover.html, "html.parser").select("tr")
+    }
+    # One of each, so each count is loud: a warning sign in a <strong>.
+    assert facts["Waivers expired"].select_one("strong").get_text() == "⚠ 1"
+    assert facts["Sign-offs for an earlier version"].select_one("strong").get_text() == "⚠ 1"
     assert repr(cover).splitlines()[-1] == "Waivers expired: 1; sign-offs for an earlier version: 1"
 
 
@@ -199,8 +219,156 @@ def test_badges_reach_wcag_aa_contrast():
         lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
-    for status, (_, bg, fg) in views.STATUS_STYLE.items():
+    for status, (_, bg, fg) in STATUS_STYLE.items():
         hi, lo = sorted([luminance(bg), luminance(fg)], reverse=True)
         assert (hi + 0.05) / (lo + 0.05) >= 4.5, status
-    hi, lo = luminance("#ffffff"), luminance(views.LOUD)
+    hi, lo = luminance("#ffffff"), luminance(LOUD)
     assert (hi + 0.05) / (lo + 0.05) >= 4.5
+
+
+# --- every text field hostile ---------------------------------------------------------
+
+#: Break out of an attribute and open a tag; and a tag that would redirect the page.
+BREAKOUT = '"><img src=x onerror=alert(1)>'
+REDIRECT = "<meta http-equiv=refresh content=0;url=//e>"
+PAYLOAD = f"{BREAKOUT} {REDIRECT}"
+#: The same text as markupsafe writes it: & < > " ' become entities.
+ESCAPED = (
+    "&#34;&gt;&lt;img src=x onerror=alert(1)&gt; &lt;meta http-equiv=refresh content=0;url=//e&gt;"
+)
+#: Fields whose value must be one of a fixed set (or a date, an id, a digest).
+NOT_TEXT = {
+    "schema_version", "id", "stage", "target_stage", "severity", "status", "classification",
+    "condition", "kind", "date", "due", "expires", "role", "gate", "digest",
+}  # fmt: skip
+
+
+def _every_text(value, key=None):
+    if isinstance(value, dict):
+        return {k: _every_text(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_every_text(v, key) for v in value]
+    return PAYLOAD if isinstance(value, str) and key not in NOT_TEXT else value
+
+
+@pytest.fixture
+def payload_assessment(default_catalogue):
+    """FULL with every free-text field (names, answers, lists, notes, paths) set to PAYLOAD."""
+    base = _every_text(FULL)
+    base["waivers"] = [
+        {"criterion": "trust.fallback_exercised", "reason": PAYLOAD, "approver": PAYLOAD,
+         "expires": "2026-12-31"},
+        {"criterion": PAYLOAD, "reason": PAYLOAD, "approver": PAYLOAD, "expires": "2026-11-01"},
+    ]  # fmt: skip
+    base["not_applicable"] = [{"criterion": "data.grounding", "justification": PAYLOAD}]
+    base["signoffs"] = [signoff(name=PAYLOAD)]
+    record = make_record(None, base)
+    assert record.name == PAYLOAD and record.scope.in_scope == [PAYLOAD]
+    # Measured evidence whose own text (a mapped field, a column, a slice) is hostile too.
+    measured_findings = findings(
+        record,
+        measured={
+            "log_sample": log_measures(mapping=dict.fromkeys(SIGNALS, PAYLOAD)),
+            "evaluation": EvalMeasures(
+                PassRate(None, 300, 295), (PassRate(PAYLOAD, 30, 29),), PAYLOAD
+            ),
+            "data_extract": ExtractMeasures(
+                40, (PAYLOAD,), (Check("required", PAYLOAD, False, PAYLOAD),), None, None
+            ),
+        },
+    )
+    return assess(record, default_catalogue, AS_OF, measured_findings)
+
+
+def shown_views(a):
+    """Every view a notebook or dossier shows, by name."""
+    r = a.record
+    return {
+        "cover": views.cover(a),
+        "status": views.status_table(a, AREAS),
+        "blockers": views.blockers(a),
+        "waivers": views.waivers(a),
+        "signoffs": views.signoffs(a),
+        "not applicable": views.not_applicable(a),
+        "scope": views.scope_record(r),
+        "data": views.data_record(r, a.as_of),
+        "ownership": views.ownership_record(r),
+        "observability": views.observability_record(r),
+        "trust": views.trust_record(r),
+        "governance": views.governance_record(r),
+        "evidence": views.evidence_list(r, a),
+        "appendix": views.appendix(a, {"initiative_path": PAYLOAD}, PAYLOAD),
+        "logs": measured.logs_view(a),
+        "extracts": measured.extracts_view(a),
+        "evaluations": measured.evaluations_view(a),
+    }
+
+
+def test_every_text_field_is_shown_escaped(payload_assessment):
+    for name, view in shown_views(payload_assessment).items():
+        page = BeautifulSoup(view.html, "html.parser")
+        assert page.select("img, meta, [onerror], [http-equiv]") == [], name
+        # Each view shows the user's text (here: the payload), as text.
+        assert ESCAPED in view.html, name
+        assert PAYLOAD in page.get_text(), name
+
+
+def test_views_write_only_their_own_tags_and_attributes(payload_assessment):
+    tags = {"div", "p", "h2", "span", "strong", "table", "thead", "tbody", "tr", "th", "td",
+            "ul", "li", "code", "br"}  # fmt: skip
+    attributes = {"class", "style", "scope", "role"}
+    for name, view in shown_views(payload_assessment).items():
+        page = BeautifulSoup(view.html, "html.parser")
+        assert {t.name for t in page.find_all(True)} <= tags, name
+        assert {a for t in page.find_all(True) for a in t.attrs} <= attributes, name
+
+
+# --- what changed since the last run: the ledger's comparison -----------------------------
+
+
+def test_changes_view_tells_regressions_from_criteria_that_stayed_missing(tiny):
+    # Now: the workflow is unanswered (t.workflow missing), the evaluation is answered
+    # with evidence (t.eval met), no log sample (t.logs missing), no gaps (t.gaps met),
+    # no sign-off (t.signoff missing). Claimed production candidate: the blockers are
+    # the failing mvp and candidate criteria, t.workflow and t.logs; mvp fails, so the
+    # evidence supports prototype.
+    record = make_record(
+        {
+            "stage": "production_candidate",
+            "trust.evaluation": "300 labelled claims",
+            "evidence": [{"kind": "evaluation", "path": "e.csv", "date": "2026-11-01"}],
+        }
+    )
+    a = assess(record, tiny, AS_OF, findings(record))
+    last = HistoryRow(
+        run_id=1, started_at="2026-10-01T06:00:00+00:00", initiative="r", name="R",
+        digest="0" * 64, as_of="2026-10-01", claimed="production_candidate", supported="mvp",
+        overclaimed=True, outcome="rendered",
+        statuses={"t.workflow": "met", "t.eval": "missing", "t.logs": "missing",
+                  "t.gaps": "met", "t.signoff": "missing"},
+        blockers=["t.eval", "t.logs"],
+    )  # fmt: skip
+    view = views.changes_view(last, a)
+    # met -> missing: t.workflow is new and a regression; missing -> met: t.eval is
+    # resolved; missing -> missing: t.logs neither (it is not a regression).
+    assert repr(view).splitlines() == [
+        "Since the assessment as of 2026-10-01 (supported: mvp):",
+        "supported stage mvp -> prototype",
+        "new blocker t.workflow",
+        "resolved t.eval",
+        "regressed t.workflow",
+    ]
+    items = [li.get_text() for li in BeautifulSoup(view.html, "html.parser").select("li")]
+    assert items == repr(view).splitlines()[1:]
+
+
+def test_changes_view_says_when_nothing_changed(tiny):
+    record = make_record({"scope.workflow": "w"})
+    a = assess(record, tiny, AS_OF, findings(record))
+    last = HistoryRow(
+        run_id=1, started_at="", initiative="r", name="R", digest=a.digest, as_of="2026-11-01",
+        claimed="prototype", supported="prototype", overclaimed=False, outcome="rendered",
+        statuses={r.criterion.id: r.status for r in a.results},
+        blockers=[r.criterion.id for r in a.blockers],
+    )  # fmt: skip
+    assert repr(views.changes_view(last, a)).splitlines()[1:] == ["nothing changed"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from workbook.errors import RecordError, WorkbookError
 from workbook.evidence import find_evidence
 from workbook.model.assess import Assessment, assess
 from workbook.model.catalogue import Catalogue
-from workbook.model.records import Record, load_record
+from workbook.model.records import NotApplicable, Record, Waiver, load_record
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -61,10 +61,11 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def check_references(record: Record, catalogue: Catalogue, path: Path) -> None:
     """Waivers and not-applicable entries must name criteria the catalogue has."""
-    for section, entries in (
+    references: list[tuple[str, Sequence[Waiver | NotApplicable]]] = [
         ("waivers", record.waivers),
         ("not_applicable", record.not_applicable),
-    ):
+    ]
+    for section, entries in references:
         for i, entry in enumerate(entries):
             if catalogue.by_id(entry.criterion) is None:
                 raise RecordError(

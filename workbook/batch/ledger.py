@@ -146,9 +146,17 @@ FROM assessments AS a JOIN runs AS r ON r.id = a.run_id
 
 
 def _history_row(row: tuple[Any, ...]) -> HistoryRow:
-    *head, overclaimed, outcome, statuses, blockers = row
+    run_id, started, initiative, name, digest, as_of, claimed, supported = row[:8]
+    overclaimed, outcome, statuses, blockers = row[8:]
     return HistoryRow(
-        *head,
+        run_id,
+        started,
+        initiative,
+        name,
+        digest,
+        as_of,
+        claimed,
+        supported,
         overclaimed=bool(overclaimed),
         outcome=outcome,
         statuses=json.loads(statuses),
@@ -375,6 +383,13 @@ class Ledger:
             (initiative,),
         )
         return _history_row(rows[0]) if rows else None
+
+    def changes(self, initiative: str, run_id: int) -> Changes:
+        """What changed for ``initiative`` by run ``run_id``, against its assessment before it."""
+        current = self.latest(initiative)
+        if current is None:
+            return Changes([], [], [], None)
+        return compare(self.previous(initiative, run_id), current)
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The last ``limit`` runs, newest first (interrupted ones included)."""

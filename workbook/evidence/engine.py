@@ -153,19 +153,23 @@ _DUCKDB_NOISE = re.compile(r"^(?:[A-Za-z ]+ Error|Error): ")
 
 def reason(exc: duckdb.Error, path: Path) -> str:
     """DuckDB's message, first line, without the error class or the file's location."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
-    text = _DUCKDB_NOISE.sub("", text)
-    if text.startswith("CSV Error") and len(lines) > 1:
-        # The first line only says where; the cause is on a later line.
-        cause = next((x for x in lines[1:] if not x.startswith("Original Line")), "")
-        text = f"{text}: {cause}" if cause else text
-    text = _hide_location(text, path)
-    if "failed to allocate" in text or "Out of Memory" in text:
+    import duckdb  # loaded already: ``exc`` came from it
+
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        # Its words vary ("failed to allocate …", "failed to pin block …"); the class does not.
         return (
             f"too large to measure within {MEMORY_LIMIT} of working memory "
             "(exact percentiles keep 8 bytes per record); cite a shorter sample"
         )
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    text = _DUCKDB_NOISE.sub("", text)
+    if text.startswith("CSV Error"):
+        # The first line only says where; the cause is on a later line.
+        causes = [x for x in lines[1:] if not x.startswith("Original Line")]
+        if causes:
+            text = f"{text}: {causes[0]}"
+    text = _hide_location(text, path)
     if "Could not convert" in text or "Conversion Error" in text:
         # DuckDB quotes the offending value: it may be personal data, so it is left out.
         return "a value does not match the type of the rest of its column"
@@ -175,7 +179,7 @@ def reason(exc: duckdb.Error, path: Path) -> str:
         # DuckDB's line number is unreliable (often one too high): find the line ourselves.
         line = first_bad_json_line(path)
         where = f" at line {line}" if line else ""
-        detail = text.rsplit(":", 1)[-1].strip().rstrip(".")
+        detail = text.rpartition(":")[2].strip().rstrip(".")
         return f"not valid JSON lines{where}: {detail}"
     return text[:200]
 

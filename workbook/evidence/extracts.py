@@ -75,11 +75,12 @@ def _is_type(text: str, kind: str) -> str:
     return f"({cast} IS NOT NULL)"
 
 
-def _examples(values: list[str] | None) -> str:
+def _examples(values: list[str]) -> str:
+    """The (at most three) failing values the query picked, as shown in a check's detail."""
     # Values end up in shared dossiers: personal data in them is shown redacted.
     # Dates (8 digits) stay readable; longer runs may be account or phone numbers.
-    shown = [repr(pii.redact(v[:40], min_digits=9)) for v in (values or [])[:3]]
-    return f" (e.g. {', '.join(shown)})" if shown else ""
+    shown = [repr(pii.redact(v[:40], min_digits=9)) for v in values]
+    return f" (e.g. {', '.join(shown)})"
 
 
 def inspect_extract(path: Path, expect: DataExpectations | None = None) -> ExtractMeasures:

@@ -313,19 +313,20 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
     if not records:
         raise engine.Unreadable("no records in the file")
     present = {t: next(values) for t in fields}
-    covered = {s: next(values) for s in SIGNALS}
+    covered: dict[str, int] = {s: next(values) for s in SIGNALS}
     happened = {s: next(values) for s in sorted(EVENT_SIGNALS)}
+    quantiles: tuple[float, float, float]  # p50, p95, p99
     quantiles, lat_count, lat_hist, day_hist, first, last = (next(values) for _ in range(6))
     _check_mapping(fields, mapping, present, tabular)
     found = []
     for s in text_targets:
         packed = int(next(values) or 0)
-        counts = {k.name: packed // _LANE**i % _LANE for i, k in enumerate(pii.KINDS)}
+        per_kind = {k.name: packed // _LANE**i % _LANE for i, k in enumerate(pii.KINDS)}
         examples = [e for e in (next(values), next(values)) if e is not None]
-        if sum(counts.values()):
+        if sum(per_kind.values()):
             # Lines often differ only in the personal data: keep two that differ once redacted.
             redacted = tuple(dict.fromkeys(pii.redact(e) for e in examples))[:EXAMPLES]
-            found.append(FieldPII(s, fields[s], counts, redacted))
+            found.append(FieldPII(s, fields[s], per_kind, redacted))
 
     implied = IMPLIED_BY_PRESET.get((mapping or LogMapping()).preset, frozenset())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,13 @@ class WaiverState:
     waiver: Waiver
     expired: bool
     days_left: int
+    #: A renewal (a later expiry for the same criterion) replaced this waiver: it does not count.
+    superseded: bool = False
+
+
+def counting_waiver(waivers: Sequence[Waiver]) -> Waiver:
+    """Of one criterion's waivers, the one that counts: a renewal (the latest expiry) supersedes."""
+    return max(waivers, key=lambda w: w.expires)
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,7 @@ class Assessment:
                     "approver": w.waiver.approver,
                     "expires": w.waiver.expires.isoformat(),
                     "expired": w.expired,
+                    "superseded": w.superseded,
                 }
                 for w in self.waivers
             ],
@@ -258,8 +267,7 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
     if waivers and not criterion.waivable:
         refused.append("the catalogue does not accept waivers for this criterion")
     elif waivers:
-        # A renewed waiver supersedes the old one: the latest expiry counts.
-        w = max(waivers, key=lambda w: w.expires)
+        w = counting_waiver(waivers)
         if w.expires >= ctx.as_of:
             detail = f"waived by {w.approver} until {w.expires}: {w.reason}"
             return CriterionResult(criterion, "waived", detail)
@@ -307,6 +315,10 @@ def assess(
         if not gates[gate]:
             break
         supported = gate
+    counting = {
+        w.criterion: counting_waiver([v for v in record.waivers if v.criterion == w.criterion])
+        for w in record.waivers
+    }
     return Assessment(
         record=record,
         catalogue_name=catalogue.name,
@@ -316,7 +328,10 @@ def assess(
         gates=gates,
         supported_stage=supported,
         waivers=tuple(
-            WaiverState(w, w.expires < as_of, (w.expires - as_of).days) for w in record.waivers
+            WaiverState(
+                w, w.expires < as_of, (w.expires - as_of).days, w is not counting[w.criterion]
+            )
+            for w in record.waivers
         ),
         signoffs=tuple(
             SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs if s.date <= as_of

@@ -76,7 +76,7 @@ class Catalogue:
 
         Rewording a rationale must not void every sign-off in the portfolio.
         """
-        judged = {
+        judged: dict[str, Any] = {
             "freshness_days": dict(sorted(self.freshness_days.items())),
             "criteria": [c.judging_fields() for c in self.criteria],
         }

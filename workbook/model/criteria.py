@@ -156,7 +156,7 @@ def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
         fields = ann.model_fields if isinstance(ann, type) and issubclass(ann, BaseModel) else {}
         if part not in fields:
             where = ".".join(walked) or "the record"
-            near = difflib.get_close_matches(part, fields, n=1)
+            near = difflib.get_close_matches(part, fields)
             hint = f"; did you mean '{near[0]}'?" if near else ""
             known = ", ".join(fields) or "none"
             raise ValueError(f"unknown record field '{path}'{hint} known in {where}: {known}")
@@ -312,7 +312,7 @@ class LoggingPlanCriterion(Criterion):
         plan = ctx.record.observability.logging_plan
         unplanned = []
         for signal in self.signals:
-            entry = plan.get(signal)  # type: ignore[call-overload]
+            entry = plan.get(signal)
             decided = entry is not None and (
                 (entry.logged and is_answered(entry.where) and entry.retention_days is not None)
                 or (not entry.logged and is_answered(entry.reason))
@@ -321,7 +321,7 @@ class LoggingPlanCriterion(Criterion):
                 unplanned.append(signal)
         if unplanned:
             return Outcome("missing", "no complete plan for: " + ", ".join(unplanned))
-        logged = sum(1 for s in self.signals if plan[s].logged)  # type: ignore[index]
+        logged = sum(1 for s in self.signals if plan[s].logged)
         return Outcome("met", f"{logged} of {len(self.signals)} signals logged, the rest justified")
 
 

@@ -48,7 +48,7 @@ Signal = Literal[
     "human_overrides",
     "decision_context",
 ]
-SIGNALS: tuple[str, ...] = get_args(Signal)
+SIGNALS: tuple[Signal, ...] = get_args(Signal)
 
 EvidenceKind = Literal[
     "document",
@@ -624,7 +624,7 @@ def _known_keys(parts: tuple[Any, ...], model: type[BaseModel]) -> list[str]:
     ann: Any = model
     for part in parts[:-1]:
         if isinstance(part, int) or typing.get_origin(ann) in (list, dict):
-            args = typing.get_args(ann)
+            args: tuple[Any, ...] | list[Any] = typing.get_args(ann)
             ann = args[-1] if args else ann
             if isinstance(part, int):
                 continue

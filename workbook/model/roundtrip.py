@@ -9,31 +9,26 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import io
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbook.errors import RecordError
 from workbook.model.records import Record, parse_record
-from workbook.model.yamlio import atomic_write_text, load_mapping, read_text
+from workbook.model.yamlio import (
+    atomic_write_text,
+    dump_edited,
+    load_for_editing,
+    parse_mapping,
+    read_text,
+)
 
-
-def _yaml() -> YAML:
-    y = YAML()  # round-trip mode: comments and order are kept
-    y.preserve_quotes = True
-    y.width = 1_000_000  # never re-wrap the analyst's lines
-    y.indent(mapping=2, sequence=4, offset=2)
-    # Write empty answers as `null`, as the template does, not as nothing.
-    y.representer.add_representer(
-        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
-    return y
+WHAT = "initiative record"
 
 
 def fingerprint(text: str) -> str:
+    """The SHA-256 of ``text``: what the form loaded, to notice a change on disk."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -66,7 +61,7 @@ def _to_yaml(value: Any) -> Any:
     return value
 
 
-def merge(node: CommentedMap, key: str, value: Any) -> None:
+def merge(node: dict[str, Any], key: str, value: Any) -> None:
     """Set ``node[key]`` to ``value`` touching only what differs (comments stay put)."""
     if key not in node:
         if not _empty(value):
@@ -102,15 +97,17 @@ class RecordFile:
         self.reload()
 
     def reload(self) -> None:
-        self.text = read_text(self.path, RecordError, "initiative record")
+        """Read the file once: the text, its fingerprint and the record all come from it."""
+        self.text = read_text(self.path, RecordError, WHAT)
         self.loaded = fingerprint(self.text)
-        self.data = load_mapping(self.path, RecordError, "initiative record")
+        self.data = parse_mapping(self.text, self.path, RecordError, WHAT)
         self.record: Record = parse_record(self.data, self.path)
 
     def changed_on_disk(self) -> str | None:
         """A unified diff of what changed on disk since loading, or None if nothing did."""
         try:
-            now = self.path.read_text(encoding="utf-8")
+            # Decoded as `read_text` does, so a byte-order mark is not taken for a change.
+            now = self.path.read_bytes().decode("utf-8-sig", errors="replace")
         except OSError as exc:
             return f"the file can no longer be read: {exc.strerror}"
         if fingerprint(now) == self.loaded:
@@ -125,13 +122,10 @@ class RecordFile:
 
     def render(self, changes: dict[str, Any]) -> str:
         """The file's text with top-level ``changes`` applied, comments preserved."""
-        y = _yaml()
-        doc = y.load(self.text)
+        doc = load_for_editing(self.text)
         for key, value in changes.items():
             merge(doc, key, value)
-        out = io.StringIO()
-        y.dump(doc, out)
-        return out.getvalue()
+        return dump_edited(doc)
 
     def candidate(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The record data as it would be after ``changes`` (for validation before saving)."""
@@ -140,17 +134,24 @@ class RecordFile:
         return data
 
     def save(self, changes: dict[str, Any]) -> Record:
-        """Validate, refuse on a conflicting change on disk, then write atomically."""
+        """Refuse on a conflicting change on disk; validate the new text; write it atomically.
+
+        The text about to be written is read by `parse_mapping`, the function every
+        later read uses, and validated as a record; only then is the file replaced, so
+        a refused save leaves it byte for byte as it was.
+        """
         if self.changed_on_disk() is not None:
             raise RecordError(
                 "changed on disk since it was loaded; reload before saving",
                 path=self.path,
             )
         text = self.render(changes)
-        written = Path(self.path)
-        # What we write must read back as a valid record, comments and all.
-        reread = _yaml().load(text)
-        record = parse_record(plain(reread), written)
-        atomic_write_text(written, text)
-        self.reload()
+        data = parse_mapping(text, self.path, RecordError, WHAT)
+        record = parse_record(data, self.path)
+        try:
+            atomic_write_text(self.path, text)
+        except OSError as exc:  # a full disk or a read-only folder: the old file is intact
+            raise RecordError(f"cannot write file: {exc.strerror or exc}", path=self.path) from None
+        # The file now holds exactly this text: no need to read and parse it again.
+        self.text, self.loaded, self.data, self.record = text, fingerprint(text), data, record
         return record

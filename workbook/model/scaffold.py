@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from workbook.errors import UsageError
 from workbook.model.records import STAGES, Name
-from workbook.model.yamlio import atomic_create_text
+from workbook.model.yamlio import atomic_create_text, plain_reads_as_text
 from workbook.paths import TEMPLATES
 
 
@@ -51,7 +51,9 @@ def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
             expected="a name with letters or digits",
         )
     template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
-    values = {"ID": slug, "NAME": json.dumps(name.strip(), ensure_ascii=False), "STAGE": stage}
+    # An id such as `2026` or `yes` is quoted, so every YAML reader takes it as text.
+    ident = slug if plain_reads_as_text(slug) else json.dumps(slug)
+    values = {"ID": ident, "NAME": json.dumps(name.strip(), ensure_ascii=False), "STAGE": stage}
     # One pass, so a name that itself contains __STAGE__ is not substituted again.
     text = re.sub(r"__(ID|NAME|STAGE)__", lambda m: values[m.group(1)], template)
     target = folder / f"{slug}.yaml"

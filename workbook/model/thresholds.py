@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from workbook.evidence import EvidenceFinding
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures, redaction_breaches, share
@@ -46,15 +47,18 @@ def _places(values: Iterable[float], limit: float, start: int) -> int:
     would hide why.
     """
     values = list(values)
-    for places in range(start, start + 3):
-        if all(v == limit or f"{v:.{places}f}" != f"{limit:.{places}f}" for v in values):
-            return places
-    return start + 3
+    places = start
+    # Three decimals more at most: a difference beyond them says nothing a reader can use.
+    while places < start + 3 and any(
+        v != limit and f"{v:.{places}f}" == f"{limit:.{places}f}" for v in values
+    ):
+        places += 1
+    return places
 
 
-def _pct(value: float, places: int = 1) -> str:
-    """0.9512 -> '95.1%' (``places`` decimals of the percentage)."""
-    return share(value) if places == 1 else f"{value * 100:.{places}f}%"
+def _pct(value: float, places: int) -> str:
+    """``_pct(0.9512, 1)`` -> '95.1%' (``places`` decimals of the percentage)."""
+    return f"{value * 100:.{places}f}%"
 
 
 def _pct_places(values: Iterable[float], limit: float) -> int:
@@ -67,7 +71,7 @@ def planned_signals(ctx: Context, redacted: bool = False) -> list[str]:
     return [
         s
         for s in SIGNALS
-        if (p := plan.get(s)) is not None and p.logged and (p.redacted or not redacted)  # type: ignore[call-overload]
+        if (p := plan.get(s)) is not None and p.logged and (p.redacted or not redacted)
     ]
 
 
@@ -261,6 +265,7 @@ class ThresholdCriterion(Criterion):
         newest = max(cited, key=lambda f: f.item.date, default=None)
         if newest is not None and not newest.readable:
             return Outcome("unreadable", f"{newest.item.location}: {newest.reason}")
+        finding: EvidenceFinding | None
         if self.measure == "gaps_registered":
             # A known gap must be registered however old the measurement; no extract
             # measured yet means no measured gap to register.

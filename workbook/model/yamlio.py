@@ -1,14 +1,32 @@
-"""Reading YAML documents defensively, and writing files atomically."""
+"""One YAML engine for records and catalogues: read defensively, write portably and atomically.
+
+Every read and every write of a record or catalogue goes through ruamel.yaml with
+YAML 1.2 semantics, so what a save validates is exactly what every later read sees
+(`parse_mapping` is the only reading function). Writes also quote any string that a
+YAML 1.1 reader (PyYAML, older editors and scripts) would take for something else,
+so ``yes``, ``1:20`` or ``2026-01-31`` typed as text mean text to every tool.
+"""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, DocumentStartEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from workbook.errors import UsageError, WorkbookError
 
@@ -16,60 +34,217 @@ from workbook.errors import UsageError, WorkbookError
 MAX_YAML_BYTES = 1024 * 1024
 #: Anchors are legitimate in small numbers; many aliases are the "billion laughs" shape.
 MAX_ALIASES = 100
+#: What aliases may add once expanded, in values (scalars, lists, mappings): a handful of
+#: reused lists is far below it, a few dozen aliases that multiply are far above it.
+MAX_ALIAS_VALUES = 10_000
+#: A record nests about five levels; a hundred is a generated file or an attack.
+MAX_DEPTH = 100
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+# YAML 1.1's "value" key `=`: not part of YAML 1.2, where `=` is plain text.
+_VALUE = "tag:yaml.org,2002:value"
+
+#: Plain scalars a YAML 1.1 reader takes for something other than text, from the 1.1 type
+#: definitions (yaml.org/type: bool, null, int, float, timestamp, merge, value). Booleans and
+#: null are matched in any letter case: harmless to quote, and some readers are lax about case.
+_YAML11_NOT_TEXT = re.compile(
+    r"""(?:
+      (?i:y|yes|n|no|true|false|on|off)                       # bool
+    | (?i:null) | ~ | (?:)                                    # null, also the empty scalar
+    | [-+]?0b[0-1_]+                                          # int: binary
+    | [-+]?0[0-7_]+                                           #      octal
+    | [-+]?(?:0|[1-9][0-9_]*)                                 #      decimal
+    | [-+]?0x[0-9a-fA-F_]+                                    #      hexadecimal
+    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+                      #      sexagesimal (1:20)
+    | [-+]?(?:[0-9][0-9_]*)?\.[0-9.]*(?:[eE][-+][0-9]+)?      # float (1.10, also 1.2.3)
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*             #      sexagesimal
+    | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)              #      infinity, not a number
+    | [0-9]{4}-[0-9]{2}-[0-9]{2}                              # timestamp: date
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
+      (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?           #            date and time
+    | << | =                                                  # merge, value
+    )""",
+    re.VERBOSE,
+)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and alias bombs."""
+def _yaml11_not_text(text: str) -> bool:
+    return _YAML11_NOT_TEXT.fullmatch(text) is not None
 
+
+class _Refused(YAMLError):
+    """A YAML document that parses but that the workbook will not read (aliases, keys)."""
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error lines never echo a whole value."""
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # never repr() a huge string in full, even to cut it afterwards
+    text = repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- reading: YAML 1.2, defensively -----------------------------------------------------
+
+
+class _Resolver(VersionedResolver):
+    """YAML 1.2 whatever a document's %YAML directive says; `=` is text."""
+
+    TEXT: frozenset[str] = frozenset({_VALUE})
+
+    @property
+    def processing_version(self) -> Any:
+        return (1, 2)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if kind is ScalarNode and implicit[0] and str(tag) in self.TEXT:
+            return self.DEFAULT_SCALAR_TAG
+        return tag
+
+
+class _ReadResolver(_Resolver):
     # Dates stay text: the record schema parses them and names the field when one is wrong.
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    TEXT = frozenset({_VALUE, _TIMESTAMP})
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # PyYAML's constructors raise ValueError & co. on values like `!!int plenty`,
-        # 5000-digit integers or `!!timestamp someday`; report them like any YAML error.
-        try:
-            return super().construct_object(node, deep=deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            value = node.value if isinstance(node, yaml.ScalarNode) else node.id
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            kind = node.tag.rsplit(":", 1)[-1]
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {shown} as {kind}", node.start_mark
-            ) from exc
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+def plain_reads_as_text(text: str) -> bool:
+    """True when ``text``, written as a plain scalar, reads back as text in YAML 1.2 and 1.1.
+
+    Only what the scalar resolves to is judged; characters such as ``: `` or a leading
+    ``-`` that YAML syntax forbids in a plain scalar are the emitter's business.
+    """
+    yaml12 = _Resolver().resolve(ScalarNode, text, (True, False))
+    return yaml12 == _STR and not _yaml11_not_text(text)
+
+
+class _StrictComposer(Composer):
+    """Refuses other YAML versions, alias bombs and self-referring aliases while composing."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        # A re-used anchor name is legal YAML; ruamel would print a warning about it.
+        self.warn_double_anchors = False
         self._aliases = 0
+        self._added = 0  # values that aliases add to the expanded document
+        self._sizes: dict[int, int] = {}  # id(node) -> values it expands to, once composed
+
+    def compose_document(self) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, DocumentStartEvent) and event.version not in (None, (1, 2)):
+            version = ".".join(map(str, event.version))
+            raise ConstructorError(
+                None,
+                None,
+                f"the document asks for YAML {version}; records are read as YAML 1.2 "
+                "(remove the %YAML line)",
+                event.start_mark,
+            )
+        return super().compose_document()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            line = event.start_mark.line + 1
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise yaml.YAMLError(
-                    f"more than {MAX_ALIASES} aliases (line {mark.line + 1}); "
+                raise _Refused(
+                    f"more than {MAX_ALIASES} aliases (line {line}); write the values out instead"
+                )
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # its anchor's value is still being composed: a loop
+                raise _Refused(
+                    f"alias {_shown(event.anchor)} (line {line}) refers to the value that "
+                    "contains it; write the values out instead"
+                )
+            self._added += size
+            if self._added > MAX_ALIAS_VALUES:
+                raise _Refused(
+                    f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (line {line}); "
                     "write the values out instead"
                 )
-        return super().compose_node(parent, index)
+            return node
+        node = super().compose_node(parent, index)
+        self._sizes[id(node)] = self._size(node)
+        return node
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue
-            if key in seen:
-                raise yaml.YAMLError(
-                    f"duplicate key '{key}' (line {key_node.start_mark.line + 1}); "
-                    "each key may appear once"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    def _size(self, node: Node) -> int:
+        if isinstance(node, SequenceNode):
+            return 1 + sum(self._sizes[id(child)] for child in node.value)
+        if isinstance(node, MappingNode):
+            return 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+        return 1
+
+
+class _StrictConstructor(SafeConstructor):
+    """Safe types only (no object tags); duplicate keys and unreadable values are errors."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # Constructors raise ValueError & co. on values like `!!int plenty` or 5000-digit
+        # integers; report them like any YAML error, at the value's line.
+        try:
+            return super().construct_object(node, deep=deep)
+        except YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, AssertionError) as exc:
+            value = node.value if isinstance(node, ScalarNode) else node.id
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise ConstructorError(
+                None, None, f"cannot read {_shown(value)} as {kind}", node.start_mark
+            ) from exc
+
+    def check_mapping_key(
+        self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+    ) -> bool:
+        try:
+            hash(key)  # ruamel turns a list key into a tuple, which may still hold a mapping
+        except TypeError:
+            raise ConstructorError(
+                "while constructing a mapping", None, "found unhashable key", key_node.start_mark
+            ) from None
+        if key in mapping:
+            raise _Refused(
+                f"duplicate key {_shown(key)} (line {key_node.start_mark.line + 1}); "
+                "each key may appear once"
+            )
+        return True
+
+    def check_set_key(self, node: Any, key_node: Any, setting: Any, key: Any) -> None:
+        self.check_mapping_key(node, key_node, setting, key, None)
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        if values is None and not self.timestamp_regexp.match(str(node.value)):
+            raise ValueError("not a timestamp")
+        return super().construct_yaml_timestamp(node, values)
+
+    def construct_undefined(self, node: Any) -> None:
+        raise ConstructorError(
+            None,
+            None,
+            f"could not determine a constructor for the tag {_shown(str(node.tag), 80)}",
+            node.start_mark,
+        )
+
+
+_StrictConstructor.add_constructor(_TIMESTAMP, _StrictConstructor.construct_yaml_timestamp)
+_StrictConstructor.add_constructor(None, _StrictConstructor.construct_undefined)
+
+
+def _reader() -> YAML:
+    # A fresh instance per document: ruamel keeps per-load state on it.
+    y = YAML(typ="safe", pure=True)
+    y.Resolver = _ReadResolver
+    y.Composer = _StrictComposer
+    y.Constructor = _StrictConstructor
+    y.allow_duplicate_keys = False
+    y.max_depth = MAX_DEPTH
+    return y
+
+
+def _clip(problem: str, limit: int = 200) -> str:
+    return problem if len(problem) <= limit else problem[: limit - 3] + "..."
 
 
 def _a(noun: str) -> str:
@@ -103,30 +278,42 @@ def read_text(path: Path, error: type[WorkbookError], what: str) -> str:
         ) from None
 
 
-def load_mapping(path: Path, error: type[WorkbookError], what: str) -> dict[str, Any]:
-    """Parse one YAML file that must hold a single mapping."""
-    text = read_text(path, error, what)
+def parse_mapping(text: str, path: Path, error: type[WorkbookError], what: str) -> dict[str, Any]:
+    """Parse ``text`` (the content of ``path``) as one YAML mapping.
+
+    The only way a record or catalogue is read: loading a file and checking a save
+    before it is written both come here, so they cannot disagree.
+    """
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        raise error(
+            f"text is {size:,} bytes",
+            path=path,
+            expected=f"at most {MAX_YAML_BYTES:,} bytes for {_a(what)}",
+        )
     if not text.strip():
         raise error("file is empty", path=path, expected=f"a YAML mapping describing {_a(what)}")
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no object tags
-    except yaml.MarkedYAMLError as exc:
+        data = _reader().load(text)
+    except (MaxDepthExceededError, RecursionError):
+        raise error("YAML nests too deeply", path=path, expected="a plain mapping") from None
+    except MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        problem = f"{exc.context}, {exc.problem}" if exc.context else exc.problem
+        problem = f"{exc.context}, {exc.problem}" if exc.context else str(exc.problem)
         raise error(
-            f"malformed YAML at {where}: {problem}", path=path, expected="valid YAML"
+            f"malformed YAML at {where}: {_clip(problem)}", path=path, expected="valid YAML"
         ) from None
-    except yaml.reader.ReaderError as exc:
+    except ReaderError as exc:
         raise error(
             f"character U+{exc.character:04X} at position {exc.position} is not allowed in YAML",
             path=path,
             expected='printable text; write control characters as escapes in "double quotes"',
         ) from None
-    except yaml.YAMLError as exc:
-        raise error(f"malformed YAML: {exc}", path=path, expected="valid YAML") from None
-    except RecursionError:
-        raise error("YAML nests too deeply", path=path, expected="a plain mapping") from None
+    except YAMLError as exc:
+        raise error(
+            f"malformed YAML: {_clip(str(exc))}", path=path, expected="valid YAML"
+        ) from None
     if data is None:
         raise error(
             "file is empty apart from comments",
@@ -141,6 +328,65 @@ def load_mapping(path: Path, error: type[WorkbookError], what: str) -> dict[str,
     return data
 
 
+def load_mapping(path: Path, error: type[WorkbookError], what: str) -> dict[str, Any]:
+    """Read and parse one YAML file that must hold a single mapping."""
+    return parse_mapping(read_text(path, error, what), path, error, what)
+
+
+# --- editing: the same dialect, comments kept, written portably ---------------------------
+
+
+class _PortableResolver(_Resolver):
+    """When writing: text that a YAML 1.1 reader would take for something else is quoted.
+
+    The emitter writes a string plain only when resolving the plain form gives text
+    back; answering "not text" for YAML 1.1's booleans, numbers, dates and nulls makes
+    it quote them. Only strings are affected: ``true``, ``12`` or a date stay plain.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if kind is ScalarNode and implicit[0] and tag == _STR and _yaml11_not_text(value):
+            return Tag(suffix="tag:yaml.org,2002:yaml11")
+        return tag
+
+
+class _Representer(RoundTripRepresenter):
+    """Empty answers are written `null`, as the template does, not as nothing."""
+
+
+_Representer.add_representer(
+    type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+)
+
+
+def _editor(resolver: type[VersionedResolver]) -> YAML:
+    y = YAML(typ="rt", pure=True)  # round trip: comments and key order are kept
+    y.Resolver = resolver
+    y.Composer = _StrictComposer
+    y.Representer = _Representer
+    y.preserve_quotes = True
+    y.width = 1_000_000  # never re-wrap the analyst's lines
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def load_for_editing(text: str) -> Any:
+    """``text`` (already read by `parse_mapping`) as ruamel's comment-keeping containers."""
+    # Dates load as dates here (unlike `parse_mapping`) so that they are written back plain.
+    return _editor(_Resolver).load(text)
+
+
+def dump_edited(document: Any) -> str:
+    """The YAML text of a document from `load_for_editing`, strings quoted where needed."""
+    out = io.StringIO()
+    _editor(_PortableResolver).dump(document, out)
+    return out.getvalue()
+
+
+# --- atomic writes ----------------------------------------------------------------------
+
+
 def atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool = False) -> None:
     """Write through a temporary file in the same folder, then rename over ``path``.
 
@@ -151,9 +397,7 @@ def atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool = Fal
     try:
         # mkstemp creates 0600; keep an existing file's mode, else the usual 0644.
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        with os.fdopen(
-            fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
-        ) as f:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -164,8 +408,9 @@ def atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool = Fal
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Atomically replace ``path`` with ``text`` (UTF-8)."""
-    atomic_write(path, lambda f: f.write(text))
+    """Atomically replace ``path`` with ``text`` as UTF-8, byte for byte (no newline changes)."""
+    data = text.encode("utf-8")
+    atomic_write(path, lambda f: f.write(data), binary=True)
 
 
 def atomic_create_text(path: Path, text: str) -> None:

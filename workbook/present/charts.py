@@ -1,5 +1,9 @@
 """Charts built from an Assessment, as plotly JSON. Status is always written, never colour alone.
 
+Plotly draws a subset of HTML in chart text, so every user text (record and
+criterion names, evidence file names, slice and column names) goes through
+``plot_text`` before it becomes a title, label, hover or annotation.
+
 A chart is plain data (``data`` traces and a ``layout``) shown through the
 ``application/vnd.plotly.v1+json`` mime type, which JupyterLab's plotly
 extension and the dossier template both draw. Building dicts instead of
@@ -8,9 +12,9 @@ extension and the dossier template both draw. Building dicts instead of
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from workbook.evidence.evals import EvalMeasures
@@ -19,18 +23,13 @@ from workbook.evidence.logs import LogMeasures, share
 from workbook.model.assess import Assessment, stage_label
 from workbook.model.criteria import GATES, STATUSES
 from workbook.model.records import SIGNALS, STAGES
+from workbook.present.html import PLOT_BREAK, PLOT_NO_TRACE_BOX, STATUS_STYLE, plot_text
 from workbook.present.measured import min_coverage, newest
-from workbook.present.views import STATUS_STYLE
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FONT = "Helvetica, Arial, sans-serif"
 WEAK, STRONG = "#B34400", "#0072B2"
 GRID = "#E5ECF6"
-
-
-def plot_text(value: object) -> str:
-    """Escape text for plotly labels (it renders <b>, <a href> and friends)."""
-    return escape(str(value), quote=False)
 
 
 @dataclass
@@ -42,7 +41,8 @@ class Chart:
 
     @property
     def title(self) -> str:
-        return str(self.layout.get("title", {}).get("text", "Chart"))
+        """The title as plain text (in the layout it is escaped for plotly)."""
+        return html.unescape(str(self.layout.get("title", {}).get("text", "Chart")))
 
     def to_plotly_json(self) -> dict[str, Any]:
         return {"data": self.data, "layout": self.layout}
@@ -80,7 +80,7 @@ def readiness_chart(a: Assessment) -> Chart | None:
         # A short (or empty) bar has no room inside: its label goes beside it.
         "textposition": ["outside" if r.share < 0.25 else "inside" for r in ready],
         "cliponaxis": False,
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }
     layout = _layout(
         f"Readiness for the {stage_label(a.next_gate)} gate, by area",
@@ -129,7 +129,7 @@ def status_matrix(a: Assessment) -> Chart:
         "showscale": False,
         "xgap": 2,
         "ygap": 2,
-        "hovertemplate": "%{y} (%{x}): %{text}<br>%{customdata}<extra></extra>",
+        "hovertemplate": "%{y} (%{x}): %{text}" + PLOT_BREAK + "%{customdata}" + PLOT_NO_TRACE_BOX,
     }
     layout = _layout(
         "Status of every criterion, by gate",
@@ -228,7 +228,7 @@ def coverage_chart(a: Assessment) -> Chart | None:
             share(m.coverage(s)) + (" ▼ below" if colour(s) == WEAK else "") for s in SIGNALS
         ],
         "textposition": "outside", "cliponaxis": False,
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     shape, note = _vline(need, f"required {share(need)}", WEAK)
     layout = _layout(
@@ -258,7 +258,7 @@ def latency_chart(a: Assessment) -> Chart | None:
         "marker": {"color": "#9DB9D3"},
         "name": "requests",
         "customdata": [f"{lo:,.0f}–{hi:,.0f} ms" for lo, hi, _ in bins],
-        "hovertemplate": "%{customdata}: %{y} requests<extra></extra>",
+        "hovertemplate": "%{customdata}: %{y} requests" + PLOT_NO_TRACE_BOX,
     }
     lines = [
         _vline(m.latency.p50, f"p50 {m.latency.p50:,.0f} ms", "#000000", "dot", log=True),
@@ -308,7 +308,7 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
             f"{share(r.rate)} ({share(r.interval[0])}–{share(r.interval[1])})" for r in rows
         ],
         "textposition": "top center",
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     shapes, notes = [], []
     if limit is not None:
@@ -346,10 +346,11 @@ def expectations_chart(a: Assessment) -> Chart | None:
         "type": "bar", "orientation": "h", "x": kept, "y": labels,
         "marker": {"color": [STATUS_STYLE["met"][1] if c.passed else WEAK for c in results]},
         "text": [
-            "✓ met" if c.passed else f"✗ gap: {plot_text(c.detail)[:70]}" for c in results
+            # Cut before escaping, so an entity (&lt;) is never cut in half.
+            "✓ met" if c.passed else f"✗ gap: {plot_text(c.detail[:70])}" for c in results
         ],
         "textposition": "inside", "insidetextanchor": "start", "cliponaxis": False,
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     layout = _layout(
         f"Data expectations on {found.item.location} ({m.rows:,} rows)",

@@ -4,7 +4,9 @@ One place defines a field: the pydantic model. Its type picks the widget, its
 description (the analyst's question) becomes the label, and validation is the
 model's own. Saves are atomic, keep the analyst's comments, refuse to
 overwrite a file that changed on disk, and unsaved edits live in a draft
-beside the record until they are saved.
+beside the record until they are saved. Labels and messages are macros of
+``templates/forms.html.j2``; which gates a sign-off needs is the model's rule
+(``workbook.model.signoffs``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ipywidgets as w
 from pydantic import BaseModel, ValidationError
 
 from workbook.errors import WorkbookError
+from workbook.model import signoffs
 from workbook.model.criteria import GATES
 from workbook.model.records import (
     SIGNALS,
@@ -37,9 +40,16 @@ from workbook.model.roundtrip import RecordFile
 from workbook.model.yamlio import atomic_write_text
 from workbook.present import views
 from workbook.present.chapters import chapter
+from workbook.present.html import macro
 
 _TEXT_LAYOUT = w.Layout(width="100%")
 _LABEL_STYLE = {"description_width": "initial"}
+
+
+def _message(name: str, *args: Any) -> str:
+    """A label or message from ``templates/forms.html.j2`` (user text in it is escaped)."""
+    # str(): ipywidgets' traitlets store plain strings.
+    return str(macro("forms.html.j2", name, *args))
 
 
 def css_class(path: str) -> str:
@@ -78,7 +88,7 @@ class Field:
 
     @staticmethod
     def label(text: str) -> w.HTML:
-        return w.HTML(value=f"<b>{views.esc(text)}</b>")
+        return w.HTML(value=_message("label", text))
 
     def get(self) -> Any:
         raise NotImplementedError
@@ -93,11 +103,7 @@ class Field:
         return [self]
 
     def show_error(self, message: str | None) -> None:
-        self.error.value = (
-            f'<span class="wb-error" style="color:{views.LOUD}">⚠ {views.esc(message)}</span>'
-            if message
-            else ""
-        )
+        self.error.value = _message("field_error", message) if message else ""
 
 
 class TextField(Field):
@@ -106,7 +112,7 @@ class TextField(Field):
         widget = cls(value="", layout=_TEXT_LAYOUT, continuous_update=False)
         super().__init__(path, label, widget)
 
-    def get(self) -> str | None:
+    def get(self) -> Any:  # text here; numbers and lists in the subclasses
         return self.input.value.strip() or None
 
     def set(self, value: Any) -> None:
@@ -323,7 +329,7 @@ class KeptField(Field):
             else value
         )
         shown = json.dumps(self.value, ensure_ascii=False) if self.value else "none"
-        self.input.value = f"<code>{views.esc(shown[:300])}</code> <i>(edit in the record file)</i>"
+        self.input.value = _message("kept", shown[:300])
 
     def observe(self, callback: Callable[[], None]) -> None:
         return  # never changes in the form
@@ -406,7 +412,7 @@ class ChapterForm:
         extra = [self.signoff_widget()] if self.chapter.key == "verdict" else []
         self.widget = w.VBox(
             [
-                w.HTML(value=f"<h4>Edit: {views.esc(self.chapter.title)}</h4>"),
+                w.HTML(value=_message("heading", f"Edit: {self.chapter.title}")),
                 self.draft_bar,
                 *(f.box for f in self.fields.values()),
                 w.HBox([self.save_button]),
@@ -444,7 +450,7 @@ class ChapterForm:
         if self._loading:
             return
         atomic_write_text(self.draft_path, json.dumps(_jsonable(self.values()), indent=1))
-        self.message.value = "<i>Unsaved changes (kept in a draft beside the record).</i>"
+        self.message.value = _message("unsaved")
 
     def draft(self) -> dict[str, Any] | None:
         try:
@@ -464,14 +470,14 @@ class ChapterForm:
         discard.add_class("wb-discard")
         restore.on_click(lambda _: self.restore_draft())
         discard.on_click(lambda _: self.discard_draft())
-        note = w.HTML(value="<b>There are unsaved edits from an earlier session.</b>")
+        note = w.HTML(value=_message("draft_offer"))
         self.draft_bar.children = [note, restore, discard]
 
     def restore_draft(self) -> None:
         draft = self.draft()
         if draft is not None:
             self.set_values(draft)
-            self.message.value = "<i>Draft restored; Save to keep it.</i>"
+            self.message.value = _message("draft_restored")
         self.draft_bar.children = []
 
     def discard_draft(self) -> None:
@@ -509,20 +515,13 @@ class ChapterForm:
             )
             if target is not None:
                 target.show_error(problem)
-        lines = "".join(
-            f"<li><code>{views.esc(p)}</code>: {views.esc(m)}</li>" for p, m in problems
-        )
-        self.message.value = f"<b>Not saved.</b> Please correct:<ul>{lines}</ul>"
+        self.message.value = _message("problems", problems)
 
     def save(self) -> bool:
         """Validate, check for changes on disk, write atomically; True when saved."""
         diff = self.file.changed_on_disk()
         if diff is not None:
-            self.message.value = (
-                "<b>Not saved: the record changed on disk since this form loaded it.</b> "
-                "Copy your edits, re-run this cell to load the new version, then apply them. "
-                f"What changed:<pre>{views.esc(diff)}</pre>"
-            )
+            self.message.value = _message("changed_on_disk", diff)
             return False
         problems = self.validate()
         if problems:
@@ -531,10 +530,10 @@ class ChapterForm:
         try:
             self.file.save(self.values())
         except WorkbookError as exc:
-            self.message.value = f"<b>Not saved:</b> {views.esc(exc.line())}"
+            self.message.value = _message("not_saved", exc.line())
             return False
         self.draft_path.unlink(missing_ok=True)
-        self.message.value = f"Saved {views.esc(self.path.name)} at {dt.datetime.now():%H:%M:%S}."
+        self.message.value = _message("saved", self.path.name, f"{dt.datetime.now():%H:%M:%S}")
         self.refresh_verdict()
         return True
 
@@ -543,12 +542,10 @@ class ChapterForm:
         try:
             a = self.assess(self.path)
         except WorkbookError as exc:
-            self.verdict.value = f"<p>{views.esc(exc.line())}</p>"
+            self.verdict.value = _message("problem", exc.line())
             return
-        self.verdict.value = (
-            f"<p><b>{views.esc(a.headline)}</b></p>"
-            + views.status_table(a, self.chapter.areas).html
-        )
+        table = views.status_table(a, self.chapter.areas).html
+        self.verdict.value = _message("verdict", a.headline, table)
 
     # -- sign-off ------------------------------------------------------------------
 
@@ -564,7 +561,7 @@ class ChapterForm:
         self.signoff_message.add_class("wb-signoff-message")
         box = w.VBox(
             [
-                w.HTML(value="<h4>Sign off a gate for this version</h4>"),
+                w.HTML(value=_message("heading", "Sign off a gate for this version")),
                 self.signoff_gate, self.signoff_name, self.signoff_role, self.signoff_date,
                 button, self.signoff_message,
             ]
@@ -578,9 +575,7 @@ class ChapterForm:
         when = self.signoff_date.value or dt.date.today()
 
         def refuse(text: str) -> bool:
-            self.signoff_message.value = (
-                f'<b style="color:{views.LOUD}">Not signed:</b> {views.esc(text)}'
-            )
+            self.signoff_message.value = _message("refused", text)
             return False
 
         if not name:
@@ -588,12 +583,14 @@ class ChapterForm:
         if self.file.changed_on_disk() is not None or self.draft() is not None:
             return refuse("save (or discard) the edits first: a sign-off covers the saved record.")
         a = self.assess(self.path)
-        upto = GATES[: GATES.index(gate) + 1]
-        failing = [g for g in upto if not a.gates[g]]
-        if failing:
+        # The model decides which gates a signature needs (workbook.model.signoffs).
+        blocked = {g: ids for g, ids in signoffs.blocking(a.results, gate).items() if ids}
+        if blocked:
+            first = next(iter(blocked))
+            count = sum(map(len, blocked.values()))
             return refuse(
-                f"the {failing[0].replace('_', ' ')} gate does not pass ({len(a.blockers)} "
-                "conditions not yet met)."
+                f"the {first.replace('_', ' ')} gate does not pass ({count} "
+                f"condition{'s' if count != 1 else ''} not yet met)."
             )
         entry = {
             "gate": gate,
@@ -602,15 +599,12 @@ class ChapterForm:
             "date": when,
             "digest": a.digest[:16],
         }
-        signoffs = [s.model_dump(mode="python") for s in self.file.record.signoffs] + [entry]
+        given = [s.model_dump(mode="python") for s in self.file.record.signoffs] + [entry]
         try:
-            self.file.save({"signoffs": signoffs})
+            self.file.save({"signoffs": given})
         except WorkbookError as exc:
             return refuse(exc.line())
-        self.signoff_message.value = (
-            f"Signed: {views.esc(gate.replace('_', ' '))} by {views.esc(name)} for digest "
-            f"<code>{a.digest[:16]}</code>."
-        )
+        self.signoff_message.value = _message("signed", gate, name, a.digest[:16])
         self.refresh_verdict()
         return True
 
@@ -644,14 +638,13 @@ def new_initiative_form(folder: Path) -> w.Widget:
         try:
             path = create_record(name.value, Path(folder), stage.value)
         except WorkbookError as exc:
-            out.value = f"<b>Not created:</b> {views.esc(exc.line())}"
+            out.value = _message("not_created", exc.line())
             return
-        out.value = (
-            f"Created <code>{views.esc(path)}</code>. Set <code>initiative_path = "
-            f"{views.esc(repr(str(path)))}</code> in the parameters cell and run again."
-        )
+        out.value = _message("created", path, repr(str(path)))
 
     button.on_click(create)
-    box = w.VBox([w.HTML(value="<h4>Start a new initiative</h4>"), name, stage, button, out])
+    box = w.VBox(
+        [w.HTML(value=_message("heading", "Start a new initiative")), name, stage, button, out]
+    )
     box.add_class("wb-new")
     return box

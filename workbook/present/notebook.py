@@ -111,12 +111,8 @@ class Initiative:
             if r.digest != self.assessment.digest or r.as_of != str(self.assessment.as_of)
         ]
         if not rows:
-            return views.View("<p>No earlier assessment is recorded yet.</p>", "No history.")
-        last = rows[-1]
-        now = {r.criterion.id for r in self.assessment.blockers}
-        before = set(last.blockers)
-        statuses = {r.criterion.id: r.status for r in self.assessment.results}
-        return views.changes_view(last, now, before, statuses, self.assessment)
+            return views.note("No earlier assessment is recorded yet.", "No history.")
+        return views.changes_view(rows[-1], self.assessment)
 
     def stage_history_chart(self) -> Any:
         """Supported stage over time, from the ledger plus this assessment."""
@@ -129,9 +125,7 @@ class Initiative:
             points.append(current)
         chart = charts.stage_history_chart(points)
         if chart is None:
-            return views.View(
-                "<p>One assessment so far: no trend to show yet.</p>", "No trend yet."
-            )
+            return views.note("One assessment so far: no trend to show yet.", "No trend yet.")
         return chart
 
     # -- forms (interactive) ----------------------------------------------------
@@ -157,11 +151,7 @@ class Initiative:
         from workbook.present import charts
 
         fig = charts.readiness_chart(self.assessment)
-        return (
-            fig
-            if fig is not None
-            else views.View("<p>Every gate is passed.</p>", "All gates passed.")
-        )
+        return fig if fig is not None else views.note("Every gate is passed.", "All gates passed.")
 
     def status_matrix(self) -> Any:
         from workbook.present import charts
@@ -180,7 +170,7 @@ class Initiative:
         from workbook.present import charts
 
         chart = getattr(charts, name)(self.assessment)
-        return chart if chart is not None else views.View(f"<p>{views.esc(missing)}</p>", missing)
+        return chart if chart is not None else views.note(missing)
 
     def coverage_chart(self) -> Any:
         return self._measured_chart("coverage_chart", "No measured log sample to chart.")

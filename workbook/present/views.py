@@ -1,50 +1,36 @@
-"""What the notebooks show: small views rendered as escaped HTML, with a plain-text twin.
+"""What the notebooks show: small views, each an autoescaped template with a plain-text twin.
 
-Every piece of user text passes through ``esc``. Views never compute a
-verdict; they present the Assessment they are given.
+A view gathers data from the Assessment (or the Record) and hands it to its
+template in ``workbook/present/templates/`` (see ``workbook.present.html`` for
+how to add one). Views never compute a verdict; they present the Assessment
+they are given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from html import escape
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from workbook import __version__
-from workbook.model.assess import Assessment, CriterionResult, stage_label
+from workbook.model.assess import Assessment, stage_label
 from workbook.model.records import SIGNALS, Record
+from workbook.present.html import LOUD, macro, render
 
-#: Okabe-Ito hues (distinguishable with common colour-vision deficiencies), darkened
-#: where needed so every badge reaches WCAG AA contrast (4.5:1). Every status is
-#: also spelled out, never shown by colour alone.
-STATUS_STYLE: dict[str, tuple[str, str, str]] = {
-    # status: (symbol, background, text colour)
-    "met": ("✓", "#007A5A", "#ffffff"),
-    "not_applicable": ("–", "#6E6E6E", "#ffffff"),
-    "waived": ("⚑", "#0072B2", "#ffffff"),
-    "unverified": ("?", "#E69F00", "#000000"),
-    "stale": ("↻", "#F0E442", "#000000"),
-    "missing": ("✗", "#B34400", "#ffffff"),
-    "waiver_expired": ("⚠", "#CC79A7", "#000000"),
-    "unreadable": ("⚠", "#000000", "#ffffff"),
-    "below_threshold": ("▼", "#B34400", "#ffffff"),
-}
-#: Warnings written in running text (5.6:1 on white).
-LOUD = "#B34400"
-
-
-def esc(value: object) -> str:
-    """HTML-escape any value; None and empty become an em dash."""
-    if value is None or value == "" or value == []:
-        return "—"
-    return escape(str(value), quote=True)
+if TYPE_CHECKING:
+    from workbook.batch.ledger import HistoryRow
 
 
 class View:
-    """Rendered as HTML in Jupyter and in dossiers; as text in a terminal or a diff."""
+    """Rendered as HTML in Jupyter and in dossiers; as text in a terminal or a diff.
 
-    def __init__(self, html: str, text: str) -> None:
+    ``html`` is Markup from a template; adding two views keeps it so (Markup + str
+    would escape the str).
+    """
+
+    def __init__(self, html: Markup, text: str) -> None:
         self.html = html
         self.text = text
 
@@ -58,39 +44,14 @@ class View:
         return View(self.html + other.html, f"{self.text}\n{other.text}")
 
 
-def badge(status: str) -> str:
-    symbol, bg, fg = STATUS_STYLE.get(status, ("", "#666666", "#ffffff"))
-    label = status.replace("_", " ")
-    return (
-        f'<span class="wb-status wb-{esc(status)}" style="background:{bg};color:{fg};'
-        f'padding:1px 6px;border-radius:3px;white-space:nowrap">{symbol} {esc(label)}</span>'
-    )
+def badge(status: str) -> Markup:
+    """A status spelled out beside its symbol and colour."""
+    return macro("macros.html.j2", "badge", status)
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
-    """Rows are HTML fragments already escaped by the caller."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="wb-table {cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    )
-
-
-def _items(values: Sequence[Any]) -> str:
-    if not values:
-        return "—"
-    return "<ul>" + "".join(f"<li>{esc(v)}</li>" for v in values) + "</ul>"
-
-
-def _facts(pairs: Sequence[tuple[str, str]]) -> str:
-    """A two-column table of (label, html) pairs."""
-    rows = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{v}</td></tr>" for k, v in pairs)
-    return f'<table class="wb-facts"><tbody>{rows}</tbody></table>'
-
-
-def _loud(count: int) -> str:
-    """A count that must not be missed when it is not zero."""
-    return f'<strong style="color:{LOUD}">⚠ {count}</strong>' if count else "0"
+def note(html_text: str, text: str | None = None) -> View:
+    """A one-sentence view (an empty state such as "No waivers.")."""
+    return View(macro("macros.html.j2", "note", html_text), text or html_text)
 
 
 def _text_facts(pairs: Sequence[tuple[str, object]]) -> str:
@@ -108,28 +69,14 @@ def cover(a: Assessment) -> View:
     tone = LOUD if flagged else ("#007A5A" if not a.blockers else "#0072B2")
     expired = sum(w.expired for w in a.waivers)
     earlier = sum(not s.current for s in a.signoffs)
-    facts = [
-        ("Claimed stage", esc(stage_label(a.claimed_stage))),
-        ("Stage the evidence supports", esc(stage_label(a.supported_stage))),
-        ("Target stage", esc(stage_label(r.target_stage) if r.target_stage else None)),
-        ("Next gate", esc(stage_label(a.next_gate) if a.next_gate else "none: all gates passed")),
-        ("Weakest area for the next gate", esc(weakest)),
-        ("Conditions not yet met", esc(len(a.blockers))),
-        ("Waivers in force", esc(len(a.waivers) - expired)),
-        ("Waivers expired", _loud(expired)),
-        ("Sign-offs for an earlier version", _loud(earlier)),
-        ("Sponsor", esc(r.sponsor)),
-        ("Assessed as of", esc(a.as_of.isoformat())),
-    ]
-    html = (
-        f'<div class="wb-cover"><p class="wb-kicker">Readiness dossier · {esc(r.id)}</p>'
-        f'<h2 class="wb-title" style="font-size:1.8em;margin:0.2em 0">{esc(r.name)}</h2>'
-        f"<p>{esc(r.summary) if r.summary else ''}</p>"
-        f'<p class="wb-headline" role="note" style="border-left:6px solid {tone};'
-        f'padding:0.5em 0.8em;font-size:1.15em;background:#f7f7f7">{esc(a.headline)}'
-        + (" <strong>OVERCLAIMED</strong>" if a.overclaimed else "")
-        + (" <strong>POSSIBLE SHADOW PRODUCTION</strong>" if a.shadow_production else "")
-        + f"</p>{_facts(facts)}</div>"
+    html = render(
+        "cover.html.j2",
+        a=a,
+        record=r,
+        tone=tone,
+        expired=expired,
+        earlier=earlier,
+        in_force=len(a.waivers) - expired,
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
     text += " POSSIBLE SHADOW PRODUCTION" if a.shadow_production else ""
@@ -142,318 +89,123 @@ def cover(a: Assessment) -> View:
 def status_table(a: Assessment, areas: Sequence[str]) -> View:
     """Every criterion of these areas, gate by gate, with its status and why."""
     results = [r for r in a.results if r.criterion.area in areas]
-    rows = [
-        (
-            esc(stage_label(r.criterion.gate)),
-            f"<code>{esc(r.criterion.id)}</code>",
-            esc(r.criterion.question),
-            badge(r.status),
-            esc(r.detail),
-        )
-        for r in results
-    ]
-    html = _table(["Gate", "Criterion", "Question", "Status", "Detail"], rows, "wb-criteria")
     text = "\n".join(f"{r.criterion.gate:<21} {r.criterion.id:<34} {r.status}" for r in results)
-    return View(html, text)
-
-
-def _blocker_row(r: CriterionResult) -> tuple[str, ...]:
-    c = r.criterion
-    return (
-        esc(stage_label(c.gate)),
-        esc(c.area),
-        f"<code>{esc(c.id)}</code><br>{esc(c.question)}",
-        badge(r.status),
-        esc(r.detail),
-        esc(c.satisfied_by),
-    )
+    return View(render("status_table.html.j2", results=results), text)
 
 
 def blockers(a: Assessment) -> View:
     """What is not yet true, by gate then area, each with what would satisfy it."""
-    if not a.blockers:
-        return View("<p>Every condition up to the stage it aims for is met.</p>", "No blockers.")
-    headers = ["Gate", "Area", "Criterion", "Status", "Why not yet", "What would satisfy it"]
-    html = _table(headers, map(_blocker_row, a.blockers), "wb-blockers")
     text = "\n".join(
         f"{r.criterion.gate}/{r.criterion.area}: {r.criterion.id} {r.status}" for r in a.blockers
     )
-    return View(html, text)
+    return View(render("blockers.html.j2", blockers=a.blockers), text or "No blockers.")
 
 
 def waivers(a: Assessment) -> View:
     """Waivers with their expiry; expired ones are impossible to miss."""
-    if not a.waivers:
-        return View("<p>No waivers.</p>", "No waivers.")
-    rows = []
-    lines = []
-    for w in sorted(a.waivers, key=lambda w: w.waiver.expires):
-        if w.expired:
-            state = f'<strong style="color:{LOUD}">⚠ EXPIRED</strong>'
-            lines.append(f"EXPIRED {w.waiver.criterion} on {w.waiver.expires}")
-        else:
-            state = f"valid, {w.days_left} days left"
-            lines.append(f"waived {w.waiver.criterion} until {w.waiver.expires}")
-        rows.append(
-            (
-                f"<code>{esc(w.waiver.criterion)}</code>",
-                esc(w.waiver.reason),
-                esc(w.waiver.approver),
-                esc(w.waiver.expires.isoformat()),
-                state,
-            )
-        )
-    html = _table(["Criterion", "Reason", "Approver", "Expires", "State"], rows, "wb-waivers")
-    return View(html, "\n".join(lines))
+    shown = sorted(a.waivers, key=lambda w: w.waiver.expires)
+    lines = [
+        f"EXPIRED {w.waiver.criterion} on {w.waiver.expires}"
+        if w.expired
+        else f"waived {w.waiver.criterion} until {w.waiver.expires}"
+        for w in shown
+    ]
+    return View(render("waivers.html.j2", waivers=shown), "\n".join(lines) or "No waivers.")
 
 
 def signoffs(a: Assessment) -> View:
     """Who signed which gate, and whether it was for this version."""
-    if not a.signoffs:
-        return View("<p>No sign-offs yet.</p>", "No sign-offs.")
-    rows, lines = [], []
-    for s in a.signoffs:
-        so = s.signoff
-        state = (
-            "for this version"
-            if s.current
-            else f'<strong style="color:{LOUD}">⚠ given for an earlier version</strong>'
-        )
-        rows.append(
-            (
-                esc(stage_label(so.gate)),
-                esc(so.name),
-                esc(so.role.replace("_", " ")),
-                esc(so.date.isoformat()),
-                f"<code>{esc(so.digest[:12])}</code>",
-                state,
-            )
-        )
-        lines.append(
-            f"{so.gate} {so.role} {so.date} {'current' if s.current else 'EARLIER VERSION'}"
-        )
-    html = _table(["Gate", "Name", "Role", "Date", "Digest", "State"], rows, "wb-signoffs")
-    return View(html, "\n".join(lines))
+    lines = [
+        f"{s.signoff.gate} {s.signoff.role} {s.signoff.date} "
+        f"{'current' if s.current else 'EARLIER VERSION'}"
+        for s in a.signoffs
+    ]
+    return View(
+        render("signoffs.html.j2", signoffs=a.signoffs), "\n".join(lines) or "No sign-offs."
+    )
 
 
 def not_applicable(a: Assessment) -> View:
-    rows = [
-        (f"<code>{esc(r.criterion.id)}</code>", esc(r.detail))
-        for r in a.results
-        if r.status == "not_applicable"
-    ]
-    if not rows:
-        return View("<p>No criterion is marked not applicable.</p>", "None not applicable.")
-    return View(_table(["Criterion", "Justification"], rows), f"{len(rows)} not applicable")
+    """Criteria marked not applicable, with their justification."""
+    results = [r for r in a.results if r.status == "not_applicable"]
+    text = f"{len(results)} not applicable" if results else "None not applicable."
+    return View(render("not_applicable.html.j2", results=results), text)
 
 
 # --- the record, chapter by chapter -----------------------------------------------
 
 
 def scope_record(r: Record) -> View:
+    """Scope, controlled use, expectations and the demo conditions."""
     s = r.scope
-    facts = [
-        ("Workflow", esc(s.workflow)),
-        ("Step the AI takes", esc(s.ai_step)),
-        ("In scope", _items(s.in_scope)),
-        ("Out of scope", _items(s.out_of_scope)),
-        ("Controlled use: users", esc(s.controlled_use.users)),
-        ("Controlled use: requests a day at most", esc(s.controlled_use.max_daily_volume)),
-        ("Users may expect", _items(s.user_expectations)),
-        ("Users must never assume", _items(s.never_assume)),
-    ]
-    demo = _table(
-        ["Demo condition", "What was different", "How real use copes"],
-        [
-            (esc(d.condition.replace("_", " ")), esc(d.description), esc(d.real_use_handling))
-            for d in s.demo_conditions
-        ],
-        "wb-demo",
-    )
     text = _text_facts([("workflow", s.workflow), ("demo conditions", len(s.demo_conditions))])
-    return View(_facts(facts) + "<p><strong>Demo conditions</strong></p>" + demo, text)
+    return View(render("scope_record.html.j2", record=r), text)
 
 
 def data_record(r: Record, as_of: dt.date) -> View:
+    """Sources, boundaries and the gap register; open gaps past their due date are flagged."""
     d = r.data
-    sources = _table(
-        ["Source", "System of record", "Owner"],
-        [(esc(x.name), esc(x.system_of_record), esc(x.owner)) for x in d.sources],
-    )
-    gap_rows = []
-    for g in d.gaps:
-        overdue = g.status == "open" and g.due is not None and g.due < as_of
-        due = esc(g.due.isoformat() if g.due else None) + (
-            f' <strong style="color:{LOUD}">overdue</strong>' if overdue else ""
-        )
-        gap_rows.append(
-            (
-                f"<code>{esc(g.id)}</code>",
-                esc(g.description),
-                esc(g.severity),
-                esc(g.owner),
-                due,
-                esc(g.status),
-                esc(", ".join(g.columns) or None),
-            )
-        )
-    headers = ["Gap", "Description", "Severity", "Owner", "Due", "Status", "Columns"]
-    gaps = _table(headers, gap_rows, "wb-gaps")
-    facts = [
-        ("May use", _items(d.boundaries.may_use)),
-        ("Must never use", _items(d.boundaries.must_not_use)),
-        ("Highest classification", esc(d.boundaries.classification)),
-        ("Grounding", esc(d.grounding)),
-    ]
-    html = (
-        "<p><strong>Sources</strong></p>"
-        + sources
-        + _facts(facts)
-        + "<p><strong>Gap register</strong></p>"
-        + gaps
-    )
+    gaps = [(g, g.status == "open" and g.due is not None and g.due < as_of) for g in d.gaps]
     open_gaps = [g for g in d.gaps if g.status == "open"]
     text = f"{len(d.sources)} sources; {len(d.gaps)} gaps, {len(open_gaps)} open"
-    return View(html, text)
+    return View(render("data_record.html.j2", record=r, gaps=gaps), text)
 
 
 def ownership_record(r: Record) -> View:
-    o, i = r.ownership, r.integration
-    facts = [
-        ("Business owner", esc(o.business_owner)),
-        ("Support team", esc(o.support_owner.team)),
-        ("Support hours", esc(o.support_owner.hours)),
-        ("Support contact", esc(o.support_owner.contact)),
-        ("Change control", esc(o.change_control)),
-        ("Trained team", esc(o.enablement.trained_team)),
-        ("Runbook", esc(o.enablement.runbook)),
-        ("Where users meet it", esc(i.in_workflow)),
-    ]
-    escalation = _table(
-        ["Escalation trigger", "Escalates to"],
-        [(esc(e.trigger), esc(e.target)) for e in o.escalation],
-    )
-    systems = _table(
-        ["Connected system", "Interface owner"],
-        [(esc(s.system), esc(s.interface_owner)) for s in i.systems],
-    )
+    """Owners, support, escalation and the connected systems."""
+    o = r.ownership
     text = _text_facts(
         [("business owner", o.business_owner), ("support team", o.support_owner.team)]
     )
-    return View(_facts(facts) + escalation + systems, text)
+    return View(render("ownership_record.html.j2", record=r), text)
 
 
 def observability_record(r: Record) -> View:
-    ob = r.observability
-    rows = []
-    for signal in SIGNALS:
-        plan = ob.logging_plan.get(signal)  # type: ignore[call-overload]
-        if plan is None:
-            rows.append((esc(signal.replace("_", " ")), badge("missing"), "—", "—", "—", "no plan"))
-            continue
-        rows.append(
-            (
-                esc(signal.replace("_", " ")),
-                "logged" if plan.logged else "<strong>not logged</strong>",
-                esc(plan.where),
-                esc(plan.retention_days),
-                "yes" if plan.redacted else "no",
-                esc(plan.reason),
-            )
-        )
-    plan_table = _table(
-        ["Signal", "Logged", "Where", "Kept (days)", "Redacted", "Why not"], rows, "wb-logging"
-    )
-    facts = [
-        ("Privacy decisions", esc(ob.privacy_decisions)),
-        ("Dashboards", _items(ob.dashboards)),
-        ("Alerts", _items(ob.alerts)),
-    ]
-    planned = sum(1 for s in SIGNALS if s in ob.logging_plan)
-    return View(
-        plan_table + _facts(facts), f"logging plan covers {planned} of {len(SIGNALS)} signals"
-    )
+    """The logging plan for each of the nine signals, dashboards and alerts."""
+    plan = r.observability.logging_plan
+    plans = [(s, plan.get(s)) for s in SIGNALS]
+    planned = sum(1 for s in SIGNALS if s in plan)
+    text = f"logging plan covers {planned} of {len(SIGNALS)} signals"
+    return View(render("observability_record.html.j2", record=r, plans=plans), text)
 
 
 def trust_record(r: Record) -> View:
+    """Evaluation, guardrails, failure handling and thresholds."""
     t = r.trust
-    th = t.thresholds
-    facts = [
-        ("Evaluation", esc(t.evaluation)),
-        ("Guardrails", _items(t.guardrails)),
-        ("Review path", esc(t.review_path)),
-        ("When output is wrong", esc(t.failure_handling.wrong)),
-        ("When it is too slow", esc(t.failure_handling.delayed)),
-        ("When it is blocked", esc(t.failure_handling.blocked)),
-        ("When output is unsafe", esc(t.failure_handling.unsafe)),
-        ("Fallback", esc(t.fallback)),
-        ("Latency p95 at most (ms)", esc(th.latency_p95_ms)),
-        ("Error rate at most", esc(th.error_rate)),
-        ("Quality pass rate at least", esc(th.quality_pass_rate)),
-    ]
-    return View(
-        _facts(facts), _text_facts([("evaluation", t.evaluation), ("fallback", t.fallback)])
-    )
+    text = _text_facts([("evaluation", t.evaluation), ("fallback", t.fallback)])
+    return View(render("trust_record.html.j2", record=r), text)
 
 
 def governance_record(r: Record) -> View:
-    g = r.governance
-    facts = [
-        ("Usage policy", esc(g.usage_policy)),
-        ("Security review by", esc(g.security_review.reviewer)),
-        ("Security review date", esc(g.security_review.date)),
-        ("Security review outcome", esc(g.security_review.outcome)),
-    ]
-    return View(_facts(facts), _text_facts([("usage policy", g.usage_policy)]))
-
-
-def _read_status(a: Assessment, index: int) -> str:
-    """Whether the workbook could read (and measure) the cited item."""
-    found = a.evidence.items[index] if index < len(a.evidence.items) else None
-    if found is None:
-        return "—"
-    if not found.readable:
-        return f"{badge('unreadable')} {esc(found.reason)}"
-    if found.measured is not None:
-        return "measured"
-    return "read" if found.item.path is not None else "link"
+    """Usage policy and security review."""
+    text = _text_facts([("usage policy", r.governance.usage_policy)])
+    return View(render("governance_record.html.j2", record=r), text)
 
 
 def evidence_list(r: Record, a: Assessment) -> View:
     """Cited evidence, as cited (relative paths or links), and whether it could be read."""
-    if not r.evidence:
-        return View("<p>No evidence is cited.</p>", "No evidence.")
-    rows = [
-        (
-            esc(e.kind.replace("_", " ")),
-            f"<code>{esc(e.location)}</code>",
-            esc(e.date.isoformat()),
-            esc(e.note),
-            _read_status(a, i),
-        )
-        for i, e in enumerate(r.evidence)
-    ]
-    unreadable = sum(not f.readable for f in a.evidence.items)
-    return View(
-        _table(["Kind", "Where", "Date", "Note", "Read"], rows, "wb-evidence"),
-        f"{len(rows)} items" + (f", {unreadable} unreadable" if unreadable else ""),
+    found = a.evidence.items
+    cited = [(e, found[i] if i < len(found) else None) for i, e in enumerate(r.evidence)]
+    unreadable = sum(not f.readable for f in found)
+    text = (
+        f"{len(cited)} items" + (f", {unreadable} unreadable" if unreadable else "")
+        if cited
+        else "No evidence."
     )
+    return View(render("evidence_list.html.j2", cited=cited), text)
 
 
 def appendix(a: Assessment, parameters: dict[str, object], catalogue_source: str) -> View:
     """How this dossier was made, so anyone can reproduce or question it."""
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    facts = [
-        (
-            "Parameters",
-            "<br>".join(f"<code>{esc(k)} = {esc(repr(v))}</code>" for k, v in parameters.items()),
-        ),
-        ("Assessed as of", esc(a.as_of.isoformat())),
-        ("Digest", f"<code>{esc(a.digest)}</code>"),
-        ("Gate catalogue", f"{esc(a.catalogue_name)} (<code>{esc(catalogue_source)}</code>)"),
-        ("Workbook version", esc(__version__)),
-        ("Generated", esc(generated)),
-    ]
+    html = render(
+        "appendix.html.j2",
+        a=a,
+        parameters=[(k, repr(v)) for k, v in parameters.items()],
+        catalogue_source=catalogue_source,
+        version=__version__,
+        generated=generated,
+    )
     text = _text_facts(
         [
             ("as of", a.as_of.isoformat()),
@@ -463,28 +215,44 @@ def appendix(a: Assessment, parameters: dict[str, object], catalogue_source: str
             ("generated", generated),
         ]
     )
-    return View(_facts(facts), text)
+    return View(html, text)
 
 
-def changes_view(
-    last: Any, now: set[str], before: set[str], statuses: dict[str, str], a: Assessment
-) -> View:
-    """Blockers new and resolved since the last recorded assessment, and stage movement."""
-    new, resolved = sorted(now - before), sorted(before - now)
-    regressed = sorted(
-        c
-        for c, s in statuses.items()
-        if last.statuses.get(c) in ("met", "not_applicable", "waived")
-        and s not in ("met", "not_applicable", "waived")
+def history_row(a: Assessment) -> HistoryRow:
+    """The assessment in the ledger's shape, so it can be compared with a stored one."""
+    # Imported here: the batch package imports the presentation layer, not the other way.
+    from workbook.batch.ledger import HistoryRow
+
+    return HistoryRow(
+        run_id=0,  # not stored: this assessment is being shown, not recorded
+        started_at="",
+        initiative=a.record.id,
+        name=a.record.name,
+        digest=a.digest,
+        as_of=a.as_of.isoformat(),
+        claimed=a.claimed_stage,
+        supported=a.supported_stage,
+        overclaimed=a.overclaimed,
+        outcome="rendered",
+        statuses={r.criterion.id: r.status for r in a.results},
+        blockers=[r.criterion.id for r in a.blockers],
     )
+
+
+def changes_view(last: HistoryRow, a: Assessment) -> View:
+    """What changed since ``last``, the latest recorded assessment, as the ledger compares it."""
+    from workbook.batch.ledger import compare
+
+    now = history_row(a)
+    changes = compare(last, now)
     lines = [f"Since the assessment as of {last.as_of} (supported: {stage_label(last.supported)}):"]
-    if last.supported != a.supported_stage:
+    if changes.stage_change:
         lines.append(
-            f"supported stage {stage_label(last.supported)} -> {stage_label(a.supported_stage)}"
+            f"supported stage {stage_label(last.supported)} -> {stage_label(now.supported)}"
         )
-    lines += [f"new blocker {c}" for c in new] + [f"resolved {c}" for c in resolved]
-    lines += [f"regressed {c}" for c in regressed]
-    if len(lines) == 1:
+    lines += [f"new blocker {c}" for c in changes.new_blockers]
+    lines += [f"resolved {c}" for c in changes.resolved]
+    lines += [f"regressed {c}" for c in changes.regressions]
+    if changes.empty:
         lines.append("nothing changed")
-    html = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines[1:]) + "</ul>"
-    return View(f"<p>{esc(lines[0])}</p>{html}", "\n".join(lines))
+    return View(render("changes.html.j2", lines=lines), "\n".join(lines))

@@ -15,7 +15,7 @@ from workbook.model.yamlio import atomic_write_text
 from workbook.paths import NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.present.chapters import CHAPTERS
 from workbook.render.dossier import main as write_dossier_notebook
-from workbook.render.execute import KERNEL, socket_kernel_manager
+from workbook.render.kernels import KERNEL, SocketKernelManager
 
 
 def refresh_chapter(name: str) -> None:
@@ -26,7 +26,7 @@ def refresh_chapter(name: str) -> None:
     NotebookClient(
         nb,
         kernel_name=KERNEL,
-        kernel_manager_class=socket_kernel_manager(),
+        kernel_manager_class=SocketKernelManager,
         timeout=120,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
         record_timing=False,

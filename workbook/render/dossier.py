@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -20,7 +21,11 @@ from workbook.model.yamlio import atomic_write_text
 from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.pipeline import assess_file
 from workbook.present.chapters import CHAPTERS
-from workbook.render.execute import run_in_reused_kernel, run_notebook
+from workbook.render.execute import run_notebook
+
+if TYPE_CHECKING:
+    from workbook.model.records import Record
+    from workbook.render.kernels import Kernels
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
 
@@ -77,6 +82,15 @@ def failed_notebook(out_dir: Path, record_id: str) -> Path:
     return out_dir / FAILED_FOLDER / f"{record_id}.ipynb"
 
 
+def _kernels(reuse: bool, prestart: bool) -> Kernels | None:
+    """Where the kernel comes from: kept and reset, started ahead, or (None) started now."""
+    from workbook.render.kernels import kept_kernel, spare_kernels
+
+    if reuse:
+        return kept_kernel()
+    return spare_kernels() if prestart else None
+
+
 def write_dossier(
     record_path: Path,
     out_dir: Path,
@@ -88,37 +102,36 @@ def write_dossier(
     ledger: Path | None = None,
     reuse_kernel: bool = False,
     prestart_kernel: bool = False,
+    record: Record | None = None,
 ) -> Path:
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
 
     With a ``ledger`` the dossier also shows the supported stage over time and
-    what changed since the last recorded assessment.
+    what changed since the last recorded assessment. ``record``: the record as
+    the caller (a batch plan) already validated and assessed it; not loaded again.
     """
     from workbook.render.export import export_html
 
     # Everything `check` would refuse is refused here, with its one line, before a kernel starts.
-    record = assess_file(record_path, load_catalogue(gates), as_of).record
+    if record is None:
+        record = assess_file(record_path, load_catalogue(gates), as_of).record
     parameters = {
         "initiative_path": str(record_path),
         "as_of": as_of.isoformat() if as_of else "",
         "gates": str(gates) if gates else "",
         "ledger": str(ledger) if ledger else "",
     }
-    common = {
-        "record": record_path,
-        "partial": failed_notebook(out_dir, record.id),
-        "timeout": timeout,
-    }
-    if reuse_kernel:
-        executed = run_in_reused_kernel(build_notebook(notebooks), parameters, **common)
-    else:
-        executed = run_notebook(
-            build_notebook(notebooks), parameters, prestart=prestart_kernel, **common
-        )
+    executed = run_notebook(
+        build_notebook(notebooks),
+        parameters,
+        record=record_path,
+        partial=failed_notebook(out_dir, record.id),
+        timeout=timeout,
+        kernels=_kernels(reuse_kernel, prestart_kernel),
+    )
     html = export_html(executed, title=f"Readiness dossier: {record.name}", source=record_path)
     target = out_dir / f"{record.id}.html"
     atomic_write_text(target, html)
-    failed_notebook(out_dir, record.id).unlink(missing_ok=True)  # an old failure, now fixed
     return target
 
 
@@ -134,13 +147,13 @@ def write_portfolio(
     from workbook.render.export import export_html
 
     nb = read_chapter(notebooks, PORTFOLIO_NOTEBOOK)
-    run = run_in_reused_kernel if reuse_kernel else run_notebook
-    executed = run(
+    executed = run_notebook(
         nb,
         {"summary_path": str(summary)},
         record=summary,
         partial=out_dir / FAILED_FOLDER / "portfolio.ipynb",
         timeout=timeout,
+        kernels=_kernels(reuse_kernel, prestart=False),
     )
     html = export_html(executed, title="Portfolio readiness", source=summary)
     target = out_dir / "index.html"

@@ -62,7 +62,12 @@ def toc_headings(cell: Any) -> list[dict[str, Any]]:
 
 
 def chart_label(figure: Any) -> str:
-    """A text alternative for a chart: its title, as plain text."""
+    """A text alternative for a chart: its title, as plain text (not escaped).
+
+    plotly titles are HTML-like (``&lt;`` shows as ``<``), so entities are decoded
+    to the text a reader sees. The template escapes the label where it writes it,
+    in the ``aria-label`` attribute: the one place it is written.
+    """
     title = (figure.get("layout") or {}).get("title") if isinstance(figure, dict) else None
     text = title.get("text") if isinstance(title, dict) else title
     return html_lib.unescape(str(text)) if text else "Chart"

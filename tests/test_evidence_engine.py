@@ -1,0 +1,147 @@
+"""Why a file cannot be measured, in the reader's words: DuckDB's failures translated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from workbook.evidence import engine
+
+# DuckDB's messages as it writes them (copied from real failures), the file named "{path}".
+MALFORMED = (
+    'Invalid Input Error: Malformed JSON in file "{path}", at byte 12 in line 3: '
+    "unexpected end of data. \n\nLINE 1: select * from read_json('{path}')\n   ^^^^"
+)
+CONVERSION = (
+    "Conversion Error: CSV Error on Line: 3\nOriginal Line: x\n"
+    'Error when converting column "a". Could not convert string "x" to \'INTEGER\'\n\n'
+    "Column a is being converted as type INTEGER"
+)
+CSV_COLUMNS = (
+    "Invalid Input Error: CSV Error on Line: 3\nOriginal Line: 1,2,3\n"
+    "Expected Number of Columns: 2 Found: 3"
+)
+LONG = "Binder Error: " + "x" * 250
+
+# (case, exception, lines of the file, expected reason)
+REASONS = [
+    # The file's bad line is the second; DuckDB's count (3) is not trusted.
+    (
+        "malformed JSON",
+        duckdb.InvalidInputException(MALFORMED),
+        '{"a": 1}\n{"a": 2, "b\n',
+        "not valid JSON lines at line 2: unexpected end of data",
+    ),
+    (
+        "JSON and a line, in other words",
+        duckdb.InvalidInputException('Invalid Input Error: JSON in "{path}" line 1: bad escape.'),
+        "hello\n",
+        "not valid JSON lines at line 1: bad escape",
+    ),
+    (
+        "JSON error with every line readable",
+        duckdb.InvalidInputException('Invalid Input Error: Malformed JSON in "{path}": too deep'),
+        '{"a": 1}\n',
+        "not valid JSON lines: too deep",
+    ),
+    (
+        "a conversion inside a CSV error",
+        duckdb.ConversionException(CONVERSION),
+        "a\n1\nx\n",
+        "a value does not match the type of the rest of its column",
+    ),
+    (
+        "a conversion on its own",
+        duckdb.ConversionException("Conversion Error: Could not convert 'jane' to INT32"),
+        "",
+        "a value does not match the type of the rest of its column",
+    ),
+    (
+        "a conversion, DuckDB's class only",
+        duckdb.ConversionException("Conversion Error: Conversion Error: value out of range"),
+        "",
+        "a value does not match the type of the rest of its column",
+    ),
+    (
+        "CSV error: the cause is after the original line",
+        duckdb.InvalidInputException(CSV_COLUMNS),
+        "a,b\n1,2\n1,2,3\n",
+        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3",
+    ),
+    (
+        "CSV error with no cause given",
+        duckdb.InvalidInputException("Invalid Input Error: CSV Error on Line: 3\nOriginal Line: x"),
+        "",
+        "CSV Error on Line: 3",
+    ),
+    (
+        "gzip stream cut short",
+        duckdb.IOException("IO Error: Unexpected end of GZIP stream: {path}\n\nLINE 1: …"),
+        "",
+        "compressed data is damaged or cut short (Unexpected end of GZIP stream: {name})",
+    ),
+    (
+        "compression in other words",
+        duckdb.IOException("IO Error: Failed to decompress: bad header"),
+        "",
+        "compressed data is damaged or cut short (Failed to decompress: bad header)",
+    ),
+    (
+        "inflate",
+        duckdb.IOException("IO Error: Inflate failed: invalid distance"),
+        "",
+        "compressed data is damaged or cut short (Inflate failed: invalid distance)",
+    ),
+    (
+        "out of memory, whatever the words",
+        duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256 KiB"),
+        "",
+        "too large to measure within 1GB of working memory "
+        "(exact percentiles keep 8 bytes per record); cite a shorter sample",
+    ),
+    ("another error: its first 200 characters", duckdb.BinderException(LONG), "", "x" * 200),
+    ("an error without words", duckdb.Error(""), "", "Error"),
+]
+
+
+@pytest.mark.parametrize(
+    ("exc", "content", "expected"), [r[1:] for r in REASONS], ids=[r[0] for r in REASONS]
+)
+def test_reason(tmp_path, exc, content, expected):
+    path = tmp_path / "logs-08:00.jsonl"  # a colon in the name must not split the detail
+    path.write_text(content)
+    exc = type(exc)(str(exc).replace("{path}", str(path)))
+    assert engine.reason(exc, path) == expected.replace("{name}", path.name)
+
+
+def test_long_compression_errors_are_cut_to_160_characters(tmp_path):
+    path = tmp_path / "l.jsonl.gz"
+    shown = engine.reason(duckdb.IOException("IO Error: gzip: " + "y" * 300), path)
+    assert shown == f"compressed data is damaged or cut short (gzip: {'y' * 154})"
+
+
+def test_the_location_is_hidden_however_it_is_written(tmp_path, monkeypatch):
+    # The record's folder is reached through a link: the file has three spellings (as cited,
+    # absolute through the link, resolved), and DuckDB may quote any of them either way.
+    real = tmp_path / "real"
+    (real / "evidence").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.chdir(tmp_path)
+    path = Path("link/evidence/logs.csv")
+    absolute, resolved = str(path.absolute()), str(path.resolve())
+    assert len({str(path), absolute, resolved}) == 3
+    message = f"IO Error: cannot open \"{absolute}\", '{resolved}' or {path}"
+    assert engine.reason(duckdb.IOException(message), path) == (
+        "cannot open logs.csv, logs.csv or logs.csv"
+    )
+
+
+def test_the_resolved_location_is_hidden_before_its_tail(tmp_path, monkeypatch):
+    # The cited path is the tail of the absolute one: replacing it first would leave the folder.
+    (tmp_path / "evidence").mkdir()
+    monkeypatch.chdir(tmp_path)
+    path = Path("evidence/logs.csv")
+    message = f"IO Error: cannot open {path.absolute()}"
+    assert engine.reason(duckdb.IOException(message), path) == "cannot open logs.csv"

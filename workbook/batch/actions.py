@@ -1,0 +1,163 @@
+"""The actions of a batch run: each reads what the run did and keeps or shows one part of it.
+
+An action hears of every entry the moment it is settled (``settled``), so a run
+killed mid-way keeps what it finished, then reads the finished BatchResult
+(``finished``). They run in the order ``run_batch`` lists them:
+
+=====================  ========================================================
+WriteSummaries         summary.json and summary.csv, from the summary contract
+WritePortfolio         index.html on a warm worker, unless what it shows is unchanged
+RecordInLedger         one ledger row per assessment; the run's counts and status
+RememberDossiers       the state file: which key each written dossier was made for
+LogEvents              run.jsonl: one event per initiative, then the run's end
+ShowProgress           the caller's progress callback
+=====================  ========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from workbook.batch.executors import Executor
+from workbook.batch.ledger import Ledger
+from workbook.batch.options import BatchOptions
+from workbook.batch.plan import Environment, Seen, dump_state, portfolio_key
+from workbook.batch.result import BatchResult, Entry
+from workbook.batch.runlog import RunLog
+from workbook.batch.summary import CSV_NAME, SUMMARY_NAME
+from workbook.batch.tasks import render_portfolio
+from workbook.model.yamlio import atomic_write_text
+
+STATE_NAME = ".batch-state.json"
+PORTFOLIO_STATE = ".portfolio-key"
+PORTFOLIO_PAGE = "index.html"
+
+Progress = Callable[[Entry, int, int], None]
+
+
+class Action:
+    """Reads the run: each entry as it settles, then the finished result."""
+
+    def settled(self, entry: Entry) -> None:
+        """One record's outcome is known (called in the order they finish)."""
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        """The run is done; return the result, with this action's own outcome if it has one."""
+        return result
+
+
+class WriteSummaries(Action):
+    """summary.json (the contract the portfolio reads) and summary.csv, from the same objects."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        atomic_write_text(self.out_dir / SUMMARY_NAME, result.summary.to_json())
+        atomic_write_text(self.out_dir / CSV_NAME, result.summary.to_csv())
+        return result
+
+
+class WritePortfolio(Action):
+    """index.html, rendered on a warm worker unless what it shows is unchanged since last time."""
+
+    def __init__(self, options: BatchOptions, pool: Executor, environment: Environment) -> None:
+        self.options, self.pool, self.environment = options, pool, environment
+        self.out_dir = options.out_dir
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        target = self.out_dir / PORTFOLIO_PAGE
+        key = portfolio_key(self.environment, result.summary)
+        try:
+            last = (self.out_dir / PORTFOLIO_STATE).read_text(encoding="utf-8").strip()
+        except OSError:
+            last = ""
+        if target.exists() and last == key and not self.options.force:
+            return dataclasses.replace(result, portfolio=target)
+        written, error = self.pool.call(
+            render_portfolio,
+            str(self.out_dir / SUMMARY_NAME),
+            str(self.out_dir),
+            str(self.options.notebooks),
+            self.options.timeout,
+            self.options.reuse_kernels,
+        )
+        if written:
+            # Only a page that was really written counts: a failed one is retried next run.
+            atomic_write_text(self.out_dir / PORTFOLIO_STATE, key + "\n")
+        return dataclasses.replace(
+            result, portfolio=Path(written) if written else None, portfolio_error=error
+        )
+
+
+class RecordInLedger(Action):
+    """Every assessment in the ledger as it is settled; the run closed with its counts."""
+
+    def __init__(self, ledger: Ledger, run_id: int) -> None:
+        self.ledger, self.run_id = ledger, run_id
+
+    def settled(self, entry: Entry) -> None:
+        if entry.assessment is not None:
+            self.ledger.record(
+                self.run_id,
+                entry.assessment,
+                entry.outcome,
+                dossier=entry.dossier,
+                duration=entry.duration,
+                error=entry.error,
+            )
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        status = "ok" if result.exit_code == 0 else "failures"
+        self.ledger.finish_run(self.run_id, result.counts, status)
+        return result
+
+
+class RememberDossiers(Action):
+    """The state file: each written dossier and its render key, saved as each is written."""
+
+    def __init__(self, out_dir: Path, state: dict[str, Seen]) -> None:
+        self.path, self.state = out_dir / STATE_NAME, dict(state)
+
+    def settled(self, entry: Entry) -> None:
+        # What failed is not remembered as done: the next run tries it again.
+        if entry.outcome == "rendered" and entry.assessment and entry.key and entry.dossier:
+            self.state[entry.assessment.id] = Seen(entry.key, entry.dossier)
+            atomic_write_text(self.path, dump_state(self.state))
+
+
+class LogEvents(Action):
+    """run.jsonl: an event per initiative as it settles, then one for the run's end."""
+
+    def __init__(self, log: RunLog, run_id: int) -> None:
+        self.log, self.run_id = log, run_id
+
+    def settled(self, entry: Entry) -> None:
+        a = entry.assessment
+        self.log.event(
+            "initiative",
+            id=a.id if a else None,
+            path=str(entry.path),
+            status=entry.outcome,
+            duration=entry.duration,
+            digest=a.digest if a else None,
+            output=entry.dossier,
+            error=entry.error,
+        )
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        self.log.event("run-end", run=self.run_id, exit_code=result.exit_code, **result.counts)
+        return result
+
+
+class ShowProgress(Action):
+    """Calls ``progress(entry, done, total)`` as each entry settles."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def settled(self, entry: Entry) -> None:
+        self.done += 1
+        self.progress(entry, self.done, self.total)

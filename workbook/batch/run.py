@@ -1,0 +1,164 @@
+"""``run_batch``: lock -> plan -> render on an executor -> actions.
+
+The run reads as its steps: take the output folder's lock; open the ledger,
+run log and executor; assess every record and plan (``plan.py``, pure); render
+what must be rendered on the executor, handing each settled entry to the
+actions as it comes; gather the BatchResult; let each action read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from workbook.batch.actions import (
+    STATE_NAME,
+    Action,
+    LogEvents,
+    Progress,
+    RecordInLedger,
+    RememberDossiers,
+    ShowProgress,
+    WritePortfolio,
+    WriteSummaries,
+)
+from workbook.batch.environment import read_environment
+from workbook.batch.executors import Executor, make_executor
+from workbook.batch.ledger import LEDGER_NAME, Ledger
+from workbook.batch.lock import output_lock
+from workbook.batch.options import BatchOptions
+from workbook.batch.plan import Planned, parse_state, plan
+from workbook.batch.result import BatchResult, Entry
+from workbook.batch.runlog import RUN_LOG, RunLog
+from workbook.batch.summary import DOSSIER_NAME
+from workbook.batch.tasks import Task
+from workbook.model.catalogue import load_catalogue
+from workbook.paths import FAILED_FOLDER
+from workbook.pipeline import check_paths
+
+
+def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
+    """Run the portfolio: render what changed, skip the rest, record everything."""
+    out = options.out_dir
+    catalogue = load_catalogue(options.gates)
+    with output_lock(out), contextlib.ExitStack() as stack:
+        ledger, log, pool = _open(stack, options)
+        run_id = ledger.start_run(options.describe())
+        log.event("run-start", run=run_id, **options.describe())
+
+        # Every record is assessed here, once; the assessment travels on from here.
+        checked = check_paths(options.paths, catalogue, options.as_of)
+        environment = read_environment(options.notebooks)
+        state = parse_state(_read(out / STATE_NAME))
+        planned = plan(checked, environment, state, _dossiers_in(out), force=options.force)
+
+        actions = [
+            WriteSummaries(out),
+            WritePortfolio(options, pool, environment),
+            RecordInLedger(ledger, run_id),
+            RememberDossiers(out, state),
+            LogEvents(log, run_id),
+            *([ShowProgress(progress, len(planned))] if progress else []),
+        ]
+        entries = _settle(render(planned, pool, options), actions, planned)
+        result = _result(options, catalogue.name, ledger, run_id, entries)
+        for action in actions:
+            result = action.finished(result)
+        return result
+
+
+def _open(stack: contextlib.ExitStack, options: BatchOptions) -> tuple[Ledger, RunLog, Executor]:
+    """The run's ledger, run log and executor, closed when the run ends, however it ends."""
+    stack.callback(_drop_empty_failed_folder, options.out_dir)  # registered first: runs last
+    ledger = stack.enter_context(Ledger(options.out_dir / LEDGER_NAME))
+    log = stack.enter_context(RunLog(options.log or options.out_dir / RUN_LOG))
+    pool = make_executor(options.executor, options.workers, options.scheduler)
+    return ledger, log, stack.enter_context(pool)
+
+
+def _settle(entries: Iterable[Entry], actions: list[Action], planned: list[Planned]) -> list[Entry]:
+    """Hand each entry to every action as it settles; return them in record order."""
+    settled = {}
+    for entry in entries:
+        for action in actions:
+            action.settled(entry)  # now, so a run killed mid-way keeps what it finished
+        settled[entry.path] = entry
+    return [settled[p.path] for p in planned]
+
+
+def _result(
+    options: BatchOptions, catalogue: str, ledger: Ledger, run_id: int, entries: list[Entry]
+) -> BatchResult:
+    """The finished run, with what changed per initiative since its last assessment."""
+    previous = ledger.last_finished_run(before_run=run_id)
+    return BatchResult(
+        run_id=run_id,
+        previous_run_id=previous.id if previous else None,
+        as_of=options.as_of or dt.date.today(),
+        catalogue=catalogue,
+        out_dir=options.out_dir,
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        entries=entries,
+        changes={
+            e.assessment.id: ledger.changes(e.assessment.id, run_id)
+            for e in entries
+            if e.assessment
+        },
+    )
+
+
+def render(planned: list[Planned], pool: Executor, options: BatchOptions) -> Iterator[Entry]:
+    """Entries as they settle: what needs no rendering at once, then each dossier as it is done."""
+    pending = {p.assessment.id: p for p in planned if p.decision == "render" and p.assessment}
+    for p in planned:
+        if p.decision == "skip":
+            yield Entry(p.path, "skipped", p.assessment, p.key, dossier=p.dossier)
+        elif p.decision == "invalid":
+            yield Entry(p.path, "invalid", error=p.error)
+    if not pending:
+        return  # no worker is started: nothing imports papermill or nbconvert
+    tasks = [
+        Task(
+            path=str(p.path),
+            record=p.assessment.record,
+            out_dir=str(options.out_dir),
+            as_of=options.as_of.isoformat() if options.as_of else None,
+            gates=str(options.gates) if options.gates else None,
+            notebooks=str(options.notebooks),
+            timeout=options.timeout,
+            ledger=str(options.out_dir / LEDGER_NAME),
+            reuse_kernel=options.reuse_kernels,
+        )
+        for p in pending.values()
+        if p.assessment
+    ]
+    for r in pool.results(tasks):
+        p = pending[r.record_id]
+        yield Entry(
+            p.path,
+            "rendered" if r.ok else "failed",
+            p.assessment,
+            p.key,
+            dossier=r.dossier,
+            error=r.error,
+            duration=round(r.duration, 3),
+        )
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _dossiers_in(out: Path) -> set[str]:
+    """Dossier files already in OUT (only plain ``name.html`` names can be linked)."""
+    return {p.name for p in out.glob("*.html") if DOSSIER_NAME.fullmatch(p.name) and p.is_file()}
+
+
+def _drop_empty_failed_folder(out: Path) -> None:
+    with contextlib.suppress(OSError):  # an empty failed/ says nothing
+        (out / FAILED_FOLDER).rmdir()

@@ -1,0 +1,434 @@
+"""The summary contract: what a batch run writes and the portfolio reads.
+
+A run writes ``summary.json`` (and ``summary.csv``, from the same objects) into
+its output folder; the portfolio notebook and dashboards read it back. Both
+sides go through the models below, so what is validated before the write is
+what every reader sees. The contract is versioned (``summary_version``) and
+strict: unknown keys are refused, numbers are not read from text, dates are
+written ``YYYY-MM-DD``, a dossier link is a plain ``name.html`` beside the
+summary. A bad file is refused with one line naming the file and the field.
+
+Every verdict in it (supported stage, overclaimed, blockers, which waiver
+counts) was decided by the model; readers present it, never recompute it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from workbook.errors import SummaryError
+from workbook.model.criteria import Gate, Status
+from workbook.model.records import Area, Stage
+
+if TYPE_CHECKING:
+    from workbook.model.assess import Assessment
+
+SUMMARY_VERSION: Literal[1] = 1
+#: The files a batch run writes into its output folder.
+SUMMARY_NAME = "summary.json"
+CSV_NAME = "summary.csv"
+#: A summary is data a program wrote; anything this large is not one.
+MAX_SUMMARY_BYTES = 32 * 1024 * 1024
+Outcome = Literal["rendered", "skipped", "failed", "invalid"]
+#: A dossier link is a plain file name beside summary.json, nothing else.
+DOSSIER_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "path",
+    "claimed_stage",
+    "supported_stage",
+    "overclaimed",
+    "weakest_area",
+    "blockers",
+    "outcome",
+    "dossier",
+    "error",
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(value: object) -> str:
+    """Text fit for one line of a terminal or a table: control characters are spelled out."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value  # built in Python by the batch
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"got {_shown(value)} (expected a date YYYY-MM-DD)")
+
+
+def _dossier_name(value: str) -> str:
+    if not DOSSIER_NAME.fullmatch(value):
+        raise ValueError(f"got {_shown(value)} (expected a file name like <id>.html, or null)")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(min_length=1)]
+DossierName = Annotated[str, AfterValidator(_dossier_name)]
+
+
+class Contract(BaseModel):
+    """Unknown keys are mistakes; values are not coerced from other types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Gates(Contract):
+    mvp: bool
+    production_candidate: bool
+    production: bool
+
+
+class Readiness(Contract):
+    met: int
+    total: int
+
+
+class Result(Contract):
+    criterion: Text
+    gate: Gate
+    status: Status
+
+
+class Blocker(Contract):
+    """A condition not yet met, with the question it asks."""
+
+    criterion: Text
+    gate: Gate
+    area: Area
+    status: Status
+    detail: str
+    question: str
+    satisfied_by: str
+
+
+class Waiver(Contract):
+    criterion: Text
+    approver: str
+    expires: IsoDate
+    expired: bool
+    #: A renewal replaced it: the model says it no longer counts.
+    superseded: bool
+
+
+class Signoff(Contract):
+    gate: Gate
+    name: str
+    role: str
+    date: IsoDate
+    current: bool
+
+
+class Changes(Contract):
+    """What changed since the previous finished run (from the ledger)."""
+
+    new_blockers: list[str]
+    resolved: list[str]
+    regressions: list[str]
+    #: "mvp -> prototype", or null when the supported stage did not change.
+    stage_change: str | None
+
+
+NO_CHANGES = Changes(new_blockers=[], resolved=[], regressions=[], stage_change=None)
+
+
+class Initiative(Contract):
+    """One assessed record and what the run did with it."""
+
+    id: Text
+    name: Text
+    path: str
+    claimed_stage: Stage
+    target_stage: Stage | None
+    supported_stage: Stage
+    overclaimed: bool
+    shadow_production: str | None
+    next_gate: Gate | None
+    weakest_area: Area | None
+    headline: str
+    digest: str
+    gates: Gates
+    readiness: dict[Area, Readiness]
+    results: list[Result]
+    blockers: list[Blocker]
+    waivers: list[Waiver]
+    signoffs: list[Signoff]
+    outcome: Outcome
+    dossier: DossierName | None
+    error: str | None
+    changes: Changes
+
+    @property
+    def written(self) -> bool:
+        """A dossier of this run (or an unchanged earlier one) is there to link to."""
+        return self.dossier is not None and self.outcome in ("rendered", "skipped")
+
+
+class Failed(Contract):
+    """A record that could not be assessed."""
+
+    path: str
+    error: str
+
+
+class Summary(Contract):
+    """One batch run: every initiative's assessment, what the run did, what changed."""
+
+    summary_version: Literal[1]
+    generated_at: str
+    as_of: IsoDate
+    catalogue: str
+    run_id: int | None
+    previous_run_id: int | None
+    initiatives: list[Initiative]
+    failed: list[Failed]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=1)
+
+    def to_csv(self) -> str:
+        """One row per initiative, then one per record not assessed."""
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(CSV_COLUMNS)
+        for i in self.initiatives:
+            writer.writerow(
+                [
+                    i.id,
+                    i.name,
+                    i.path,
+                    i.claimed_stage,
+                    i.supported_stage,
+                    i.overclaimed,
+                    i.weakest_area or "",
+                    len(i.blockers),
+                    i.outcome,
+                    i.dossier or "",
+                    i.error or "",
+                ]
+            )
+        for f in self.failed:
+            writer.writerow(["", "", f.path, "", "", "", "", "", "invalid", "", f.error])
+        return buf.getvalue()
+
+
+# --- building: from the model's assessment -------------------------------------------
+
+
+def initiative(
+    a: Assessment,
+    *,
+    path: str,
+    outcome: Outcome,
+    dossier: str | None = None,
+    error: str | None = None,
+    changes: Changes | None = None,
+) -> Initiative:
+    """The summary entry of one assessment, as the model decided it."""
+    data = a.to_dict()
+    keep = set(Initiative.model_fields) - {"path", "outcome", "dossier", "error", "changes"}
+    return Initiative.model_validate(
+        {
+            **{k: v for k, v in data.items() if k in keep},
+            "blockers": [{k: b[k] for k in Blocker.model_fields} for b in data["blockers"]],
+            "path": path,
+            "outcome": outcome,
+            "dossier": dossier,
+            "error": error,
+            "changes": (changes or NO_CHANGES).model_dump(),
+        }
+    )
+
+
+def summary(
+    *,
+    generated_at: str,
+    as_of: dt.date,
+    catalogue: str,
+    run_id: int | None,
+    previous_run_id: int | None,
+    initiatives: list[Initiative],
+    failed: list[Failed],
+) -> Summary:
+    """A whole summary, checked by the same contract its readers use."""
+    return Summary(
+        summary_version=SUMMARY_VERSION,
+        generated_at=generated_at,
+        as_of=as_of,
+        catalogue=catalogue,
+        run_id=run_id,
+        previous_run_id=previous_run_id,
+        initiatives=initiatives,
+        failed=failed,
+    )
+
+
+# --- reading: one clear line on anything else ---------------------------------------------
+
+
+def _kind(value: object) -> str:
+    """The JSON name of a value's type, as the person who opens the file sees it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _shown(value: object) -> str:
+    """A scalar quoted and cut short (repr spells out control characters), else its kind."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = repr(value)
+        return one_line(text if len(text) <= 60 else text[:57] + "...")
+    return _kind(value)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``('initiatives', 0, 'gates', 'mvp')`` -> ``initiatives[0].gates.mvp``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "[key]":
+            text = one_line(part)[:60]
+            out += f".{text}" if out else text
+    return out
+
+
+_EXPECTED = {
+    "bool_type": "true or false",
+    "int_type": "an integer",
+    "string_type": "a string",
+    "list_type": "a JSON array",
+    "dict_type": "a JSON object",
+    "model_type": "a JSON object",
+    "string_too_short": "a non-empty string",
+    "literal_error": None,  # filled from the error's own list of choices
+}
+
+
+def _problem(err: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str, str | None]:
+    """One pydantic error as (field path, problem, expected)."""
+    kind, given = err["type"], err.get("input")
+    field = _where(err["loc"])
+    if kind == "missing":
+        return field, "required field is missing", None
+    if kind == "extra_forbidden":
+        known = _known_keys(err["loc"], model)
+        return field, "unknown field", f"one of {', '.join(known)}" if known else None
+    if kind == "value_error":  # our validators write "got ... (expected ...)"
+        return field, one_line(err["msg"].removeprefix("Value error, ")), None
+    if kind == "literal_error":
+        choices = str((err.get("ctx") or {}).get("expected", "")).replace("'", "")
+        return field, f"got {_shown(given)}", f"one of {choices}"
+    if kind in _EXPECTED:
+        return field, f"got {_shown(given)}", _EXPECTED[kind]
+    return field, one_line(err["msg"]), None
+
+
+def _known_keys(loc: tuple[int | str, ...], model: type[BaseModel]) -> list[str]:
+    """The keys allowed in the object where an unknown key was found."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or not isinstance(current, type):
+            continue
+        field = current.model_fields.get(part) if issubclass(current, BaseModel) else None
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """``list[Blocker]`` -> Blocker; ``Gates`` -> Gates; anything else -> None."""
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def parse_summary(data: object, source: str = SUMMARY_NAME) -> Summary:
+    """Check a decoded summary against the contract; any problem is one SummaryError line."""
+    if not isinstance(data, dict):
+        raise SummaryError(f"got {_kind(data)}", path=source, expected="a JSON object")
+    version = data.get("summary_version")
+    if version != SUMMARY_VERSION or isinstance(version, bool):
+        raise SummaryError(
+            "missing" if version is None else f"unsupported version {_shown(version)}",
+            path=source,
+            field="summary_version",
+            expected=f"{SUMMARY_VERSION}; a summary from another workbook version: run the "
+            "batch again",
+        )
+    try:
+        parsed = Summary.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        field, problem, expected = _problem(errors[0], Summary)
+        if len(errors) > 1:
+            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise SummaryError(problem, path=source, field=field or None, expected=expected) from None
+    seen: set[str] = set()
+    for n, i in enumerate(parsed.initiatives):
+        if i.id in seen:  # the ledger and the links key on it
+            raise SummaryError(
+                f"id {_shown(i.id)} appears twice", path=source, field=f"initiatives[{n}].id"
+            )
+        seen.add(i.id)
+    return parsed
+
+
+def read_summary(path: Path, source: str) -> Summary:
+    """Read and check a summary file; ``source`` is how the file is named in an error."""
+
+    def fail(problem: str, expected: str | None = None) -> SummaryError:
+        return SummaryError(problem, path=source, expected=expected)
+
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise fail("not a file", f"the {SUMMARY_NAME} a batch run wrote")
+        if size > MAX_SUMMARY_BYTES:
+            raise fail(f"{size} bytes", "at most 32 MiB")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise fail("no such file", f"the {SUMMARY_NAME} a batch run wrote") from None
+    except UnicodeDecodeError:
+        raise fail("not UTF-8 text", "a JSON file") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise fail("nested too deeply", "a batch summary") from None
+    except OSError as exc:
+        raise fail(f"cannot be read: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the path
+        raise fail("not a usable path") from None
+    return parse_summary(data, source)

@@ -1,0 +1,125 @@
+"""The functions that run in worker processes: render one dossier, render the portfolio.
+
+They are plain module-level functions taking picklable arguments, so the same
+function runs in a local process pool and on a Dask cluster. They never raise:
+a failure comes back as data, so one broken dossier cannot stop the others.
+papermill and nbconvert are imported here, in the worker, never in the parent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook.errors import WorkbookError
+from workbook.model.records import Record
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to render one dossier (picklable, paths as text).
+
+    ``record`` is the record as the plan validated and assessed it: the worker
+    takes its id and name from it instead of loading and assessing it again.
+    The kernel does assess it again, from the file: a kernel is another process
+    that papermill parameterises with source text, and the notebook must give the
+    same dossier when an analyst runs it by hand; shipping the Assessment (record,
+    evidence measurements) into it would mean unpickling a file in the kernel.
+    """
+
+    path: str
+    record: Record
+    out_dir: str
+    as_of: str | None
+    gates: str | None
+    notebooks: str
+    timeout: float | None
+    ledger: str | None = None
+    reuse_kernel: bool = False
+
+    @property
+    def record_id(self) -> str:
+        return self.record.id
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What came back from a worker for one task."""
+
+    record_id: str
+    ok: bool
+    duration: float
+    dossier: str | None = None
+    error: str | None = None
+    attempts: int = 1
+
+
+def warm_worker() -> None:
+    """Import the heavy parts once per worker process, not once per dossier."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    import workbook.render.dossier
+    import workbook.render.export  # noqa: F401
+
+
+def _kernel_never_started(exc: WorkbookError) -> bool:
+    """No cell ran: the kernel did not come up (worth one more try)."""
+    return getattr(exc, "cell", None) == "kernel"
+
+
+def render_dossier(task: Task) -> Rendered:
+    """Write one dossier; retry once when the kernel failed to start. Never raises."""
+    from workbook.render.dossier import write_dossier
+
+    start = time.perf_counter()
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            target = write_dossier(
+                Path(task.path),
+                Path(task.out_dir),
+                as_of=dt.date.fromisoformat(task.as_of) if task.as_of else None,
+                gates=Path(task.gates) if task.gates else None,
+                notebooks=Path(task.notebooks),
+                timeout=task.timeout,
+                ledger=Path(task.ledger) if task.ledger else None,
+                reuse_kernel=task.reuse_kernel,
+                prestart_kernel=not task.reuse_kernel,  # a worker writes many: boot the next early
+                record=task.record,
+            )
+        except WorkbookError as exc:
+            if attempts < 2 and _kernel_never_started(exc):
+                continue
+            error = exc.line()
+        except Exception as exc:  # a bug must not take the other dossiers down
+            error = f"{task.path}: {type(exc).__name__}: {exc}"
+        else:
+            took = time.perf_counter() - start
+            return Rendered(task.record_id, True, took, dossier=target.name, attempts=attempts)
+        took = time.perf_counter() - start
+        return Rendered(task.record_id, False, took, error=error, attempts=attempts)
+
+
+def render_portfolio(
+    summary: str, out_dir: str, notebooks: str, timeout: float | None, reuse_kernel: bool
+) -> tuple[str | None, str | None]:
+    """Write index.html in a worker: (path, None) or (None, the one-line error). Never raises."""
+    from workbook.render.dossier import write_portfolio
+
+    try:
+        target = write_portfolio(
+            Path(summary),
+            Path(out_dir),
+            notebooks=Path(notebooks),
+            timeout=timeout,
+            reuse_kernel=reuse_kernel,
+        )
+    except WorkbookError as exc:
+        return None, exc.line()
+    except Exception as exc:  # a bug in the portfolio must not lose the run's other results
+        return None, f"{summary}: {type(exc).__name__}: {exc}"
+    return str(target), None
