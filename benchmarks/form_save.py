@@ -23,7 +23,6 @@ from pathlib import Path
 
 from workbook.model.catalogue import load_catalogue
 from workbook.model.records import load_record
-from workbook.pipeline import assess_file
 from workbook.present.forms import ChapterForm
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
@@ -46,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(EXAMPLES, Path(tmp) / "examples")
         path = Path(tmp) / "examples" / f"{example}.yaml"
-        form = ChapterForm(path, "stage", lambda p: assess_file(p, catalogue, as_of))
+        form = ChapterForm(path, "stage", catalogue, as_of)
         sponsor = form.fields["sponsor"]
         times = []
         for i in range(runs):

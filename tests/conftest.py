@@ -43,6 +43,34 @@ criteria:
 """
 
 
+class FailingConnection:
+    """A DuckDB connection whose query containing ``marker`` fails, naming the file in full."""
+
+    def __init__(self, con: Any, marker: str, path: Path) -> None:
+        self.con, self.marker, self.path = con, marker, path
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        import duckdb
+
+        if self.marker in sql:
+            raise duckdb.IOException(f"IO Error: cannot read {self.path.resolve()}")
+        return self.con.execute(sql, *args)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class Within(str):
+    """A phrase from DuckDB's own words: found within a reason, not at its start."""
+
+
+def reason_matches(reason: str | None, phrase: str) -> bool:
+    """Our reasons start with the phrase expected; DuckDB's (``Within``) contain it."""
+    if reason is None:
+        return False
+    return phrase in reason if isinstance(phrase, Within) else reason.startswith(phrase)
+
+
 def shared_scope(fixture_name: str, config: pytest.Config) -> str:
     """Module scope, but one per test under mutmut.
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 
 from conftest import AS_OF, findings, full_record, fully_signed, make_record, signoff
-from workbook.model.assess import assess
+from workbook.model.assess import assess, stage_label
 from workbook.model.criteria import PASSING, STATUSES
 from workbook.model.records import SIGNALS
 
@@ -19,10 +21,18 @@ def status_of(result, criterion_id: str) -> str:
     return next(r.status for r in result.results if r.criterion.id == criterion_id)
 
 
-# (case, record changes, unreadable files, criterion, expected status, phrase in detail)
+# (case, record changes, unreadable files, criterion, expected status, detail as shown; a stale
+# sign-off's detail ends with the current digest, which the table cannot know: it is the start)
 STATUS_TABLE = [
     ("field unanswered", {}, {}, "t.workflow", "missing", "not answered: scope.workflow"),
-    ("field blank text", {"scope.workflow": "   "}, {}, "t.workflow", "missing", "not answered"),
+    (
+        "field blank text",
+        {"scope.workflow": "   "},
+        {},
+        "t.workflow",
+        "missing",
+        "not answered: scope.workflow",
+    ),
     ("field answered", {"scope.workflow": "Intake"}, {}, "t.workflow", "met", "answered"),
     (
         "answered, evidence absent",
@@ -30,7 +40,7 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "unverified",
-        "no evaluation evidence",
+        "answered, but no evaluation evidence is cited",
     ),
     (
         "answered and evidenced",
@@ -38,7 +48,7 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "met",
-        "e.csv",
+        "evaluation evidence e.csv of 2026-10-01",
     ),
     (
         "evidence file unreadable",
@@ -54,7 +64,8 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "stale",
-        "326 days old; at most 100",
+        # 2026-01-01 to 2026-11-23: 365 - 39 = 326 days; the tiny catalogue allows 100.
+        "newest evaluation evidence (e.csv, 2026-01-01) is 326 days old; at most 100 days allowed",
     ),
     (
         "evidence exactly at window",
@@ -62,7 +73,7 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "met",
-        "e.csv",
+        "evaluation evidence e.csv of 2026-08-15",  # 100 days before 2026-11-23
     ),
     (
         "one fresh among stale",
@@ -73,20 +84,34 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "met",
-        "f.csv",
+        "evaluation evidence f.csv of 2026-10-01",
     ),
-    ("unanswered beats evidence", {"evidence": [EVAL]}, {}, "t.eval", "missing", "not answered"),
-    ("evidence kind absent", {}, {}, "t.logs", "missing", "no log_sample evidence"),
-    ("evidence kind present", {"evidence": [LOGS]}, {}, "t.logs", "met", "l.jsonl"),
+    (
+        "unanswered beats evidence",
+        {"evidence": [EVAL]},
+        {},
+        "t.eval",
+        "missing",
+        "not answered: trust.evaluation",
+    ),
+    ("evidence kind absent", {}, {}, "t.logs", "missing", "no log_sample evidence is cited"),
+    (
+        "evidence kind present",
+        {"evidence": [LOGS]},
+        {},
+        "t.logs",
+        "met",
+        "log_sample evidence l.jsonl of 2026-11-01",
+    ),
     (
         "link evidence counts",
         {"evidence": [{"kind": "log_sample", "url": "https://x.example/l", "date": "2026-11-01"}]},
         {},
         "t.logs",
         "met",
-        "https://x.example/l",
+        "log_sample evidence https://x.example/l of 2026-11-01",
     ),
-    ("empty register allowed", {}, {}, "t.gaps", "met", "0 entries"),
+    ("empty register allowed", {}, {}, "t.gaps", "met", "0 entries, complete"),
     (
         "register entry incomplete",
         {"data.gaps": [{"id": "g1", "description": "d"}]},
@@ -101,7 +126,7 @@ STATUS_TABLE = [
         {},
         "t.gaps",
         "missing",
-        "g1",
+        "1 forbidden entry: g1",
     ),
     (
         "closed critical gap",
@@ -119,16 +144,23 @@ STATUS_TABLE = [
         {},
         "t.gaps",
         "met",
-        "1 entries",
+        "1 entry, complete",
     ),
-    ("no sign-off", {}, {}, "t.signoff", "missing", "no business_owner sign-off"),
+    (
+        "no sign-off",
+        {},
+        {},
+        "t.signoff",
+        "missing",
+        "no business_owner sign-off for the production gate",
+    ),
     (
         "sign-off for earlier version",
         {"signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")]},
         {},
         "t.signoff",
         "stale",
-        "earlier version",
+        "signed by Ann on 2026-11-01 for an earlier version (abcdef012345); the current digest is",
     ),
     (
         "sign-off by other role",
@@ -136,7 +168,7 @@ STATUS_TABLE = [
         {},
         "t.signoff",
         "missing",
-        "no business_owner",
+        "no business_owner sign-off for the production gate",
     ),
     (
         "not applicable, justified",
@@ -152,7 +184,7 @@ STATUS_TABLE = [
         {},
         "t.workflow",
         "missing",
-        "without a justification",
+        "marked not applicable without a justification",
     ),
     (
         "not applicable, blank reason",
@@ -160,7 +192,7 @@ STATUS_TABLE = [
         {},
         "t.workflow",
         "missing",
-        "without a justification",
+        "marked not applicable without a justification",
     ),
     (
         "not applicable refused by catalogue",
@@ -171,7 +203,8 @@ STATUS_TABLE = [
         {},
         "t.eval",
         "unverified",
-        "the catalogue does not accept not-applicable for this criterion; answered, but no",
+        "the catalogue does not accept not-applicable for this criterion; "
+        "answered, but no evaluation evidence is cited",
     ),
     (
         "waiver refused by catalogue",
@@ -188,7 +221,8 @@ STATUS_TABLE = [
         {},
         "t.signoff",
         "missing",
-        "the catalogue does not accept waivers for this criterion; no business_owner",
+        "the catalogue does not accept waivers for this criterion; "
+        "no business_owner sign-off for the production gate",
     ),
     (
         "renewed waiver supersedes expired one",
@@ -206,7 +240,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "waived",
-        "until 2027-06-30: renewed",
+        "waived by CIO until 2027-06-30: renewed",
     ),
     (
         "evidence dated after as-of not counted",
@@ -214,7 +248,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "missing",
-        "no log_sample evidence",
+        "no log_sample evidence is cited",
     ),
     (
         "waived",
@@ -226,7 +260,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "waived",
-        "until 2026-12-31",
+        "waived by CIO until 2026-12-31: r",
     ),
     (
         "waiver expires today",
@@ -238,7 +272,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "waived",
-        "CIO",
+        "waived by CIO until 2026-11-23: r",
     ),
     (
         "waiver expired",
@@ -250,7 +284,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "waiver_expired",
-        "expired on 2026-11-22",
+        "waiver by CIO expired on 2026-11-22; no log_sample evidence is cited",
     ),
     (
         "met despite waiver",
@@ -263,7 +297,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "met",
-        "l.jsonl",
+        "log_sample evidence l.jsonl of 2026-11-01",
     ),
 ]
 
@@ -277,7 +311,8 @@ def test_status(tiny, changes, unreadable, criterion, expected, phrase):
     record = make_record(changes)
     result = assess(record, tiny, AS_OF, findings(record, unreadable))
     row = next(r for r in result.results if r.criterion.id == criterion)
-    assert (row.status, phrase in row.detail) == (expected, True), row.detail
+    assert (row.status, row.detail[: len(phrase)]) == (expected, phrase)
+    assert row.detail == phrase or (criterion, expected) == ("t.signoff", "stale"), row.detail
     assert row.passes == (expected in PASSING)
 
 
@@ -652,3 +687,90 @@ def test_rewording_the_catalogue_keeps_the_digest(tiny):
     digests = {assess(record, c, AS_OF, findings(record)).digest for c in (tiny, reworded)}
     assert len(digests) == 1
     assert assess(record, stricter, AS_OF, findings(record)).digest not in digests
+
+
+def test_the_digest_is_the_sha256_of_what_was_assessed(tiny):
+    """Sign-offs quote digests: the definition may not drift, or every sign-off turns stale.
+
+    sha256 of canonical JSON (sorted keys, text kept as UTF-8) of the record without its
+    sign-offs and unset defaults, each cited item's location with its file's sha256 ("link"
+    for a link, the reason for an unreadable file), and the catalogue's fingerprint.
+    """
+    link = {"kind": "log_sample", "url": "https://x.example/l", "date": "2026-11-01"}
+    record = make_record(
+        {
+            "name": "Zoë's claims",
+            "evidence": [LOGS, link, EVAL],
+            "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")],
+        }
+    )
+    result = assess(record, tiny, AS_OF, findings(record, {"e.csv": "file not found"}))
+    assessed = {
+        "record": {
+            "schema_version": 1,
+            "id": "r",
+            "name": "Zoë's claims",
+            "stage": "prototype",
+            "evidence": [LOGS, link, EVAL],
+        },
+        "evidence": [
+            ["e.csv", "unreadable: file not found"],
+            ["https://x.example/l", "link"],
+            ["l.jsonl", "0" * 64],  # conftest.findings: every readable file hashes to zeros
+        ],
+        "catalogue": tiny.fingerprint(),
+    }
+    text = json.dumps(assessed, sort_keys=True, ensure_ascii=False)
+    assert result.digest == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_waiver_days_left_and_expiry_day(tiny):
+    waiver = {"reason": "r", "approver": "CIO"}
+    record = make_record(
+        {
+            "waivers": [
+                {**waiver, "criterion": "t.logs", "expires": "2026-12-31"},
+                {**waiver, "criterion": "t.gaps", "expires": "2026-11-23"},
+            ]
+        }
+    )
+    states = assess(record, tiny, AS_OF, findings(record)).waivers
+    # 2026-11-23 to 2026-12-31: 7 days of November and 31 of December.
+    assert [(s.days_left, s.expired) for s in states] == [(38, False), (0, False)]
+    later = assess(record, tiny, AS_OF + dt.timedelta(days=1), findings(record)).waivers
+    assert [(s.days_left, s.expired) for s in later] == [(37, False), (-1, True)]
+
+
+def test_a_signoff_dated_on_the_assessment_day_counts(tiny):
+    draft = make_record()
+    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
+    signed = make_record({"signoffs": [signoff(digest, "2026-11-23", "business_owner", "Ann")]})
+    result = assess(signed, tiny, AS_OF, findings(signed))
+    assert [s.current for s in result.signoffs] == [True]
+    assert status_of(result, "t.signoff") == "met"
+    assert next(r for r in result.results if r.criterion.id == "t.signoff").detail == (
+        "signed by Ann on 2026-11-23"
+    )
+
+
+def test_a_stale_signoff_names_the_latest_and_quotes_twelve_characters(tiny):
+    signoffs = [
+        signoff("0123456789abcdef", "2026-11-10", "business_owner", "Bo"),
+        signoff("fedcba9876543210", "2026-11-20", "business_owner", "Ann"),
+        signoff("00000000aaaaaaaa", "2026-11-01", "business_owner", "Cy"),
+    ]
+    record = make_record({"signoffs": signoffs})
+    result = assess(record, tiny, AS_OF, findings(record))
+    detail = next(r for r in result.results if r.criterion.id == "t.signoff").detail
+    assert detail == (
+        "signed by Ann on 2026-11-20 for an earlier version (fedcba987654); "
+        f"the current digest is {result.digest[:12]}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "label"),
+    [("production_candidate", "production candidate"), ("mvp", "mvp"), (None, "none")],
+)
+def test_stage_label(stage, label):
+    assert stage_label(stage) == label

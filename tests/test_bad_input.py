@@ -225,6 +225,57 @@ RECORD_CASES = [
         "got 'sometimes'",
     ),
     case("error_rate_above_one.yaml", "trust.thresholds.error_rate", "less than or equal to 1"),
+    # Text that YAML 1.2 reads as a number or a boolean: the line quotes the value as typed
+    # in the file, never the number Python made of it (1e3 is 1000.0, 0o17 is 15, +.5 is
+    # 0.5, 1.10 is 1.1), and says how to keep it as text.
+    case(
+        "text_read_as_number_exponent.yaml",
+        "scope.workflow",
+        "scope.workflow: got 1e3, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '1e3')",
+        absent=("1000",),
+    ),
+    case(
+        "text_read_as_number_negative_exponent.yaml",
+        "summary",
+        "summary: got 2e-5, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '2e-5')",
+        absent=("2e-05", "0.00002"),
+    ),
+    case(
+        "text_read_as_number_octal.yaml",
+        "sponsor",
+        "sponsor: got 0o17, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '0o17')",
+        absent=("15",),
+    ),
+    case(
+        "text_read_as_number_signed_fraction.yaml",
+        "trust.fallback",
+        "trust.fallback: got +.5, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '+.5')",
+        absent=("0.5",),
+    ),
+    case(
+        "text_read_as_number_version.yaml",
+        "scope.in_scope.1",
+        "scope.in_scope[1]: got 1.10, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '1.10')",
+        absent=("1.1 ", "1.1,", "1.1)"),
+    ),
+    case(
+        "text_read_as_boolean.yaml",
+        "scope.ai_step",
+        "scope.ai_step: got true, which YAML 1.2 reads as a boolean "
+        "(expected text; write it in quotes to keep it as text: 'true')",
+        absent=("True",),
+    ),
+    case(
+        "column_name_read_as_number.yaml",
+        "evidence.0.expectations.types.2024",
+        "got 2024, which YAML 1.2 reads as a number "
+        "(expected text; write it in quotes to keep it as text: '2024')",
+    ),
     # dates
     case(
         "bad_date_words.yaml",
@@ -269,7 +320,13 @@ RECORD_CASES = [
     # ids and names
     case("id_with_spaces.yaml", "id", "'claims triage' has the wrong form"),
     case("id_upper_case.yaml", "id", "'ClaimsTriage' has the wrong form"),
-    case("id_yaml_boolean.yaml", "id", "got False"),
+    case(
+        "id_yaml_boolean.yaml",
+        "id",
+        "id: got false, which YAML 1.2 reads as a boolean "
+        "(expected text; write it in quotes to keep it as text: 'false')",
+        absent=("False",),
+    ),
     case("name_empty.yaml", "name", "at least 1 character"),
     case("name_ansi_escape.yaml", "name", "control character U+001B"),
     case("name_bidi_override.yaml", "name", "RIGHT-TO-LEFT OVERRIDE"),
@@ -324,6 +381,55 @@ def test_unknown_key_of_100k_characters(tmp_path):
     run = invoke("check", path)
     assert_one_line(run, path, None, ("unknown field",))
     assert len(run.stderr) < 1000
+
+
+# An error line quotes at most 40 characters of a value (README, "Bad input"): a longer
+# one is cut to 37 and ends "...", the first of the 37 being the opening quote if quoted.
+LONG = "p" * 150
+CUT = "'" + "p" * 36 + "..."
+
+
+@pytest.mark.parametrize(
+    ("added", "field", "problem"),
+    [
+        pytest.param(f"target_stage: {LONG}\n", "target_stage", f"unknown value {CUT}", id="value"),
+        pytest.param(
+            "waivers:\n  - {criterion: " + LONG + ", reason: R, approver: A, "
+            "expires: 2027-01-01}\n",
+            "waivers.0.criterion",
+            f"unknown criterion {CUT}",
+            id="criterion",
+        ),
+        pytest.param(
+            "evidence:\n  - {kind: log_sample, path: l.jsonl, date: 2026-11-01, "
+            "mapping: {fields: {" + LONG + ": x}}}\n",
+            "evidence.0.mapping.fields",
+            f"unknown signal {CUT}",
+            id="signal",
+        ),
+        # The YAML library's own message quotes the name it did not find.
+        pytest.param(f"summary: *{LONG}\n", None, f"found undefined alias {CUT}", id="alias"),
+    ],
+)
+def test_a_long_value_is_quoted_cut_to_40_characters(tmp_path, added, field, problem):
+    path = record_file(tmp_path, "long_value.yaml", VALID_RECORD + added)
+    line = assert_one_line(invoke("check", path), path, field)
+    assert problem in line
+    assert "p" * 37 not in line
+
+
+def test_a_long_number_in_a_text_field_is_quoted_cut_to_40_characters(tmp_path):
+    path = record_file(tmp_path, "long_number.yaml", f"{VALID_RECORD}sponsor: {'7' * 100}\n")
+    line = assert_one_line(invoke("check", path), path, "sponsor")
+    assert "sponsor: got " + "7" * 37 + "..., which YAML 1.2 reads as a number" in line
+    assert "write it in quotes to keep it as text: '" + "7" * 36 + "...)" in line
+    assert "7" * 38 not in line
+
+
+def test_a_long_unknown_key_is_quoted_cut_to_40_characters(tmp_path):
+    path = record_file(tmp_path, "long_key_cut.yaml", f"{VALID_RECORD}{'k' * 100}: 1\n")
+    line = assert_one_line(invoke("check", path), path, "k" * 37 + "...", ("unknown field",))
+    assert "k" * 38 not in line
 
 
 def test_integer_of_5000_digits(tmp_path):
@@ -484,6 +590,15 @@ def test_new_never_overwrites(tmp_path):
 def test_new_refuses_a_name_the_schema_rejects(tmp_path, name):
     run = invoke("new", name, "--dir", tmp_path)
     assert run.code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_writes_only_a_record_that_reads_back(tmp_path):
+    """U+FFFF passes the name's own checks, but YAML 1.2 may not hold it (its printable set
+    stops at U+FFFD before U+10000): `new` reads its text back before writing, and refuses."""
+    run = invoke("new", "Claims triage \uffff", "--dir", tmp_path)
+    target = tmp_path / "claims-triage.yaml"
+    assert_one_line(run, target, None, ("not written: character U+FFFF", "not allowed in YAML"))
     assert list(tmp_path.iterdir()) == []
 
 

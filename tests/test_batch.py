@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import types
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,11 +44,12 @@ from workbook.batch import (
     run_batch,
     summary_lines,
 )
-from workbook.batch.ledger import LEDGER_NAME, Ledger, compare
 from workbook.batch.tasks import Rendered, Task, render_dossier
 from workbook.cli import main
-from workbook.errors import UsageError
+from workbook.errors import KernelDidNotStart, NotebookFailed, UsageError
+from workbook.ledger import LEDGER_NAME, Ledger
 from workbook.model.catalogue import load_catalogue
+from workbook.model.history import compare
 from workbook.paths import NOTEBOOKS
 from workbook.pipeline import check_paths, display_path
 from workbook.present.portfolio import load_summary
@@ -79,7 +81,22 @@ CSV_HEADER = [
     "dossier",
     "error",
 ]
-NO_CHANGES = {"new_blockers": [], "resolved": [], "regressions": [], "stage_change": None}
+NO_CHANGES = {
+    "new_blockers": [],
+    "resolved": [],
+    "regressions": [],
+    "stage_from": None,
+    "stage_to": None,
+    "down": False,
+}
+#: hr-policy-assistant without its answer to trust.fallback: that criterion was met and is
+#: not now (new and a regression); its stage (mvp) does not move, since trust.fallback
+#: belongs to the production candidate gate it had not passed anyway.
+EDITED_CHANGES = {
+    **NO_CHANGES,
+    "new_blockers": ["trust.fallback"],
+    "regressions": ["trust.fallback"],
+}
 #: What summary.json carries of each assessment, as ``Assessment.to_dict`` spells it.
 FROM_THE_MODEL = (
     "id",
@@ -118,7 +135,7 @@ def make_portfolio(folder: Path, ids: tuple[str, ...] = IDS) -> Path:
 
 
 def options(records: Path, out: Path, **changes: Any) -> BatchOptions:
-    return BatchOptions(paths=[records], out_dir=out, as_of=AS_OF, workers=2, **changes)
+    return BatchOptions(paths=[records], out_dir=out, **{"as_of": AS_OF, "workers": 2, **changes})
 
 
 def batch_args(records: Path, out: Path) -> list[str]:
@@ -379,12 +396,7 @@ def test_changes_since_previous_run_in_summary_and_ledger(edited):
     data = summary(out)
     assert (data["run_id"], data["previous_run_id"]) == (2, 1)
     changes = {rid: i["changes"] for rid, i in by_id(data).items()}
-    assert changes[EDITED] == {
-        "new_blockers": ["trust.fallback"],
-        "resolved": [],
-        "regressions": ["trust.fallback"],
-        "stage_change": None,
-    }
+    assert changes[EDITED] == EDITED_CHANGES
     assert all(changes[rid] == NO_CHANGES for rid in IDS if rid != EDITED)
     with Ledger(out / LEDGER_NAME) as ledger:
         history = ledger.history(EDITED)
@@ -392,10 +404,9 @@ def test_changes_since_previous_run_in_summary_and_ledger(edited):
         assert history[0].digest != history[1].digest
         assert "trust.fallback" not in history[0].blockers
         assert "trust.fallback" in history[1].blockers
-        assert (
-            compare(ledger.previous(EDITED, 2), ledger.latest(EDITED)).__dict__ == changes[EDITED]
-        )
-        assert compare(ledger.previous("invoice-coding", 2), ledger.latest("invoice-coding")).empty
+        stored = compare(ledger.in_run(EDITED, 1), ledger.in_run(EDITED, 2))
+        assert stored.model_dump() == changes[EDITED], "the summary says what the ledger holds"
+        assert compare(ledger.in_run("invoice-coding", 1), ledger.in_run("invoice-coding", 2)).empty
 
 
 @pytest.mark.slow
@@ -511,8 +522,8 @@ def test_failures_are_recorded_and_retried_next_time(troubled):
             "failures",
             {"rendered": 2, "skipped": 0, "failed": 2, "invalid": 1},
         )
-        assert ledger.latest("invoice-coding").outcome == "failed"
-        assert ledger.latest("claims-triage").outcome == "rendered"
+        assert ledger.in_run("invoice-coding", run.id).outcome == "failed"
+        assert ledger.in_run("claims-triage", run.id).outcome == "rendered"
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
     assert sorted(r["outcome"] for r in rows) == [
         "failed",
@@ -763,7 +774,7 @@ def test_killed_run_keeps_a_record_of_each_dossier_it_finished(killed):
     assert {e["id"] for e in logged if e["event"] == "initiative"} >= set(killed["finished"])
     with Ledger(out / LEDGER_NAME) as ledger:
         for rid in killed["finished"]:
-            row = ledger.latest(rid)
+            row = ledger.in_run(rid, 1)
             assert row is not None and (row.run_id, row.outcome) == (1, "rendered"), rid
 
 
@@ -967,6 +978,7 @@ class InProcess(Executor):
     name = "in-process-test"
     calls: ClassVar[list[str]] = []
     fail: ClassVar[set[str]] = set()
+    stand_ins: ClassVar[dict[str, Any]] = {}  # set below, once the stand-ins are defined
 
     def _start(self) -> None:
         pass
@@ -975,8 +987,7 @@ class InProcess(Executor):
         from concurrent.futures import Future
 
         future: Future = Future()
-        stand_in = {"render_dossier": fake_dossier, "render_portfolio": fake_portfolio}
-        future.set_result(stand_in[fn.__name__](*args))
+        future.set_result(self.stand_ins[fn.__name__](*args))
         return future
 
     def _as_completed(self, futures):
@@ -1001,6 +1012,9 @@ def fake_portfolio(summary: str, out_dir: str, *rest: Any) -> tuple[str | None, 
     target = Path(out_dir) / "index.html"
     target.write_text("<!doctype html>" + " ".join(ids) + "</html>")
     return str(target), None
+
+
+InProcess.stand_ins = {"render_dossier": fake_dossier, "render_portfolio": fake_portfolio}
 
 
 @pytest.fixture
@@ -1064,13 +1078,61 @@ def test_pipeline_one_edit_one_render_and_its_changes(in_process, tmp_path):
     assert in_process.calls == [EDITED, "portfolio"]
     assert outcomes(result) == {rid: "rendered" if rid == EDITED else "skipped" for rid in IDS}
     changes = {rid: i["changes"] for rid, i in by_id(summary(out)).items()}
-    assert changes[EDITED] == {
-        "new_blockers": ["trust.fallback"],
-        "resolved": [],
-        "regressions": ["trust.fallback"],
-        "stage_change": None,
-    }
+    assert changes[EDITED] == EDITED_CHANGES
     assert all(changes[rid] == NO_CHANGES for rid in IDS if rid != EDITED)
+
+
+def test_pipeline_changes_are_against_the_previous_finished_run(in_process, tmp_path):
+    # Run 1 finishes. Run 2 is killed after recording the edited record. Run 3 (same
+    # edit) names run 1 as its previous run, so its changes must be against run 1: the
+    # edit shows. Against the interrupted run 2 (same assessment) nothing would.
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    quick(records, out)
+    edit_record(records)
+    with Ledger(out / LEDGER_NAME) as ledger:
+        interrupted = ledger.start_run({})
+        ledger.record(interrupted, assessments(records)[EDITED], "rendered")
+    quick(records, out)
+    data = summary(out)
+    assert (data["run_id"], data["previous_run_id"]) == (3, 1)
+    changes = {rid: i["changes"] for rid, i in by_id(data).items()}
+    assert changes[EDITED] == EDITED_CHANGES
+    assert all(changes[rid] == NO_CHANGES for rid in IDS if rid != EDITED)
+
+
+def test_pipeline_fixes_its_as_of_once_for_plan_tasks_summary_and_ledger(
+    in_process, tmp_path, monkeypatch
+):
+    # Without --as-of the run reads today once: its clock here says 2026-11-30, a day the
+    # real clock is not (anything else that reads the real clock shows another day).
+    import workbook.batch.run as run_module
+
+    class Clock(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date(2026, 11, 30)
+
+    clock = types.SimpleNamespace(date=Clock, datetime=dt.datetime, UTC=dt.UTC)
+    monkeypatch.setattr(run_module, "dt", clock)
+    assert dt.date.today() != dt.date(2026, 11, 30), "the test needs another real day"
+    given: list[str] = []
+
+    def recording(task: Task) -> Rendered:
+        given.append(task.as_of)  # what each dossier's kernel is handed
+        return fake_dossier(task)
+
+    monkeypatch.setattr(
+        InProcess, "stand_ins", {**InProcess.stand_ins, "render_dossier": recording}
+    )
+    records, out = make_portfolio(tmp_path / "records"), tmp_path / "out"
+    result = quick(records, out, as_of=None)
+    assert result.as_of == dt.date(2026, 11, 30)
+    assert given == ["2026-11-30"] * len(IDS)
+    assert summary(out)["as_of"] == "2026-11-30"
+    with Ledger(out / LEDGER_NAME) as ledger:
+        assert {ledger.in_run(rid, 1).as_of for rid in IDS} == {"2026-11-30"}
+        (run,) = ledger.runs()
+    assert run.options["as_of"] == "2026-11-30"
 
 
 def test_pipeline_a_failure_is_not_remembered_and_is_retried(in_process, tmp_path):
@@ -1119,6 +1181,39 @@ def test_the_worker_takes_the_record_from_the_plan_and_does_not_assess_again(tmp
     rendered = render_dossier(task)
     assert (rendered.record_id, rendered.ok) == ("claims-triage", False)
     assert rendered.error == "stand-in: stopped before any kernel"
+
+
+@pytest.mark.parametrize(
+    ("failure", "attempts"),
+    [
+        (KernelDidNotStart("x", path="r.yaml", cell="kernel", partial=None), 2),
+        (NotebookFailed("x", path="r.yaml", cell="cell 3", partial=None), 1),
+    ],
+    ids=["no cell ran: one more try", "a cell failed: no retry"],
+)
+def test_only_a_kernel_that_never_started_is_retried(tmp_path, monkeypatch, failure, attempts):
+    from workbook.render import dossier
+
+    tries: list[int] = []
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        tries.append(1)
+        raise failure
+
+    monkeypatch.setattr(dossier, "write_dossier", fails)
+    (checked,) = check_paths([EXAMPLES / "claims-triage.yaml"], load_catalogue(), AS_OF)
+    task = Task(
+        path=str(checked.path),
+        record=checked.assessment.record,
+        out_dir=str(tmp_path),
+        as_of=AS_OF.isoformat(),
+        gates=None,
+        notebooks=str(NOTEBOOKS),
+        timeout=5,
+    )
+    rendered = render_dossier(task)
+    assert (rendered.ok, rendered.attempts, len(tries)) == (False, attempts, attempts)
+    assert rendered.error == failure.line()
 
 
 def test_the_cli_offers_every_registered_executor():

@@ -1,9 +1,10 @@
 """The batch plan (pure): render keys, the last run's state, what to render, the portfolio key.
 
-Expected values come from the definitions in DOMAIN.md and the example records, not from
-the code under test: a waiver "counts until it expires" (expires 2026-10-31: in force on
-that day, expired the day after); a dossier depends on the chapter notebooks and the
-dossier template, the portfolio page on its own notebook too.
+Expected values come from the definitions in README.md ("Scheduled batches") and the example
+records (data/examples/README.md), not from the code under test: a waiver counts until it
+expires (contract-clause-extraction's expires 2026-10-31: in force on that day, expired the
+day after); a dossier depends on the chapter notebooks, the dossier template, the workbook
+version and the catalogue's wording, the portfolio page on its own notebook too.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ import nbformat
 import pytest
 
 from conftest import EXAMPLES
-from workbook.batch import summary as contract
-from workbook.batch.environment import read_environment
+from workbook.batch.environment import catalogue_fingerprint, fingerprint, read_environment
 from workbook.batch.plan import (
     Environment,
     Planned,
@@ -32,11 +32,15 @@ from workbook.batch.plan import (
     render_key,
 )
 from workbook.errors import RecordError
-from workbook.model.catalogue import load_catalogue
-from workbook.paths import NOTEBOOKS, TEMPLATES
+from workbook.model import summary as contract
+from workbook.model.catalogue import load_catalogue, parse_catalogue
+from workbook.model.history import Changes
+from workbook.model.yamlio import load_mapping
+from workbook.paths import CHAPTER_NOTEBOOKS, NOTEBOOKS, TEMPLATES
 from workbook.pipeline import Checked, assess_file
+from workbook.present.chapters import CHAPTERS
 
-ENV = Environment(notebooks="n", template="t", version="1.0")
+ENV = Environment(notebooks="n", template="t", version="1.0", catalogue="c")
 CONTRACTS = EXAMPLES / "contract-clause-extraction.yaml"
 
 
@@ -78,12 +82,18 @@ def test_a_later_as_of_that_changes_no_verdict_keeps_the_key(catalogue):
 @pytest.mark.parametrize(
     ("other", "same"),
     [
-        (Environment(notebooks="n2", template="t", version="1.0"), False),
-        (Environment(notebooks="n", template="t2", version="1.0"), False),
-        (Environment(notebooks="n", template="t", version="1.1"), False),
+        (Environment(notebooks="n2", template="t", version="1.0", catalogue="c"), False),
+        (Environment(notebooks="n", template="t2", version="1.0", catalogue="c"), False),
+        (Environment(notebooks="n", template="t", version="1.1", catalogue="c"), False),
+        (Environment(notebooks="n", template="t", version="1.0", catalogue="c2"), False),
         # The portfolio's own notebook shapes index.html, not the dossiers.
-        (Environment(notebooks="n", template="t", version="1.0", portfolio_notebook="p"), True),
-        (Environment(notebooks="n", template="t", version="1.0"), True),
+        (
+            Environment(
+                notebooks="n", template="t", version="1.0", catalogue="c", portfolio_notebook="p"
+            ),
+            True,
+        ),
+        (Environment(notebooks="n", template="t", version="1.0", catalogue="c"), True),
     ],
 )
 def test_the_environment_in_the_render_key(catalogue, other, same):
@@ -105,11 +115,11 @@ def copy_of(folder: Path, tmp_path: Path) -> Path:
 
 def test_editing_a_chapter_notebook_changes_the_key(catalogue, tmp_path):
     notebooks = copy_of(NOTEBOOKS, tmp_path)
-    before = read_environment(notebooks)
+    before = read_environment(notebooks, catalogue)
     nb = nbformat.read(notebooks / "02-data-gaps.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("Reviewed by the board."))
     nbformat.write(nb, notebooks / "02-data-gaps.ipynb")
-    after = read_environment(notebooks)
+    after = read_environment(notebooks, catalogue)
     assert (before.template, before.version) == (after.template, after.version)
     assert before.notebooks != after.notebooks
     a = assessed(catalogue, dt.date(2026, 11, 23))
@@ -118,22 +128,83 @@ def test_editing_a_chapter_notebook_changes_the_key(catalogue, tmp_path):
 
 def test_editing_the_dossier_template_changes_the_key(catalogue, tmp_path):
     template = copy_of(TEMPLATES / "dossier", tmp_path)
-    before = read_environment(NOTEBOOKS, template)
+    before = read_environment(NOTEBOOKS, catalogue, template)
     first = sorted(p for p in template.rglob("*") if p.is_file())[0]
     first.write_bytes(first.read_bytes() + b"\n")
-    after = read_environment(NOTEBOOKS, template)
+    after = read_environment(NOTEBOOKS, catalogue, template)
     assert before.notebooks == after.notebooks and before.template != after.template
     a = assessed(catalogue, dt.date(2026, 11, 23))
     assert render_key(a, before) != render_key(a, after)
 
 
-def test_the_portfolio_notebook_is_fingerprinted_apart(tmp_path):
+def test_rewording_a_question_changes_the_render_key_not_the_signoff_digest(tmp_path):
+    # The dossier prints each blocker's question; a sign-off quotes the digest, which holds
+    # only what judges (rules, freshness). Reword one question of the shipped catalogue.
+    data = load_mapping(TEMPLATES / "gates" / "default.yaml", RecordError, "catalogue")
+    reworded = copy.deepcopy(data)
+    reworded["criteria"][0]["question"] += " (reworded)"
+    shipped = parse_catalogue(data, Path("default.yaml"))
+    edited = parse_catalogue(reworded, Path("default.yaml"))
+    a = assessed(shipped, dt.date(2026, 11, 23))
+    b = assessed(edited, dt.date(2026, 11, 23))
+    assert a.digest == b.digest, "a reworded question voids no sign-off"
+    env_a = read_environment(NOTEBOOKS, shipped)
+    env_b = read_environment(NOTEBOOKS, edited)
+    assert (env_a.notebooks, env_a.template) == (env_b.notebooks, env_b.template)
+    assert render_key(a, env_a) != render_key(b, env_b), "the dossier shows the new wording"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(name=d["name"] + " (2027)"),
+        lambda d: d["criteria"][-1].update(satisfied_by="A signed memo."),
+        lambda d: d["criteria"][0].update(rationale="Because."),
+    ],
+    ids=["catalogue name", "satisfied_by", "rationale"],
+)
+def test_the_catalogue_fingerprint_covers_its_wording(change):
+    data = load_mapping(TEMPLATES / "gates" / "default.yaml", RecordError, "catalogue")
+    edited = copy.deepcopy(data)
+    change(edited)
+    before = parse_catalogue(data, Path("default.yaml"))
+    after = parse_catalogue(edited, Path("default.yaml"))
+    assert before.fingerprint() == after.fingerprint(), "judging fields unchanged"
+    assert catalogue_fingerprint(before) != catalogue_fingerprint(after)
+    assert catalogue_fingerprint(before) == catalogue_fingerprint(
+        parse_catalogue(copy.deepcopy(data), Path("default.yaml"))
+    ), "the same content, the same fingerprint"
+
+
+def test_moving_a_template_file_to_another_folder_changes_the_fingerprint(tmp_path):
+    # Same names, same bytes; only the folder differs, and the template includes by path.
+    one, two = tmp_path / "one", tmp_path / "two"
+    (one / "a").mkdir(parents=True)
+    (two / "b").mkdir(parents=True)
+    (one / "a" / "base.j2").write_text("x")
+    (two / "b" / "base.j2").write_text("x")
+    assert fingerprint(one, [one / "a" / "base.j2"]) != fingerprint(two, [two / "b" / "base.j2"])
+    (two / "a").mkdir()
+    (two / "b" / "base.j2").rename(two / "a" / "base.j2")
+    assert fingerprint(one, [one / "a" / "base.j2"]) == fingerprint(two, [two / "a" / "base.j2"])
+
+
+def test_the_environment_fingerprints_exactly_the_chapters_a_dossier_stitches():
+    # The batch reads the chapter notebooks' names from paths.py (it does not import the
+    # presentation layer); they must be the walk-through's chapters, in order.
+    assert list(CHAPTER_NOTEBOOKS) == [c.key for c in CHAPTERS]
+    assert list(CHAPTER_NOTEBOOKS.values()) == [c.notebook for c in CHAPTERS]
+
+
+def test_the_portfolio_notebook_is_fingerprinted_apart(catalogue, tmp_path):
     notebooks = copy_of(NOTEBOOKS, tmp_path)
-    shipped = read_environment(NOTEBOOKS)
-    assert shipped == read_environment(NOTEBOOKS, TEMPLATES / "dossier"), "the default template"
+    shipped = read_environment(NOTEBOOKS, catalogue)
+    assert shipped == read_environment(NOTEBOOKS, catalogue, TEMPLATES / "dossier"), (
+        "the default template"
+    )
     assert shipped.portfolio_notebook != "missing"
     (notebooks / "portfolio.ipynb").unlink()
-    without = read_environment(notebooks)
+    without = read_environment(notebooks, catalogue)
     assert without.portfolio_notebook == "missing"
     assert without.key == shipped.key, "the dossiers do not depend on the portfolio notebook"
 
@@ -248,18 +319,20 @@ def test_the_portfolio_key_follows_what_the_page_shows(one, change, same):
 
 def test_the_portfolio_key_follows_its_notebook_and_the_changes(one):
     s = summary_of(one)
-    other_notebook = Environment("n", "t", "1.0", portfolio_notebook="edited")
+    other_notebook = Environment("n", "t", "1.0", "c", portfolio_notebook="edited")
     assert portfolio_key(ENV, s) != portfolio_key(other_notebook, s)
     changed = s.model_copy(
         update={
             "initiatives": [
                 s.initiatives[0].model_copy(
                     update={
-                        "changes": contract.Changes(
+                        "changes": Changes(
                             new_blockers=["trust.fallback"],
                             resolved=[],
                             regressions=[],
-                            stage_change=None,
+                            stage_from=None,
+                            stage_to=None,
+                            down=False,
                         )
                     }
                 )

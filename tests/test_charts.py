@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import AS_OF, findings, full_record, fully_signed, make_record
 from workbook.model.assess import assess
+from workbook.model.catalogue import parse_catalogue
 from workbook.model.criteria import STATUSES
 from workbook.present import charts
 from workbook.present.html import STATUS_STYLE
@@ -113,9 +116,29 @@ def test_plot_text_escapes_markup():
     assert charts.plot_text("R&D <b>") == "R&amp;D &lt;b&gt;"
 
 
+#: A catalogue whose question holds markup (a criterion id cannot: the id pattern).
+MARKUP_QUESTION = {
+    "catalogue_version": 1,
+    "name": "Markup",
+    "criteria": [
+        {"id": "m.workflow", "gate": "mvp", "area": "scope", "kind": "field",
+         "fields": ["scope.workflow"], "question": 'Is the <b>workflow</b> "written"?',
+         "rationale": "r", "satisfied_by": "s"},
+    ],
+}  # fmt: skip
+
+
+def test_a_question_with_markup_is_plotly_text():
+    catalogue = parse_catalogue(MARKUP_QUESTION, Path("markup.yaml"))
+    record = make_record()
+    (heat,) = charts.status_matrix(assess(record, catalogue, AS_OF, findings(record))).data
+    # One criterion, in the mvp column; plot_text turns < and > into entities that
+    # plotly shows as typed, and leaves quotes (plotly does not decode &quot;).
+    assert heat["customdata"] == [['Is the &lt;b&gt;workflow&lt;/b&gt; "written"?', "", ""]]
+
+
 def test_user_text_in_charts_is_plotly_text(default_catalogue):
-    # A criterion id cannot hold markup (the catalogue's id pattern), but a question and
-    # an evidence file name can: both reach a chart.
+    # An evidence file name can hold markup and quotes: it reaches a chart title.
     name = 'eval "<b>final</b>".csv'
     record = make_record(
         {
@@ -130,6 +153,3 @@ def test_user_text_in_charts_is_plotly_text(default_catalogue):
         'Evaluation pass rate with 95% intervals (eval "&lt;b&gt;final&lt;/b&gt;".csv)'
     )
     assert chart.title == f"Evaluation pass rate with 95% intervals ({name})", "plain text"
-    (heat,) = charts.status_matrix(a).data
-    questions = [q for row in heat["customdata"] for q in row if q]
-    assert all("<" not in q for q in questions)

@@ -26,9 +26,12 @@ MB = 1024 * 1024
 # and the record. A chart cell draws a plotly figure, or a sentence saying why it cannot:
 #   cover         wb.readiness_chart()    the next gate's criteria; none when every gate passes
 #   data          wb.expectations_chart() the newest data extract with declared expectations
-#   observability wb.coverage_chart()     the newest log sample that could be measured
-#                 wb.latency_chart()      the same sample, when it carries latencies
-#                 wb.pass_rate_chart()    the newest evaluation that could be measured
+#   observability wb.coverage_chart()     the log sample the coverage criterion judged (the
+#                                         newest cited), when it could be measured
+#                 wb.latency_chart()      the sample the latency criterion judged, when it
+#                                         could be measured and carries latencies
+#                 wb.pass_rate_chart()    the evaluation the quality criterion judged, when
+#                                         it could be measured
 #   verdict       wb.status_matrix()      always
 #                 wb.stage_history_chart() two or more assessments; the fixture keeps no ledger
 #
@@ -40,10 +43,11 @@ MB = 1024 * 1024
 LARGEST_CHARTS = 5
 # hostile (kyc-document-check renamed, plus conftest.HOSTILE_EVIDENCE): labelled production
 # candidate, supported prototype, so the mvp gate is next: a readiness chart. The added
-# extract.csv declares expectations; the added logs.jsonl carries latency_ms (cut.jsonl.gz
-# is newer but unreadable, so logs.jsonl is the newest measured sample); the added eval.csv
-# is measured: 1 + 1 + 1 + 1 + 1, plus the status matrix = 6.
-HOSTILE_CHARTS = 6
+# extract.csv declares expectations; the log criteria judge cut.jsonl.gz (2026-11-03, newer
+# than logs.jsonl), which is unreadable, so neither log chart is drawn (no older sample in
+# its place); the added eval.csv (2026-11-01, newer than kyc's own) is measured:
+# 1 + 1 + 0 + 0 + 1, plus the status matrix = 4.
+HOSTILE_CHARTS = 4
 
 
 def test_largest_example_dossier_is_complete_and_small(dossiers):
@@ -86,7 +90,7 @@ def test_hostile_name_is_text_and_nothing_local_leaks(dossiers):
     for local in (str(dossiers["work"]), str(REPO), str(Path.home()), sys.prefix, "/tmp/"):
         assert local not in html, local
     assert "initiative_path = 'hostile.yaml'" in html  # the file name only, not where it lives
-    # readiness, data expectations, coverage, latency, pass rate and the status matrix
+    # readiness, data expectations, pass rate and the status matrix
     assert len(soup.select(".jp-RenderedPlotly")) == HOSTILE_CHARTS
     for raw in PLANTED_PII:
         assert raw not in html, "personal data from the log sample is only shown redacted"
@@ -259,3 +263,23 @@ def test_notebook_defaults_open_the_example_from_any_folder(tmp_path, monkeypatc
     wb = open_initiative("", "2026-11-23")
     assert wb.record.id == "kyc-document-check"
     assert wb.parameters["initiative_path"] == "kyc-document-check.yaml"
+
+
+def test_the_kernel_is_handed_the_day_the_check_used(tmp_path, monkeypatch):
+    # Without --as-of, the check before the kernel and the kernel itself must assess as of
+    # the same day: write_dossier reads the clock once and passes the date explicitly ("" in
+    # the parameters would make the kernel read the clock again, maybe after midnight).
+    import datetime as dt
+
+    from workbook.render import dossier
+
+    handed: dict[str, object] = {}
+
+    def stop(nb, parameters, **kwargs):
+        handed.update(parameters)
+        raise RuntimeError("stopped before any kernel")
+
+    monkeypatch.setattr(dossier, "run_notebook", stop)
+    with pytest.raises(RuntimeError):
+        dossier.write_dossier(EXAMPLES / "claims-triage.yaml", tmp_path)
+    assert handed["as_of"] == dt.date.today().isoformat()

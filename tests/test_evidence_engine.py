@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -36,9 +37,22 @@ REASONS = [
     ),
     (
         "JSON and a line, in other words",
-        duckdb.InvalidInputException('Invalid Input Error: JSON in "{path}" line 1: bad escape.'),
+        duckdb.InvalidInputException("Invalid Input Error: JSON in this line 1: bad escape."),
         "hello\n",
         "not valid JSON lines at line 1: bad escape",
+    ),
+    (
+        # Only the final full stop goes: the detail's own last letter stays.
+        "a detail ending in a capital",
+        duckdb.InvalidInputException("Invalid Input Error: Malformed JSON: unexpected X."),
+        "X\n",
+        "not valid JSON lines at line 1: unexpected X",
+    ),
+    (
+        "a line that is not about JSON",
+        duckdb.InvalidInputException("Invalid Input Error: Error on line 5: unterminated quote"),
+        "",
+        "Error on line 5: unterminated quote",
     ),
     (
         "JSON error with every line readable",
@@ -68,6 +82,14 @@ REASONS = [
         "CSV error: the cause is after the original line",
         duckdb.InvalidInputException(CSV_COLUMNS),
         "a,b\n1,2\n1,2,3\n",
+        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3",
+    ),
+    (
+        "CSV error: the cause right after the first line",
+        duckdb.InvalidInputException(
+            "Invalid Input Error: CSV Error on Line: 3\nExpected Number of Columns: 2 Found: 3"
+        ),
+        "",
         "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3",
     ),
     (
@@ -145,3 +167,28 @@ def test_the_resolved_location_is_hidden_before_its_tail(tmp_path, monkeypatch):
     path = Path("evidence/logs.csv")
     message = f"IO Error: cannot open {path.absolute()}"
     assert engine.reason(duckdb.IOException(message), path) == "cannot open logs.csv"
+
+
+def test_a_connection_is_in_memory_utc_capped_and_spills_to_the_temp_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    con = engine.connect()
+    settings = {
+        name: con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+        for name in ("TimeZone", "temp_directory", "enable_progress_bar")
+    }
+    # The macros the personal data checks use are defined (the Luhn test card passes).
+    assert con.execute("SELECT luhn_ok('4111111111111111')").fetchone()[0] is True
+    con.close()
+    assert list(tmp_path.iterdir()) == [], "no database file is written where it runs"
+    assert settings == {
+        "TimeZone": "UTC",
+        "temp_directory": str(Path(tempfile.gettempdir()) / "workbook-duckdb"),
+        "enable_progress_bar": False,
+    }
+
+
+def test_a_line_that_is_not_utf8_is_the_bad_line(tmp_path):
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(b'{"a": 1}\n\xff\xfe{"a": 2}\n')
+    exc = duckdb.InvalidInputException("Invalid Input Error: Malformed JSON: invalid utf-8.")
+    assert engine.reason(exc, path) == "not valid JSON lines at line 2: invalid utf-8"

@@ -232,3 +232,78 @@ def test_a_field_without_personal_data_describes_none():
     assert FieldPII("inputs", "input", dict.fromkeys(("emails", "phones"), 0)).describe() == "none"
     one_each = FieldPII("inputs", "input", {"emails": 1, "phones": 2, "cards": 0, "ibans": 1})
     assert one_each.describe() == "1 e-mail address, 2 phone numbers, 1 IBAN"
+
+
+# ------------------------------------------------------------ several items, each kept
+
+
+def test_every_cited_item_gets_its_finding_in_order(tmp_path):
+    (tmp_path / "bad.csv").write_bytes(b"case_id,passed\nc1,maybe\n")
+    good = b'{"timestamp": "2026-11-01T08:00:00Z", "request_id": "r1"}\n'
+    (tmp_path / "good.jsonl").write_bytes(good)
+    items = [
+        {"kind": "log_sample", "url": "https://logs.example/x", "date": "2026-11-01"},
+        {"kind": "log_sample", "path": "gone.jsonl", "date": "2026-11-01"},
+        {"kind": "evaluation", "path": "bad.csv", "date": "2026-11-01"},
+        {"kind": "log_sample", "path": "good.jsonl", "date": "2026-11-01"},
+    ]
+    link, gone, bad, fine = find_evidence(make_record({"evidence": items}), tmp_path).items
+    # A link cannot be fetched offline: it counts as cited, unhashed and unmeasured.
+    assert (link.readable, link.reason, link.sha256, link.measured) == (True, None, None, None)
+    assert (gone.readable, gone.reason, gone.sha256) == (False, "file not found", None)
+    # A file that cannot be measured is still fingerprinted: its digest covers the bytes.
+    assert (bad.readable, bad.sha256, bad.measured) == (
+        False,
+        hashlib.sha256(b"case_id,passed\nc1,maybe\n").hexdigest(),
+        None,
+    )
+    assert bad.reason.startswith("1 case(s) have no readable result")
+    assert (fine.readable, fine.sha256, fine.measured.records) == (
+        True,
+        hashlib.sha256(good).hexdigest(),
+        1,
+    )
+
+
+def test_without_inspection_files_are_only_fingerprinted(tmp_path):
+    (tmp_path / "l.jsonl").write_bytes(b"not even json\n")
+    (found,) = find_evidence(cite("l.jsonl"), tmp_path, inspect=False).items
+    assert (found.readable, found.reason, found.measured) == (True, None, None)
+    assert found.sha256 == hashlib.sha256(b"not even json\n").hexdigest()
+
+
+def test_a_file_that_cannot_be_opened_is_unreadable_with_the_systems_reason(tmp_path, monkeypatch):
+    from workbook.evidence import logs
+
+    (tmp_path / "l.jsonl").write_bytes(b'{"timestamp": "2026-11-01T08:00:00Z"}\n')
+
+    def refused(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(logs, "inspect_log", refused)
+    (found,) = find_evidence(cite("l.jsonl"), tmp_path).items
+    assert (found.readable, found.reason, found.measured) == (
+        False,
+        "cannot read: Permission denied",
+        None,
+    )
+    assert found.sha256 == hashlib.sha256(b'{"timestamp": "2026-11-01T08:00:00Z"}\n').hexdigest()
+
+
+def test_the_measurement_cache_keeps_the_newest_and_drops_the_oldest(tmp_path, monkeypatch):
+    from workbook import evidence
+    from workbook.evidence import logs
+
+    monkeypatch.setattr(evidence, "_MEASURED_MAX", 2)
+    calls = []
+    inspect = logs.inspect_log
+    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a[0].name) or inspect(*a))
+    for name in ("a", "b", "c", "a"):
+        line = f'{{"timestamp": "2026-11-01T08:00:00Z", "request_id": "{name}"}}\n'
+        (tmp_path / f"{name}.jsonl").write_text(line)
+        find_evidence(cite(f"{name}.jsonl"), tmp_path)
+        assert len(evidence._MEASURED) <= 2
+    # a, b, then c drops a (the oldest); a is measured again and drops b. c is still kept.
+    assert calls == ["a.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"]
+    find_evidence(cite("c.jsonl"), tmp_path)
+    assert calls[-1] == "a.jsonl"

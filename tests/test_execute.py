@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,7 +14,8 @@ import pytest
 from jupyter_core.utils import run_sync
 from nbformat.v4 import new_code_cell, new_notebook
 
-from workbook.errors import NotebookFailed
+from workbook.errors import KernelDidNotStart, NotebookFailed
+from workbook.render.engine import quiet_papermill
 from workbook.render.execute import run_notebook
 from workbook.render.kernels import SocketKernelManager, SpareKernels, is_alive
 
@@ -89,6 +93,7 @@ def test_a_timeout_names_the_running_cell_and_stops_its_kernel(tmp_path):
     with pytest.raises(NotebookFailed) as failed:
         run_notebook(nb, PARAMS, record="r.yaml", partial=partial, timeout=2)
     assert failed.value.cell == "cell 4 (chapter 'Data and data gaps')"
+    assert not isinstance(failed.value, KernelDidNotStart), "a cell ran: not retried"
     assert "CellTimeoutError: " in failed.value.line()
     kept = nbformat.read(partial, as_version=4)
     with pytest.raises(ProcessLookupError):  # the kernel still sleeping was stopped
@@ -100,6 +105,7 @@ def test_a_dead_kernel_is_named_and_kept(tmp_path):
     with pytest.raises(NotebookFailed) as failed:
         run_notebook(notebook("import os; os._exit(3)"), PARAMS, record="r.yaml", partial=partial)
     assert failed.value.cell == "cell 3 (chapter 'Data and data gaps')"
+    assert not isinstance(failed.value, KernelDidNotStart), "a cell ran: not retried"
     assert "DeadKernelError: " in failed.value.line()
     assert failed.value.partial == partial and partial.is_file()
 
@@ -114,11 +120,12 @@ class NeverStarts:
         raise AssertionError("nothing was taken")
 
 
-def test_a_kernel_that_never_started_is_named_kernel(tmp_path):
+def test_a_kernel_that_never_started_is_its_own_failure(tmp_path):
     partial = tmp_path / "failed" / "r.ipynb"
-    with pytest.raises(NotebookFailed) as failed:
+    with pytest.raises(KernelDidNotStart) as failed:
         run_notebook(notebook("1"), PARAMS, record="r.yaml", partial=partial, kernels=NeverStarts())
-    assert failed.value.cell == "kernel", "the batch retries exactly these once"
+    assert isinstance(failed.value, NotebookFailed), "callers catching NotebookFailed see it"
+    assert failed.value.cell == "kernel"
     assert failed.value.line() == (
         "r.yaml: kernel: RuntimeError: Kernel died before replying to kernel_info; "
         f"partial notebook kept at {partial}"
@@ -163,3 +170,42 @@ def test_kernels_speak_over_unix_sockets_in_a_private_folder():
         spares.give_back(km, failed=False)
         spares.close()
     assert not Path(km.folder).exists()
+
+
+# --- papermill's log: quiet only while our engine runs ----------------------------------
+
+
+def test_importing_the_engine_leaves_papermills_log_alone():
+    # A program that runs its own notebooks with papermill keeps papermill's log after
+    # importing workbook's engine (a fresh process: nothing else touched the level).
+    code = (
+        "import logging; import workbook.render.engine; print(logging.getLogger('papermill').level)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == str(logging.NOTSET)
+
+
+def test_papermills_log_is_quiet_during_a_run_and_restored_after():
+    logger = logging.getLogger("papermill")
+    before = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with quiet_papermill():
+            assert logger.level == logging.CRITICAL
+        assert logger.level == logging.INFO
+        with pytest.raises(RuntimeError), quiet_papermill():
+            raise RuntimeError("a failed run")
+        assert logger.level == logging.INFO, "restored after a failure too"
+    finally:
+        logger.setLevel(before)
+
+
+def test_a_run_restores_papermills_log_level(tmp_path):
+    logger = logging.getLogger("papermill")
+    before = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        run_notebook(notebook("1"), PARAMS, record="r.yaml", partial=tmp_path / "r.ipynb")
+        assert logger.level == logging.WARNING
+    finally:
+        logger.setLevel(before)

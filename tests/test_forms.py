@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 
 from conftest import AS_OF, EXAMPLES, REPO
+from workbook.cli import main
 from workbook.model.catalogue import load_catalogue
 from workbook.model.records import load_record
 from workbook.model.scaffold import create_record
@@ -32,7 +34,7 @@ def portfolio(tmp_path: Path) -> Path:
 
 
 def form(path: Path, key: str, catalogue) -> ChapterForm:
-    return ChapterForm(path, key, lambda p: assess_file(p, catalogue, AS_OF))
+    return ChapterForm(path, key, catalogue, AS_OF)
 
 
 def field(f: ChapterForm, dotted: str):
@@ -96,6 +98,138 @@ def test_invalid_value_is_shown_beside_the_field_and_nothing_is_written(tmp_path
     assert path.read_bytes() == before
     assert "about forty" in volume.error.value and "integer" in volume.error.value
     assert "Not saved." in f.message.value
+
+
+# --- a save is checked as `workbook check` checks the file -------------------------------
+
+
+def check(*args: str | Path):
+    """`workbook check` in-process, as the command line runs it."""
+    return CliRunner().invoke(main, ["check", "--as-of", AS_OF.isoformat(), *map(str, args)])
+
+
+def text_of(markup: str) -> str:
+    return " ".join(BeautifulSoup(markup, "html.parser").get_text().split())
+
+
+def add_waiver(f: ChapterForm, criterion: str) -> None:
+    """A waiver typed into the verdict form's register, every field filled in."""
+    waivers = f.fields["waivers"]
+    waivers._add(None, notify=True)
+    row = waivers.rows[-1].children
+    row["criterion"].input.value = criterion
+    row["reason"].input.value = "Decided at the steering meeting"
+    row["approver"].input.value = "Dana Whitfield"
+    row["expires"].input.value = dt.date(2027, 3, 31)
+
+
+#: The line `workbook check` prints after the file's path for a waiver on `trust.no_such`
+#: (the default catalogue is named "Default readiness gates" in templates/gates/default.yaml).
+UNKNOWN_WAIVER = (
+    "waivers[0].criterion: unknown criterion 'trust.no_such' "
+    "(expected a criterion id of the catalogue 'Default readiness gates')"
+)
+
+
+def test_a_waiver_on_a_criterion_the_catalogue_lacks_is_refused_as_check_refuses_it(
+    tmp_path, catalogue
+):
+    path = create_record("Claims triage", tmp_path)
+    before = path.read_bytes()
+    f = form(path, "verdict", catalogue)
+    add_waiver(f, "trust.no_such")
+
+    assert not f.save()
+    assert path.read_bytes() == before
+    assert "Not saved" in f.message.value
+    assert UNKNOWN_WAIVER in text_of(f.message.value)
+    assert "unknown criterion 'trust.no_such'" in text_of(
+        field(f, "waivers.0.criterion").error.value
+    )
+
+    # The same waiver written by hand: `workbook check` refuses it with the same words.
+    by_hand = tmp_path / "by-hand.yaml"
+    by_hand.write_bytes(before)
+    write_unknown_waiver(by_hand)
+    run = check(by_hand)
+    assert (run.exit_code, run.stderr) == (2, f"{by_hand}: {UNKNOWN_WAIVER}\n")
+
+
+def write_unknown_waiver(path: Path) -> None:
+    """Add, by hand, a waiver on `trust.no_such` to a record made by `create_record`."""
+    text = path.read_text().replace("waivers: []", "")
+    path.write_text(
+        text + "waivers:\n  - criterion: trust.no_such\n    reason: Decided at the steering "
+        "meeting\n    approver: Dana Whitfield\n    expires: 2027-03-31\n"
+    )
+
+
+def test_a_record_check_refuses_opens_in_its_form_to_be_corrected(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    write_unknown_waiver(path)
+    before = path.read_bytes()
+    f = form(path, "verdict", catalogue)
+    assert UNKNOWN_WAIVER in text_of(f.verdict.value)
+
+    f.signoff_name.value = "Dana Whitfield"
+    assert not f.sign_off()
+    assert UNKNOWN_WAIVER in text_of(f.signoff_message.value)
+    assert path.read_bytes() == before
+
+    waivers = f.fields["waivers"]
+    waivers._remove(waivers.rows[0])
+    assert f.save(), f.message.value
+    assert check(path).exit_code == 0
+
+
+def test_a_waiver_saved_by_the_form_passes_workbook_check(tmp_path, catalogue):
+    path = create_record("Claims triage", tmp_path)
+    f = form(path, "verdict", catalogue)
+    add_waiver(f, "scope.workflow")
+    assert f.save(), f.message.value
+    run = check(path)
+    assert (run.exit_code, run.stderr) == (0, ""), run.output
+    assert [w.criterion for w in load_record(path).waivers] == ["scope.workflow"]
+
+
+CUSTOM_GATES = """\
+catalogue_version: 1
+name: Our gates
+criteria:
+  - id: ours.workflow
+    gate: mvp
+    area: scope
+    kind: field
+    fields: [scope.workflow]
+    question: Is the workflow written down?
+    rationale: Because.
+    satisfied_by: A sentence.
+"""
+
+
+def test_a_form_checks_a_save_against_the_catalogue_it_assesses_with(tmp_path):
+    gates = tmp_path / "gates" / "ours.yaml"
+    gates.parent.mkdir()
+    gates.write_text(CUSTOM_GATES)
+    ours = load_catalogue(gates)
+    path = create_record("Claims triage", tmp_path)
+    before = path.read_bytes()
+
+    f = form(path, "verdict", ours)
+    add_waiver(f, "scope.workflow")  # a criterion of the default catalogue, not of ours
+    assert not f.save()
+    assert path.read_bytes() == before
+    assert (
+        "waivers[0].criterion: unknown criterion 'scope.workflow' "
+        "(expected a criterion id of the catalogue 'Our gates')"
+    ) in text_of(f.message.value)
+
+    f = form(path, "verdict", ours)
+    add_waiver(f, "ours.workflow")
+    assert f.save(), f.message.value
+    assert check("--gates", gates, path).exit_code == 0
+    # The default catalogue has no `ours.workflow`: check with it refuses the file.
+    assert check(path).exit_code == 2
 
 
 def test_target_stage_below_claim_is_refused(tmp_path, catalogue):

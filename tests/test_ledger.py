@@ -1,4 +1,7 @@
-"""The ledger: schema, round trips, history queries, compare(), interruption, WAL readers, errors."""
+"""The ledger: schema, round trips, history queries, interruption, WAL readers, errors.
+
+What changed between two stored assessments is ``model.history.compare`` (tests/test_history.py).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, findings, make_record
-from workbook.batch.ledger import (
-    LEDGER_NAME,
-    Changes,
-    HistoryRow,
-    Ledger,
-    LedgerError,
-    compare,
-)
-from workbook.errors import WorkbookError
+from workbook.errors import LedgerError, WorkbookError
+from workbook.ledger import LEDGER_NAME, Ledger
 from workbook.model.assess import Assessment, assess
+from workbook.model.history import Changes, HistoryRow, compare
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 # Answers the mvp gate of the tiny catalogue: supported stage mvp, next blocker t.logs.
@@ -146,7 +143,7 @@ def test_run_and_assessment_round_trip(tmp_path, ledger, make, tiny):
 def test_overclaimed_and_dossier_details_are_stored(ledger, make):
     run = ledger.start_run({})
     ledger.record(run, make({"stage": "production"}), "failed", duration=0.25, error="boom")
-    row = ledger.latest("r")
+    row = ledger.in_run("r", run)
     assert (row.claimed, row.supported, row.overclaimed, row.outcome) == (
         "production",
         "prototype",
@@ -159,8 +156,9 @@ def test_overclaimed_and_dossier_details_are_stored(ledger, make):
 
 @pytest.mark.parametrize("outcome", ["rendered", "skipped", "failed", "invalid"])
 def test_every_outcome_is_accepted(ledger, make, outcome):
-    ledger.record(ledger.start_run({}), make(), outcome)
-    assert ledger.latest("r").outcome == outcome
+    run = ledger.start_run({})
+    ledger.record(run, make(), outcome)
+    assert ledger.in_run("r", run).outcome == outcome
 
 
 def test_unknown_outcome_is_refused(ledger, make):
@@ -191,24 +189,28 @@ def test_history_is_oldest_first_and_per_initiative(ledger, make):
         (third, "mvp", "2026-12-01"),
     ]
     assert [h.run_id for h in ledger.history("other")] == [first, third]
-    assert ledger.latest("r") == history[-1]
+    assert ledger.in_run("r", third) == history[-1]
     assert ledger.history("nobody") == []
-    assert ledger.latest("nobody") is None
+    assert ledger.in_run("nobody", third) is None
 
 
-def test_previous_is_the_latest_assessment_of_an_earlier_run(ledger, make):
+def test_in_run_is_the_assessment_that_run_made_or_none(ledger, make):
     first = one_run(ledger, make())
     second = one_run(ledger, make(AT_MVP))
     third = one_run(ledger, make({"id": "other", "name": "Other"}))  # r not assessed
-    fourth = one_run(ledger, make())
 
-    assert ledger.previous("r", before_run=first) is None
-    assert ledger.previous("r", before_run=second).run_id == first
-    assert ledger.previous("r", before_run=third).run_id == second
-    # A run that did not assess r is skipped over.
-    assert ledger.previous("r", before_run=fourth).run_id == second
-    assert ledger.previous("r", before_run=fourth).supported == "mvp"
-    assert ledger.previous("other", before_run=third) is None
+    assert (ledger.in_run("r", first).run_id, ledger.in_run("r", first).supported) == (
+        first,
+        "prototype",
+    )
+    assert (ledger.in_run("r", second).run_id, ledger.in_run("r", second).supported) == (
+        second,
+        "mvp",
+    )
+    # Run 3 did not assess r: nothing to compare with in it, not an older run's row.
+    assert ledger.in_run("r", third) is None
+    assert ledger.in_run("other", first) is None
+    assert ledger.in_run("r", 99) is None
 
 
 def test_runs_are_newest_first_and_limited(ledger):
@@ -217,122 +219,14 @@ def test_runs_are_newest_first_and_limited(ledger):
     assert [r.id for r in ledger.runs(limit=2)] == ids[:1:-1]
 
 
-# --- compare ----------------------------------------------------------------------
-
-PASSING_ALL = {"a": "met", "b": "met", "c": "met"}
-
-
-def row(statuses: dict[str, str], blockers: list[str], supported: str = "mvp") -> HistoryRow:
-    return HistoryRow(
-        run_id=1,
-        started_at="2026-11-23T08:00:00+00:00",
-        initiative="r",
-        name="R",
-        digest="0" * 64,
-        as_of="2026-11-23",
-        claimed="mvp",
-        supported=supported,
-        overclaimed=False,
-        outcome="rendered",
-        statuses=statuses,
-        blockers=blockers,
-    )
-
-
-# (case, previous, current, expected changes)
-COMPARE_TABLE = [
-    (
-        "first assessment has no changes",
-        None,
-        row({"a": "missing"}, ["a"], "prototype"),
-        Changes([], [], [], None),
-    ),
-    ("unchanged", row(PASSING_ALL, []), row(PASSING_ALL, []), Changes([], [], [], None)),
-    (
-        "new blocker that never passed",
-        row({"a": "met", "b": "missing"}, []),
-        row({"a": "met", "b": "missing"}, ["b"]),
-        Changes(["b"], [], [], None),
-    ),
-    (
-        "resolved blocker",
-        row({"a": "missing", "b": "missing"}, ["a", "b"]),
-        row({"a": "met", "b": "missing"}, ["b"]),
-        Changes([], ["a"], [], None),
-    ),
-    (
-        "met -> missing is a regression",
-        row(PASSING_ALL, []),
-        row({"a": "met", "b": "missing", "c": "met"}, ["b"]),
-        Changes(["b"], [], ["b"], None),
-    ),
-    (
-        "waived -> waiver_expired is a regression",
-        row({"a": "waived"}, []),
-        row({"a": "waiver_expired"}, ["a"]),
-        Changes(["a"], [], ["a"], None),
-    ),
-    (
-        "not_applicable -> missing is a regression",
-        row({"a": "not_applicable"}, []),
-        row({"a": "missing"}, ["a"]),
-        Changes(["a"], [], ["a"], None),
-    ),
-    (
-        "failing -> other failing is not a regression",
-        row({"a": "unverified"}, ["a"]),
-        row({"a": "stale"}, ["a"]),
-        Changes([], [], [], None),
-    ),
-    (
-        "passing -> other passing is not a regression",
-        row({"a": "met"}, []),
-        row({"a": "waived"}, []),
-        Changes([], [], [], None),
-    ),
-    (
-        "a criterion new to the catalogue is no regression",
-        row({"a": "met"}, []),
-        row({"a": "met", "z": "missing"}, ["z"]),
-        Changes(["z"], [], [], None),
-    ),
-    (
-        "supported stage drops",
-        row({"a": "met"}, [], "mvp"),
-        row({"a": "missing"}, ["a"], "prototype"),
-        Changes(["a"], [], ["a"], "mvp -> prototype"),
-    ),
-    (
-        "supported stage rises",
-        row({"a": "missing"}, ["a"], "mvp"),
-        row({"a": "met"}, [], "production_candidate"),
-        Changes([], ["a"], [], "mvp -> production_candidate"),
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("previous", "current", "expected"),
-    [case[1:] for case in COMPARE_TABLE],
-    ids=[case[0] for case in COMPARE_TABLE],
-)
-def test_compare(previous, current, expected):
-    changes = compare(previous, current)
-    assert changes == expected
-    assert changes.empty == (expected == Changes([], [], [], None))
-
-
-def test_compare_keeps_blocker_order(tmp_path):
-    before = row({k: "met" for k in "abcd"}, ["d", "a"])
-    after = row({k: "missing" for k in "abcd"}, ["c", "b", "a"])
-    assert compare(before, after) == Changes(["c", "b"], ["d"], ["a", "b", "c", "d"], None)
+# --- a waiver expiring between two runs, as stored and compared --------------------------
 
 
 def test_an_expiring_waiver_shows_as_a_regression_between_runs(ledger, make):
     # The same record, assessed the week the waiver holds and the week after it expired.
-    one_run(ledger, make(WAIVED_EVAL, as_of=AS_OF))
-    run = one_run(ledger, make(WAIVED_EVAL, as_of=dt.date(2026, 12, 2)))
-    previous, current = ledger.previous("r", before_run=run), ledger.latest("r")
+    first = one_run(ledger, make(WAIVED_EVAL, as_of=AS_OF))
+    second = one_run(ledger, make(WAIVED_EVAL, as_of=dt.date(2026, 12, 2)))
+    previous, current = ledger.in_run("r", first), ledger.in_run("r", second)
     assert (previous.statuses["t.eval"], current.statuses["t.eval"]) == (
         "waived",
         "waiver_expired",
@@ -341,21 +235,9 @@ def test_an_expiring_waiver_shows_as_a_regression_between_runs(ledger, make):
         new_blockers=["t.eval"],
         resolved=["t.logs"],  # no longer a blocker: the horizon fell back to the mvp gate
         regressions=["t.eval"],
-        stage_change="mvp -> prototype",
-    )
-
-
-def test_changes_of_a_run_against_the_assessment_before_it(ledger, make):
-    # As above, read the way a batch reads it: by initiative and run.
-    assert ledger.changes("r", 1) == Changes([], [], [], None), "nothing recorded yet"
-    first = one_run(ledger, make(WAIVED_EVAL, as_of=AS_OF))
-    assert ledger.changes("r", first) == Changes([], [], [], None), "a first assessment"
-    second = one_run(ledger, make(WAIVED_EVAL, as_of=dt.date(2026, 12, 2)))
-    assert ledger.changes("r", second) == Changes(
-        new_blockers=["t.eval"],
-        resolved=["t.logs"],
-        regressions=["t.eval"],
-        stage_change="mvp -> prototype",
+        stage_from="mvp",
+        stage_to="prototype",
+        down=True,
     )
 
 
@@ -383,7 +265,7 @@ def test_an_interrupted_run_stays_visible_and_does_not_break_later_runs(tmp_path
         assert batch.last_finished_run(before_run=later) is None
         # The assessment recorded before the interruption is history all the same.
         assert [h.run_id for h in batch.history("r")] == [interrupted, later]
-        assert batch.previous("r", before_run=later).run_id == interrupted
+        assert batch.in_run("r", interrupted).run_id == interrupted
 
 
 def test_last_finished_run_before_a_run(ledger):

@@ -93,6 +93,8 @@ FIND_TABLE = [
     ("IBAN compact changed", "to DE88370400440532013000", {}),
     ("e-mail", "write to jane.doe+claims@example.co.uk today", {"emails": 1}),
     ("two e-mails", "a@b.io and c.d@e-f.org", {"emails": 2}),
+    # Quotes in the patterns must survive their trip into SQL; capitals are letters too.
+    ("capitals in an address", "mail Xavier.O@eXample.COM", {"emails": 1}),
     ("phone international", "call +44 20 7946 0958", {"phones": 1}),
     ("phone national", "call 020 7946 0958", {"phones": 1}),
     ("both phone forms", "+44 20 7946 0958 or 020 7946 0958", {"phones": 2}),

@@ -596,6 +596,26 @@ def test_unreadable_evidence_is_unreadable(default_catalogue, criterion_id, kind
     )
 
 
+def test_a_file_that_was_not_measured_is_unverified(default_catalogue):
+    r = judged("trust.latency", default_catalogue, measured={"log_sample": None})
+    assert (r.status, r.detail) == (
+        "unverified",
+        "log_sample evidence evidence/log_sample.txt of 2026-11-01 was not measured",
+    )
+
+
+def test_measured_performance_keeps_evaluations_for_90_days_not_180(default_catalogue):
+    # 2026-07-26 to 2026-11-23: 5 + 31 + 30 + 31 + 23 = 120 days; the catalogue keeps an
+    # evaluation 180 days, this criterion only 90.
+    assert default_catalogue.freshness_days["evaluation"] == 180
+    record = full_record({"evidence": [evidence("evaluation", date="2026-07-26")]})
+    assert outcome("trust.measured_performance", default_catalogue, record=record) == (
+        "stale",
+        "newest evaluation evidence (evidence/evaluation.txt, 2026-07-26) is 120 days old; "
+        "at most 90 days allowed",
+    )
+
+
 def test_the_newest_fresh_file_is_measured(default_catalogue):
     record = full_record(
         {
@@ -815,6 +835,23 @@ def test_only_a_fresh_log_sample_shows_shadow_production(default_catalogue, date
     assert result.shadow_production == (expected if flagged else None)
 
 
+@pytest.mark.parametrize(
+    "first",
+    [
+        {**LOGS, "path": "old.jsonl", "date": "2026-06-01"},
+        {**LOGS, "path": "next.jsonl", "date": "2026-12-01"},
+    ],
+    ids=["stale", "dated after the assessment"],
+)
+def test_a_sample_that_does_not_count_does_not_hide_one_that_does(default_catalogue, first):
+    today = {**LOGS, "date": "2026-11-23"}  # dated on the assessment day: it counts
+    record = make_record({"evidence": [first, today]})
+    result = shadow(default_catalogue, record, busy(*[500] * 10))
+    assert result.shadow_production == (
+        "evidence/logs.jsonl shows 10 days with at least 100 requests (up to 500 a day)"
+    )
+
+
 def test_a_catalogue_without_the_rule_never_flags(tiny):
     record = make_record({"evidence": [LOGS]})
     assert shadow(tiny, record, busy(*[500] * 10)).shadow_production is None
@@ -840,12 +877,14 @@ def test_shadow_production_from_a_real_log_file(tmp_path, default_catalogue):
     )
 
 
-def test_a_broken_newest_file_is_not_passed_over_for_an_older_one(default_catalogue):
+@pytest.mark.parametrize("newest", ["2026-11-20", "2026-11-23"], ids=["days ago", "today"])
+def test_a_broken_newest_file_is_not_passed_over_for_an_older_one(default_catalogue, newest):
+    # Evidence dated on the assessment day itself already exists: it is the newest.
     record = full_record(
         {
             "evidence": [
                 evidence("log_sample", path="good.jsonl", date="2026-11-10"),
-                evidence("log_sample", path="cut.jsonl.gz", date="2026-11-20"),
+                evidence("log_sample", path="cut.jsonl.gz", date=newest),
             ]
         }
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 
 from conftest import (
     AS_OF,
+    EXAMPLES,
     FULL,
     findings,
     full_record,
@@ -16,14 +19,17 @@ from conftest import (
     make_record,
     signoff,
 )
-from workbook.batch.ledger import HistoryRow
+from workbook.evidence import find_evidence
 from workbook.evidence.evals import EvalMeasures, PassRate
 from workbook.evidence.extracts import Check, ExtractMeasures
+from workbook.ledger import LEDGER_NAME, Ledger
 from workbook.model.assess import assess
 from workbook.model.criteria import STATUSES
-from workbook.model.records import AREAS, SIGNALS
+from workbook.model.history import HistoryRow
+from workbook.model.records import AREAS, SIGNALS, load_record
 from workbook.present import measured, views
 from workbook.present.html import LOUD, STATUS_STYLE
+from workbook.present.notebook import open_initiative
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
@@ -323,6 +329,91 @@ def test_views_write_only_their_own_tags_and_attributes(payload_assessment):
         assert {a for t in page.find_all(True) for a in t.attrs} <= attributes, name
 
 
+# --- a renewed waiver: superseded, not expired ---------------------------------------------
+
+
+@pytest.fixture
+def renewed(default_catalogue):
+    """contract-clause-extraction with its expired waiver renewed until 2027-06-01."""
+    record = load_record(EXAMPLES / "contract-clause-extraction.yaml")
+    (old,) = record.waivers
+    renewal = old.model_copy(update={"expires": dt.date(2027, 6, 1)})
+    renewed = record.model_copy(update={"waivers": [old, renewal]})
+    return assess(renewed, default_catalogue, AS_OF, find_evidence(renewed, EXAMPLES))
+
+
+def cover_facts(view: views.View) -> dict[str, str]:
+    soup = BeautifulSoup(view.html, "html.parser")
+    return {tr.th.get_text(): tr.td.get_text() for tr in soup.select("table.wb-facts tr")}
+
+
+def test_the_example_cover_counts_its_one_expired_waiver(default_catalogue):
+    # As shipped, contract-clause-extraction has one waiver (observability.logging_plan),
+    # expiring 2026-10-31, 23 days before AS_OF 2026-11-23: expired, none in force.
+    path = EXAMPLES / "contract-clause-extraction.yaml"
+    record = load_record(path)
+    a = assess(record, default_catalogue, AS_OF, find_evidence(record, EXAMPLES))
+    facts = cover_facts(views.cover(a))
+    assert (facts["Waivers expired"], facts["Waivers in force"]) == ("⚠ 1", "0")
+
+
+def test_a_renewed_waiver_is_superseded_not_expired(renewed):
+    # Two waivers of observability.logging_plan: the old one (2026-10-31, past AS_OF) and
+    # its renewal (2027-06-01, 190 days after AS_OF). The renewal counts and is in force;
+    # the old one is superseded by it, so nothing is expired: 0 expired, 1 in force.
+    a = renewed
+    assert [(w.waiver.expires.isoformat(), w.superseded, w.expired) for w in a.waivers] == [
+        ("2026-10-31", True, False),
+        ("2027-06-01", False, False),
+    ]
+    assert [w.waiver.expires for w in a.counting_waivers] == [dt.date(2027, 6, 1)]
+    assert a.expired_waivers == []
+    facts = cover_facts(views.cover(a))
+    assert (facts["Waivers expired"], facts["Waivers in force"]) == ("0", "1")
+    assert "Waivers expired" not in repr(views.cover(a))
+
+    shown = views.waivers(a)
+    assert repr(shown).splitlines() == [
+        "superseded observability.logging_plan (until 2026-10-31) by the renewal until 2027-06-01",
+        "waived observability.logging_plan until 2027-06-01",
+    ]
+    states = [
+        tr.select("td")[-1].get_text()
+        for tr in BeautifulSoup(shown.html, "html.parser").select("tbody tr")
+    ]
+    assert states == ["superseded by the renewal until 2027-06-01", "valid, 190 days left"]
+    assert "EXPIRED" not in shown.html
+
+
+def test_the_check_command_says_superseded_not_expired(tmp_path):
+    # The same renewal written into a copy of the example (its evidence beside it), as a
+    # team would: the CLI reads the model's word, as the cover does.
+    from click.testing import CliRunner
+
+    from workbook.cli import main
+
+    shutil.copytree(EXAMPLES / "evidence" / "contract-clause-extraction",
+                    tmp_path / "evidence" / "contract-clause-extraction")  # fmt: skip
+    text = (EXAMPLES / "contract-clause-extraction.yaml").read_text()
+    renewal = (
+        "  - criterion: observability.logging_plan\n"
+        "    reason: Renewed while the vendor answers.\n"
+        "    approver: Helena Brandt, General Counsel\n"
+        "    expires: 2027-06-01\n"
+    )
+    head, tail = text.split("not_applicable:", 1)
+    (tmp_path / "c.yaml").write_text(head + renewal + "not_applicable:" + tail)
+    run = CliRunner().invoke(main, ["check", str(tmp_path / "c.yaml"), "--as-of", "2026-11-23"])
+    assert run.exit_code == 0, run.output
+    lines = [ln.strip() for ln in run.output.splitlines() if ln.strip().startswith("Waive")]
+    assert lines == [
+        "Waiver until 2026-10-31 superseded by the renewal until 2027-06-01: "
+        "observability.logging_plan",
+        "Waived until 2027-06-01 by Helena Brandt, General Counsel: observability.logging_plan",
+    ]
+    assert "EXPIRED" not in run.output
+
+
 # --- what changed since the last run: the ledger's comparison -----------------------------
 
 
@@ -352,14 +443,16 @@ def test_changes_view_tells_regressions_from_criteria_that_stayed_missing(tiny):
     # met -> missing: t.workflow is new and a regression; missing -> met: t.eval is
     # resolved; missing -> missing: t.logs neither (it is not a regression).
     assert repr(view).splitlines() == [
-        "Since the assessment as of 2026-10-01 (supported: mvp):",
-        "supported stage mvp -> prototype",
+        "Since run 1, as of 2026-10-01 (supported: mvp):",
+        "supported stage mvp -> prototype (down)",
         "new blocker t.workflow",
         "resolved t.eval",
         "regressed t.workflow",
     ]
-    items = [li.get_text() for li in BeautifulSoup(view.html, "html.parser").select("li")]
-    assert items == repr(view).splitlines()[1:]
+    items = BeautifulSoup(view.html, "html.parser").select("li")
+    assert [li.get_text() for li in items] == repr(view).splitlines()[1:]
+    # The stage went down: that line is loud, and only that one.
+    assert [li.strong is not None for li in items] == [True, False, False, False]
 
 
 def test_changes_view_says_when_nothing_changed(tiny):
@@ -372,3 +465,42 @@ def test_changes_view_says_when_nothing_changed(tiny):
         blockers=[r.criterion.id for r in a.blockers],
     )  # fmt: skip
     assert repr(views.changes_view(last, a)).splitlines()[1:] == ["nothing changed"]
+
+
+def test_the_dossier_compares_with_the_last_finished_run_as_the_portfolio_does(tmp_path, tiny):
+    # Run 1 (finished) assessed the record at mvp; run 2 was interrupted after assessing an
+    # edit of it (workflow answered, no evaluation). A dossier rendered now (by run 3,
+    # unfinished) compares with run 1, the run the portfolio page names "previous", not
+    # with the interrupted run 2 (which would show no stage change at all).
+    at_mvp = make_record(
+        {
+            "scope.workflow": "Intake",
+            "trust.evaluation": "300 cases",
+            "evidence": [{"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}],
+        }
+    )
+    at_prototype = make_record()
+    path = tmp_path / LEDGER_NAME
+    with Ledger(path) as ledger:
+        first = ledger.start_run({})
+        ledger.record(first, assess(at_mvp, tiny, AS_OF, findings(at_mvp)), "rendered")
+        ledger.finish_run(first, {"rendered": 1}, "ok")
+        interrupted = ledger.start_run({})
+        edited = make_record({"scope.workflow": "Intake"})
+        ledger.record(interrupted, assess(edited, tiny, AS_OF, findings(edited)), "rendered")
+        ledger.start_run({})  # the run rendering this dossier
+    wb = open_initiative(EXAMPLES / "claims-triage.yaml", "2026-11-23", "", str(path))
+    wb.assessment = assess(at_prototype, tiny, AS_OF, findings(at_prototype))  # as run 3 sees it
+    lines = repr(wb.changes()).splitlines()
+    # mvp (t.workflow, t.eval met) -> prototype (both missing): two regressions, down.
+    # At mvp the horizon was the candidate gate, so t.logs was a blocker; at prototype the
+    # horizon is the mvp gate and t.logs is no longer one: "resolved".
+    assert lines == [
+        "Since run 1, as of 2026-11-23 (supported: mvp):",
+        "supported stage mvp -> prototype (down)",
+        "new blocker t.workflow",
+        "new blocker t.eval",
+        "resolved t.logs",
+        "regressed t.workflow",
+        "regressed t.eval",
+    ]

@@ -25,7 +25,6 @@ from workbook.model.records import load_record
 from workbook.model.roundtrip import RecordFile
 from workbook.model.scaffold import create_record
 from workbook.model.yamlio import atomic_write, atomic_write_text
-from workbook.pipeline import assess_file
 from workbook.present.forms import ChapterForm
 
 
@@ -35,7 +34,7 @@ def catalogue():
 
 
 def form(path: Path, key: str, catalogue) -> ChapterForm:
-    return ChapterForm(path, key, lambda p: assess_file(p, catalogue, AS_OF))
+    return ChapterForm(path, key, catalogue, AS_OF)
 
 
 def field(f: ChapterForm, dotted: str):
@@ -140,7 +139,9 @@ def test_hand_written_record_reads_as_yaml_1_2(tmp_path):
     with pytest.raises(RecordError) as caught:
         load_record(path)
     assert caught.value.field == "scope.in_scope[2]"
-    assert "got 17" in caught.value.problem
+    # Quoted as typed, not as the number 17 that YAML 1.2 made of it.
+    assert caught.value.problem == "got 017, which YAML 1.2 reads as a number"
+    assert caught.value.expected == "text; write it in quotes to keep it as text: '017'"
 
 
 def test_saving_a_hand_written_record_quotes_what_yaml_1_1_would_misread(tmp_path, catalogue):
@@ -190,12 +191,30 @@ def test_new_record_id_reads_as_text_everywhere(tmp_path, name, ident):
 # --- what is validated is what is written ---------------------------------------------
 
 
-def test_refused_save_leaves_the_file_byte_identical(tmp_path):
+def test_refused_save_leaves_the_file_byte_identical(tmp_path, catalogue):
     path = create_record("Claims triage", tmp_path)
     before = path.read_bytes()
     with pytest.raises(RecordError) as caught:
-        RecordFile(path).save({"stage": "pilot"})
+        RecordFile(path).save({"stage": "pilot"}, catalogue)
     assert caught.value.field == "stage"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims-triage.yaml"]
+
+
+def test_save_refuses_what_check_refuses_even_without_the_forms_own_check(tmp_path, catalogue):
+    """`RecordFile.save` is the last gate before the disk (sign-offs save through it too):
+    it checks criterion ids against the catalogue, as `workbook check` does."""
+    path = create_record("Claims triage", tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(RecordError) as caught:
+        RecordFile(path).save(
+            {"not_applicable": [{"criterion": "data.no_such", "justification": "No data"}]},
+            catalogue,
+        )
+    assert caught.value.line() == (
+        f"{path}: not_applicable[0].criterion: unknown criterion 'data.no_such' "
+        "(expected a criterion id of the catalogue 'Default readiness gates')"
+    )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims-triage.yaml"]
 

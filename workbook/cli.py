@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from workbook import __version__
-from workbook.errors import UsageError, WorkbookError
+from workbook.errors import UsageError, WorkbookError, one_line
 from workbook.model.assess import Assessment, stage_label
 from workbook.model.catalogue import Catalogue, load_catalogue
 from workbook.model.criteria import GATES
@@ -27,22 +27,11 @@ from workbook.paths import NOTEBOOKS
 from workbook.pipeline import check_paths, discover
 
 F = TypeVar("F", bound=Callable[..., Any])
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def safe(text: object) -> str:
-    """Escape control characters so no input can drive the terminal."""
-    return _UNPRINTABLE.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
-        ),
-        str(text),
-    )
 
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr, then exit: input errors already start with the file's path."""
-    click.echo(safe(message), err=True)
+    click.echo(one_line(message), err=True)
     sys.exit(code)
 
 
@@ -145,7 +134,7 @@ def main() -> None:
 
 
 def _block(a: Assessment, path: Path) -> list[str]:
-    lines = [f"{a.id}  {safe(a.record.name)}  ({safe(path)})", f"  {a.headline}"]
+    lines = [f"{a.id}  {one_line(a.record.name)}  ({one_line(path)})", f"  {a.headline}"]
     if a.weakest_area:
         ready = next(r for r in a.readiness if r.area == a.weakest_area)
         lines.append(
@@ -153,21 +142,28 @@ def _block(a: Assessment, path: Path) -> list[str]:
             f"({ready.met} of {ready.total} met)"
         )
     for w in a.waivers:
-        if w.expired:
+        if w.superseded_by is not None:
+            lines.append(
+                f"  Waiver until {w.waiver.expires} superseded by the renewal until "
+                f"{w.superseded_by.expires}: {w.waiver.criterion}"
+            )
+        elif w.expired:
             lines.append(f"  Waiver EXPIRED on {w.waiver.expires}: {w.waiver.criterion}")
         else:
-            by = safe(w.waiver.approver)
+            by = one_line(w.waiver.approver)
             lines.append(f"  Waived until {w.waiver.expires} by {by}: {w.waiver.criterion}")
     for r in a.results:
         if r.status == "not_applicable":
-            lines.append(f"  Not applicable: {r.criterion.id} ({safe(r.detail)})")
+            lines.append(f"  Not applicable: {r.criterion.id} ({one_line(r.detail)})")
     for f in a.evidence.items:
         if not f.readable:
-            lines.append(f"  Evidence UNREADABLE: {safe(f.item.location)}: {safe(f.reason)}")
+            lines.append(
+                f"  Evidence UNREADABLE: {one_line(f.item.location)}: {one_line(f.reason)}"
+            )
     for s in a.signoffs:
         if not s.current:
             lines.append(
-                f"  Sign-off by {safe(s.signoff.name)} ({s.signoff.role}, {s.signoff.gate}) "
+                f"  Sign-off by {one_line(s.signoff.name)} ({s.signoff.role}, {s.signoff.gate}) "
                 "was given for an earlier version"
             )
     gate = area = None
@@ -179,7 +175,7 @@ def _block(a: Assessment, path: Path) -> list[str]:
         if c.area != area:
             area = c.area
             lines.append(f"    {area}")
-        lines.append(f"      {c.id:<34} {r.status:<15} {safe(r.detail)}")
+        lines.append(f"      {c.id:<34} {r.status:<15} {one_line(r.detail)}")
     return lines
 
 
@@ -227,6 +223,7 @@ def check(
     catalogue = load_catalogue(gates_file)
     targets = list(paths) or [Path("data/initiatives")]
     require_existing(targets)
+    as_of = as_of or dt.date.today()  # one day for every record, even across midnight
     checked = check_paths(targets, catalogue, as_of)
     good = [(c.path, c.assessment) for c in checked if c.assessment is not None]
     bad = [c for c in checked if c.error is not None]
@@ -242,14 +239,13 @@ def check(
         for p, a in good:
             click.echo("\n".join(_block(a, p)) + "\n")
         over = sum(a.overclaimed for _, a in good)
-        when = good[0][1].as_of if good else as_of or dt.date.today()
         plural = "s" if len(checked) != 1 else ""
         click.echo(
             f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed, "
-            f"{len(bad)} invalid (as of {when}; catalogue: {safe(catalogue.name)})"
+            f"{len(bad)} invalid (as of {as_of}; catalogue: {one_line(catalogue.name)})"
         )
     for c in bad:
-        click.echo(safe(c.error.line() if c.error else c.path), err=True)
+        click.echo(one_line(c.error.line() if c.error else c.path), err=True)
     if bad:
         sys.exit(2)
     if strict and any(a.overclaimed for _, a in good):
@@ -329,10 +325,10 @@ def dossier(
             )
         except NotebookFailed as exc:
             failed += 1
-            click.echo(safe(exc.line()), err=True)
+            click.echo(one_line(exc.line()), err=True)
         except WorkbookError as exc:
             invalid += 1
-            click.echo(safe(exc.line()), err=True)
+            click.echo(one_line(exc.line()), err=True)
         else:
             click.echo(f"wrote {target}")
     if invalid:
@@ -445,7 +441,7 @@ def batch(
     else:
         result = run_batch(options, progress_printer())
     for line in summary_lines(result):
-        click.echo(safe(line))
+        click.echo(one_line(line))
     sys.exit(result.exit_code)
 
 
@@ -462,7 +458,7 @@ def batch(
 @reports_errors
 def history(initiative: str, ledger_path: Path) -> None:
     """Print every recorded assessment of one initiative, oldest first."""
-    from workbook.batch.ledger import Ledger
+    from workbook.ledger import Ledger
 
     if not ledger_path.is_file():
         raise UsageError(
@@ -510,7 +506,7 @@ def schema() -> None:
 def gates(gates_file: Path | None) -> None:
     """Validate a gate catalogue and list its criteria by gate and area."""
     catalogue: Catalogue = load_catalogue(gates_file)
-    click.echo(f"{safe(catalogue.name)}: {len(catalogue.criteria)} criteria")
+    click.echo(f"{one_line(catalogue.name)}: {len(catalogue.criteria)} criteria")
     for gate in GATES:
         crits = catalogue.for_gate(gate)
         counts = ", ".join(
@@ -518,7 +514,7 @@ def gates(gates_file: Path | None) -> None:
         )
         click.echo(f"\n{stage_label(gate)} gate ({len(crits)}: {counts})")
         for c in crits:
-            click.echo(f"  {c.id:<34} {c.kind:<13} {safe(c.question)}")
+            click.echo(f"  {c.id:<34} {c.kind:<13} {one_line(c.question)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,32 @@
-"""The library's exceptions. Only the CLI turns them into exit codes."""
+"""The library's exceptions, and the one way an error line is kept to one line.
+
+Only the CLI turns exceptions into exit codes.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: Control characters, and the invisible ones that reorder or break text in a terminal.
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def one_line(text: object) -> str:
+    """Text fit for one line of a terminal, a log or a table: control characters spelled out.
+
+    An error line quotes what a file holds; written as is, a newline or an escape
+    sequence in it could forge lines or drive the terminal. ``\\x1b`` for a byte-sized
+    character, ``\\u202e`` for the others.
+    """
+
+    def spelled(m: re.Match[str]) -> str:
+        n = ord(m.group())
+        return f"\\x{n:02x}" if n < 256 else f"\\u{n:04x}"
+
+    return _UNPRINTABLE.sub(spelled, str(text))
 
 
 class WorkbookError(Exception):
@@ -49,6 +73,10 @@ class NotebookFailed(WorkbookError):
         self.partial = partial
         kept = f"; partial notebook kept at {partial}" if partial else ""
         super().__init__(f"{cell}: {problem}{kept}", path=path)
+
+
+class KernelDidNotStart(NotebookFailed):
+    """No cell ran: the kernel did not come up (worth one more try)."""
 
 
 class LedgerError(WorkbookError):

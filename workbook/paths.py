@@ -20,3 +20,13 @@ NOTEBOOKS = _PACKAGE.parent / "notebooks"
 FAILED_FOLDER = "failed"
 #: The portfolio dossier's notebook, inside a notebooks folder.
 PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
+#: The walk-through chapters' notebooks by chapter key, in reading order. A dossier is
+#: these stitched together (``present/chapters.py`` says what each chapter covers), and
+#: the batch fingerprints them; here, so the batch need not import the presentation layer.
+CHAPTER_NOTEBOOKS = {
+    "stage": "01-stage-and-boundaries.ipynb",
+    "data": "02-data-gaps.ipynb",
+    "ownership": "03-ownership-and-support.ipynb",
+    "observability": "04-logging-and-observability.ipynb",
+    "verdict": "05-promotion-verdict.ipynb",
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,9 @@ from workbook.errors import RecordError, WorkbookError
 from workbook.evidence import find_evidence
 from workbook.model.assess import Assessment, assess
 from workbook.model.catalogue import Catalogue
-from workbook.model.records import NotApplicable, Record, Waiver, load_record
+from workbook.model.records import load_record
+from workbook.model.validation import validate_record
+from workbook.model.yamlio import shown
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -59,27 +61,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def check_references(record: Record, catalogue: Catalogue, path: Path) -> None:
-    """Waivers and not-applicable entries must name criteria the catalogue has."""
-    references: list[tuple[str, Sequence[Waiver | NotApplicable]]] = [
-        ("waivers", record.waivers),
-        ("not_applicable", record.not_applicable),
-    ]
-    for section, entries in references:
-        for i, entry in enumerate(entries):
-            if catalogue.by_id(entry.criterion) is None:
-                raise RecordError(
-                    f"unknown criterion {entry.criterion!r}",
-                    path=path,
-                    field=f"{section}[{i}].criterion",
-                    expected=f"a criterion id of the catalogue '{catalogue.name}'",
-                )
-
-
 def assess_file(path: Path, catalogue: Catalogue, as_of: dt.date | None = None) -> Assessment:
-    """Load, validate and assess one record file."""
-    record = load_record(path)
-    check_references(record, catalogue, path)
+    """Load, validate (`validate_record`, as a form's save does) and assess one record file."""
+    record = validate_record(load_record(path), catalogue, path)
     evidence = find_evidence(record, path.parent)
     return assess(record, catalogue, as_of or dt.date.today(), evidence)
 
@@ -102,7 +86,7 @@ def check_paths(
             result = assess_file(path, catalogue, as_of)
             if result.id in seen:
                 raise RecordError(
-                    f"id {result.id!r} is already used by {seen[result.id]}",
+                    f"id {shown(result.id)} is already used by {seen[result.id]}",
                     path=path,
                     field="id",
                     expected="an id unique in the portfolio",

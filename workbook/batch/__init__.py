@@ -4,14 +4,18 @@ Read it top-down, in the order a run goes (``run.run_batch``)::
 
     lock.py         one run per output folder at a time
     plan.py         PURE: render keys, the last run's state, what to render or skip
-    environment.py  fingerprints of the notebooks and dossier template (the plan's input)
+    environment.py  fingerprints: notebooks, dossier template, catalogue (the plan's input)
     tasks.py        what a worker runs: render one dossier, render the portfolio
     executors.py    where tasks run: local processes or Dask (a registry)
     result.py       Entry per record, BatchResult for the run (it knows its exit code)
     actions.py      what reads the result: summaries, portfolio, ledger, state, run log, progress
-    summary.py      the typed, versioned summary.json contract the portfolio reads
-    ledger.py       SQLite history of runs and assessments
+    portfolio.py    the portfolio notebook's input: a run's summary, or the example's
     runlog.py, progress.py, options.py
+
+What it writes and reads lives below it, because the dossiers and the portfolio
+page read them too: the summary.json contract in ``workbook/model/summary.py``,
+the history types and their comparison in ``workbook/model/history.py``, the
+SQLite ledger in ``workbook/ledger.py``.
 
 Nothing here imports papermill or nbconvert: a run where nothing changed pays
 for hashing and assessment only. Rendering happens in workers that import

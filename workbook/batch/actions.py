@@ -21,13 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbook.batch.executors import Executor
-from workbook.batch.ledger import Ledger
 from workbook.batch.options import BatchOptions
 from workbook.batch.plan import Environment, Seen, dump_state, portfolio_key
 from workbook.batch.result import BatchResult, Entry
 from workbook.batch.runlog import RunLog
-from workbook.batch.summary import CSV_NAME, SUMMARY_NAME
 from workbook.batch.tasks import render_portfolio
+from workbook.ledger import Ledger
+from workbook.model.summary import CSV_NAME, SUMMARY_NAME
 from workbook.model.yamlio import atomic_write_text
 
 STATE_NAME = ".batch-state.json"

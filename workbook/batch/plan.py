@@ -1,9 +1,11 @@
 """The plan of a batch run: which dossiers must be written, which are unchanged. Pure.
 
 A dossier is a function of its *render key*: the record's digest (record,
-evidence files, catalogue), the verdict (what the as-of date changes: a waiver
-expiring, evidence going stale, a sign-off coming into force) and the
-environment (chapter notebooks, dossier template, workbook version). The
+evidence files, what the catalogue judges), the verdict (what the as-of date
+changes: a waiver expiring, evidence going stale, a sign-off coming into force)
+and the environment (chapter notebooks, dossier template, workbook version, and
+the catalogue's whole content: a reworded question is shown in the dossier,
+though it voids no sign-off and so is not in the digest). The
 state of the last run maps each initiative to the key its dossier was written
 for; an initiative whose key is unchanged and whose dossier is still there is
 skipped. Nothing here reads a file or a clock: the caller hands in what it read.
@@ -18,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from workbook.batch.summary import Summary
 from workbook.model.assess import Assessment
+from workbook.model.summary import Summary
 from workbook.pipeline import Checked
 
 
@@ -34,12 +36,14 @@ class Environment:
     notebooks: str
     template: str
     version: str
+    #: The catalogue's whole content, wording included (the digest holds only what judges).
+    catalogue: str
     #: The portfolio page's own notebook ("missing" when there is none).
     portfolio_notebook: str = "missing"
 
     @property
     def key(self) -> str:
-        return _sha(self.notebooks, self.template, self.version)
+        return _sha(self.notebooks, self.template, self.version, self.catalogue)
 
 
 def verdict(a: Assessment) -> dict[str, Any]:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from workbook.batch import summary as contract
-from workbook.batch.ledger import Changes
-from workbook.batch.summary import Outcome, Summary
+from workbook.model import summary as contract
 from workbook.model.assess import Assessment
+from workbook.model.history import NO_CHANGES, OUTCOMES, Changes, Outcome
+from workbook.model.summary import Summary
 from workbook.pipeline import display_path
-
-OUTCOMES: tuple[Outcome, ...] = ("rendered", "skipped", "failed", "invalid")
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class BatchResult:
     out_dir: Path
     generated_at: str
     entries: list[Entry]
-    #: Per initiative id, from the ledger.
+    #: Per initiative id: what changed since its assessment in run ``previous_run_id``.
     changes: Mapping[str, Changes] = field(default_factory=dict)
     #: Set by the portfolio action.
     portfolio: Path | None = None
@@ -74,7 +72,6 @@ class BatchResult:
                 error = self._shareable(e.error, e.path) or "not assessed"
                 failed.append(contract.Failed(path=display_path(e.path), error=error))
                 continue
-            change = self.changes.get(e.assessment.id)
             initiatives.append(
                 contract.initiative(
                     e.assessment,
@@ -82,7 +79,7 @@ class BatchResult:
                     outcome=e.outcome,
                     dossier=e.dossier,
                     error=self._shareable(e.error, e.path),
-                    changes=contract.Changes.model_validate(asdict(change)) if change else None,
+                    changes=self.changes.get(e.assessment.id, NO_CHANGES),
                 )
             )
         return contract.summary(

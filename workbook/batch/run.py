@@ -1,14 +1,17 @@
 """``run_batch``: lock -> plan -> render on an executor -> actions.
 
-The run reads as its steps: take the output folder's lock; open the ledger,
-run log and executor; assess every record and plan (``plan.py``, pure); render
-what must be rendered on the executor, handing each settled entry to the
-actions as it comes; gather the BatchResult; let each action read it.
+The run reads as its steps: fix its as-of date (one day for the plan, every
+kernel, the summary and the ledger, even across midnight); take the output
+folder's lock; open the ledger, run log and executor; assess every record and
+plan (``plan.py``, pure); render what must be rendered on the executor, handing
+each settled entry to the actions as it comes; gather the BatchResult; let each
+action read it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,21 +29,25 @@ from workbook.batch.actions import (
 )
 from workbook.batch.environment import read_environment
 from workbook.batch.executors import Executor, make_executor
-from workbook.batch.ledger import LEDGER_NAME, Ledger
 from workbook.batch.lock import output_lock
 from workbook.batch.options import BatchOptions
 from workbook.batch.plan import Planned, parse_state, plan
 from workbook.batch.result import BatchResult, Entry
 from workbook.batch.runlog import RUN_LOG, RunLog
-from workbook.batch.summary import DOSSIER_NAME
 from workbook.batch.tasks import Task
+from workbook.ledger import LEDGER_NAME, Ledger, RunRow
+from workbook.model.assess import Assessment
 from workbook.model.catalogue import load_catalogue
+from workbook.model.history import Changes, HistoryRow, compare
+from workbook.model.summary import DOSSIER_NAME
 from workbook.paths import FAILED_FOLDER
 from workbook.pipeline import check_paths
 
 
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
     """Run the portfolio: render what changed, skip the rest, record everything."""
+    as_of = options.as_of or dt.date.today()
+    options = dataclasses.replace(options, as_of=as_of)
     out = options.out_dir
     catalogue = load_catalogue(options.gates)
     with output_lock(out), contextlib.ExitStack() as stack:
@@ -49,8 +56,8 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         log.event("run-start", run=run_id, **options.describe())
 
         # Every record is assessed here, once; the assessment travels on from here.
-        checked = check_paths(options.paths, catalogue, options.as_of)
-        environment = read_environment(options.notebooks)
+        checked = check_paths(options.paths, catalogue, as_of)
+        environment = read_environment(options.notebooks, catalogue)
         state = parse_state(_read(out / STATE_NAME))
         planned = plan(checked, environment, state, _dossiers_in(out), force=options.force)
 
@@ -62,8 +69,8 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
             LogEvents(log, run_id),
             *([ShowProgress(progress, len(planned))] if progress else []),
         ]
-        entries = _settle(render(planned, pool, options), actions, planned)
-        result = _result(options, catalogue.name, ledger, run_id, entries)
+        entries = _settle(render(planned, pool, options, as_of), actions, planned)
+        result = _result(options, as_of, catalogue.name, ledger, run_id, entries)
         for action in actions:
             result = action.finished(result)
         return result
@@ -89,29 +96,50 @@ def _settle(entries: Iterable[Entry], actions: list[Action], planned: list[Plann
 
 
 def _result(
-    options: BatchOptions, catalogue: str, ledger: Ledger, run_id: int, entries: list[Entry]
+    options: BatchOptions,
+    as_of: dt.date,
+    catalogue: str,
+    ledger: Ledger,
+    run_id: int,
+    entries: list[Entry],
 ) -> BatchResult:
-    """The finished run, with what changed per initiative since its last assessment."""
+    """The finished run, with what changed per initiative since the previous finished run."""
     previous = ledger.last_finished_run(before_run=run_id)
     return BatchResult(
         run_id=run_id,
         previous_run_id=previous.id if previous else None,
-        as_of=options.as_of or dt.date.today(),
+        as_of=as_of,
         catalogue=catalogue,
         out_dir=options.out_dir,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         entries=entries,
         changes={
-            e.assessment.id: ledger.changes(e.assessment.id, run_id)
+            e.assessment.id: changes_since(ledger, previous, e.assessment)
             for e in entries
             if e.assessment
         },
     )
 
 
-def render(planned: list[Planned], pool: Executor, options: BatchOptions) -> Iterator[Entry]:
+def changes_since(ledger: Ledger, previous: RunRow | None, a: Assessment) -> Changes:
+    """What changed since ``previous`` run's assessment (none if that run did not make one).
+
+    The same run the summary names as ``previous_run_id``, so "compared with run N"
+    is what the changes are compared with; an interrupted run in between is not it.
+    """
+    before = ledger.in_run(a.id, previous.id) if previous else None
+    return compare(before, HistoryRow.of(a))
+
+
+def render(
+    planned: list[Planned], pool: Executor, options: BatchOptions, as_of: dt.date
+) -> Iterator[Entry]:
     """Entries as they settle: what needs no rendering at once, then each dossier as it is done."""
-    pending = {p.assessment.id: p for p in planned if p.decision == "render" and p.assessment}
+    pending = {
+        p.assessment.id: (p, p.assessment)
+        for p in planned
+        if p.decision == "render" and p.assessment
+    }
     for p in planned:
         if p.decision == "skip":
             yield Entry(p.path, "skipped", p.assessment, p.key, dossier=p.dossier)
@@ -122,24 +150,23 @@ def render(planned: list[Planned], pool: Executor, options: BatchOptions) -> Ite
     tasks = [
         Task(
             path=str(p.path),
-            record=p.assessment.record,
+            record=a.record,
             out_dir=str(options.out_dir),
-            as_of=options.as_of.isoformat() if options.as_of else None,
+            as_of=as_of.isoformat(),
             gates=str(options.gates) if options.gates else None,
             notebooks=str(options.notebooks),
             timeout=options.timeout,
             ledger=str(options.out_dir / LEDGER_NAME),
             reuse_kernel=options.reuse_kernels,
         )
-        for p in pending.values()
-        if p.assessment
+        for p, a in pending.values()
     ]
     for r in pool.results(tasks):
-        p = pending[r.record_id]
+        p, a = pending[r.record_id]
         yield Entry(
             p.path,
             "rendered" if r.ok else "failed",
-            p.assessment,
+            a,
             p.key,
             dossier=r.dossier,
             error=r.error,

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook.errors import WorkbookError
+from workbook.errors import KernelDidNotStart, WorkbookError
 from workbook.model.records import Record
 
 
@@ -32,7 +32,8 @@ class Task:
     path: str
     record: Record
     out_dir: str
-    as_of: str | None
+    #: The run's one as-of date (ISO), the same for the plan, every kernel and the summary.
+    as_of: str
     gates: str | None
     notebooks: str
     timeout: float | None
@@ -65,11 +66,6 @@ def warm_worker() -> None:
     import workbook.render.export  # noqa: F401
 
 
-def _kernel_never_started(exc: WorkbookError) -> bool:
-    """No cell ran: the kernel did not come up (worth one more try)."""
-    return getattr(exc, "cell", None) == "kernel"
-
-
 def render_dossier(task: Task) -> Rendered:
     """Write one dossier; retry once when the kernel failed to start. Never raises."""
     from workbook.render.dossier import write_dossier
@@ -82,7 +78,7 @@ def render_dossier(task: Task) -> Rendered:
             target = write_dossier(
                 Path(task.path),
                 Path(task.out_dir),
-                as_of=dt.date.fromisoformat(task.as_of) if task.as_of else None,
+                as_of=dt.date.fromisoformat(task.as_of),
                 gates=Path(task.gates) if task.gates else None,
                 notebooks=Path(task.notebooks),
                 timeout=task.timeout,
@@ -91,9 +87,11 @@ def render_dossier(task: Task) -> Rendered:
                 prestart_kernel=not task.reuse_kernel,  # a worker writes many: boot the next early
                 record=task.record,
             )
+        except KernelDidNotStart as exc:
+            if attempts < 2:
+                continue  # no cell ran: worth one more try
+            error = exc.line()
         except WorkbookError as exc:
-            if attempts < 2 and _kernel_never_started(exc):
-                continue
             error = exc.line()
         except Exception as exc:  # a bug must not take the other dossiers down
             error = f"{task.path}: {type(exc).__name__}: {exc}"

@@ -14,8 +14,6 @@ from typing import Any
 
 from workbook.model.records import EvidenceItem, Record
 
-_CHUNK = 1024 * 1024
-
 
 @dataclass(frozen=True)
 class EvidenceFinding:
@@ -50,12 +48,9 @@ def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
             return None, "file not found"
         if not path.is_file():
             return None, "not a regular file"
-        digest = hashlib.sha256()
-        size = 0
         with path.open("rb") as f:
-            while chunk := f.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+            digest = hashlib.file_digest(f, hashlib.sha256)
+            size = f.tell()
     except OSError as exc:
         return None, f"cannot read: {exc.strerror}"
     except RuntimeError:  # a symlink loop, on Python 3.11's resolve()

@@ -62,13 +62,19 @@ class EvalMeasures:
     rule: str
 
 
+def _column(columns: list[str], named: str, what: str) -> str:
+    """The column the record names for ``what``; it must be there."""
+    if named not in columns:
+        raise engine.Unreadable(
+            f"no column '{named}' for the {what}; the file has {', '.join(columns)}"
+        )
+    return named
+
+
 def _pick(columns: list[str], named: str | None, default: str, what: str) -> str | None:
+    """The named column, else the default one if the file has it."""
     if named is not None:
-        if named not in columns:
-            raise engine.Unreadable(
-                f"no column '{named}' for the {what}; the file has {', '.join(columns)}"
-            )
-        return named
+        return _column(columns, named, what)
     return default if default in columns else None
 
 
@@ -81,13 +87,11 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
     con = engine.connect()
     source = engine.table(path, fmt)
     have = engine.columns(con, source, path)
-    case = _pick(have, spec.case, spec.case, "case id")
-    if case is None:
-        raise engine.Unreadable(f"no case id column '{spec.case}'")
+    case = _column(have, spec.case, "case id")
     slice_col = _pick(have, spec.slice, "slice", "slice")
     if spec.score is not None:
-        score = _pick(have, spec.score, spec.score, "score")
-        value = f"TRY_CAST(CAST({engine.ident(score or '')} AS VARCHAR) AS DOUBLE)"
+        score = _column(have, spec.score, "score")
+        value = f"TRY_CAST(CAST({engine.ident(score)} AS VARCHAR) AS DOUBLE)"
         verdict = f"{value} >= {float(spec.pass_mark or 0)!r}"
         valid = f"isfinite({value})"  # NaN would sort above every pass mark
         rule = f"score '{score}' at or above {spec.pass_mark:g}"
@@ -103,7 +107,9 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
         verdict = f"{text} IN ({words})"
         valid = f"{text} IN ({words}, {fails})"
         rule = f"'{passed}' column"
-    group = f"CAST({engine.ident(slice_col)} AS VARCHAR)" if slice_col else "NULL"
+    group = "NULL"  # pragma: no mutate -- SQL reads NULL in any case; without slices, one group
+    if slice_col:
+        group = f"CAST({engine.ident(slice_col)} AS VARCHAR)"
     case_sql = engine.ident(case)
     case_text = f"trim(CAST({case_sql} AS VARCHAR))"
     invalid, example, unnamed, repeated = engine.first_row(

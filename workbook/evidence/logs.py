@@ -145,9 +145,6 @@ class LogMeasures:
     def days_at_or_above(self, volume: int) -> int:
         return sum(1 for n in self.per_day.values() if n >= volume)
 
-    def pii_in(self, signal: str) -> FieldPII | None:
-        return next((f for f in self.pii if f.signal == signal), None)
-
 
 def _timestamp_sql(text: str) -> str:
     """ISO text, or epoch seconds / ms / µs / ns, as TIMESTAMPTZ."""
@@ -173,9 +170,7 @@ class _Fields:
     def source(self, path: Path, fmt: str) -> str:
         if self.tabular is None:
             paths = ", ".join(engine.literal(engine.json_path(p)) for p in self.mapping.values())
-            return (
-                f"(SELECT json_extract(json, [{paths}]) AS v FROM {engine.json_objects(path, fmt)})"
-            )
+            return f"(SELECT json_extract(json, [{paths}]) AS v FROM {engine.json_objects(path)})"
         return engine.table(path, fmt)
 
     def exists(self, target: str) -> bool:
@@ -191,18 +186,20 @@ class _Fields:
 
     def text(self, target: str) -> str:
         if not self.exists(target):
-            return "NULL::VARCHAR"
+            return "NULL::VARCHAR"  # pragma: no mutate -- SQL reads it in any case
         return f"({self.raw(target)}->>'$')" if self.tabular is None else self.raw(target)
 
     def present(self, target: str) -> str:
         """The key is there (JSON), or the column exists (tables)."""
         if not self.exists(target):
-            return "FALSE"
-        return f"({self.raw(target)} IS NOT NULL)" if self.tabular is None else "TRUE"
+            return "FALSE"  # pragma: no mutate -- SQL reads it in any case
+        if self.tabular is not None:
+            return "TRUE"  # pragma: no mutate -- SQL reads it in any case
+        return f"({self.raw(target)} IS NOT NULL)"
 
     def filled(self, target: str) -> str:
         if not self.exists(target):
-            return "FALSE"
+            return "FALSE"  # pragma: no mutate -- SQL reads it in any case
         # One anchored pattern covers null, "", whitespace and an empty list or map,
         # whether JSON, Parquet, or JSON held in a string (the OpenTelemetry SDK exports
         # gen_ai.*.messages that way). It stops at the first character of real content,
@@ -236,18 +233,21 @@ def _covered(f: _Fields, signal: str, latency: str | None, mapping: LogMapping |
     if signal == "latency":
         # A latency counts when a usable duration can be read (a number, or both span
         # times): the same values the percentiles use.
-        return f"coalesce({latency} >= 0, false)" if latency else "FALSE"
+        if not latency:
+            return "FALSE"  # pragma: no mutate -- SQL reads it in any case
+        return f"coalesce({latency} >= 0, false)"
     preset = (mapping or LogMapping()).preset
     own = mapping.fields if mapping else {}
     if signal in IMPLIED_BY_PRESET.get(preset, ()) and signal not in own:
-        return "TRUE"
+        return "TRUE"  # pragma: no mutate -- SQL reads it in any case
     return f.present(signal) if signal in EVENT_SIGNALS else f.filled(signal)
 
 
 def _latency_sql(f: _Fields) -> str | None:
     if f.exists("latency"):
         return f.number("latency")
-    if f.exists("start_time") and f.exists("end_time"):
+    # A span without an end time has no duration: its latency is NULL, as with no start.
+    if f.exists("start_time"):
         start, end = _timestamp_sql(f.text("start_time")), _timestamp_sql(f.text("end_time"))
         return f"(epoch_us({end}) - epoch_us({start})) / 1000.0"
     return None
@@ -269,7 +269,8 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
     # Per row: what is present, plus personal-data counts per text field; then aggregate.
     row = [f"{f.present(t)} AS p_{t}" for t in fields]
     row += [f"{_covered(f, s, latency, mapping)} AS c_{s}" for s in SIGNALS]
-    row += [f"{stamp} AS ts", f"{latency or 'NULL::DOUBLE'} AS lat"]
+    lat = latency or "NULL::DOUBLE"  # pragma: no mutate -- SQL reads it in any case
+    row += [f"{stamp} AS ts", f"{lat} AS lat"]
     row += [f"{f.happened(s)} AS h_{s}" for s in EVENT_SIGNALS]
     # Personal data: one regular-expression pass per text field finds the candidates
     # (most texts have none); only those few are classified and confirmed.
@@ -286,10 +287,11 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
         # The text goes on to the aggregate only where it holds personal data (examples).
         counts.append(f"CASE WHEN n_{s} > 0 THEN t_{s} END AS e_{s}")
     row += [f"{f.text(s)} AS t_{s}" for s in text_targets]
-    agg = ["count(*)"]
+    agg = ["count(*)"]  # pragma: no mutate -- SQL reads it in any case
     agg += [f"count_if(p_{t})" for t in fields]
     agg += [f"count_if(c_{s})" for s in SIGNALS]
     agg += [f"count_if(h_{s})" for s in sorted(EVENT_SIGNALS)]
+    # pragma: no mutate start -- SQL text: changing its case changes nothing
     agg += [
         "quantile_cont(lat, [0.5, 0.95, 0.99]) FILTER (WHERE lat >= 0)",
         "count(lat) FILTER (WHERE lat >= 0)",
@@ -299,6 +301,7 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
         "timezone('UTC', min(ts))",
         "timezone('UTC', max(ts))",
     ]
+    # pragma: no mutate end
     for s in text_targets:
         # The lexically first and last texts with personal data: stable from run to run.
         agg += [f"sum(n_{s})", f"min(e_{s})", f"max(e_{s})"]
@@ -331,8 +334,9 @@ def inspect_log(path: Path, mapping: LogMapping | None = None) -> LogMeasures:
     implied = IMPLIED_BY_PRESET.get((mapping or LogMapping()).preset, frozenset())
 
     def event(s: str) -> int | None:
-        own = mapping.fields if mapping else {}
-        return happened[s] if present.get(s) or (s in implied and s not in own) else None
+        # A field the record maps itself is present (``_check_mapping``); else the preset may
+        # imply "none happened" where the key is absent.
+        return happened[s] if present.get(s) or s in implied else None
 
     return LogMeasures(
         records=records,

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workbook.evidence import engine
+
 # Local part and domain may hold any letter (zoë@example.com), not only ASCII.
 _ADDR = r"""[^\s@<>()\[\],;:"'`]"""
 EMAIL = rf"{_ADDR}+@[^\s@<>()\[\],;:\"'`.]+(?:\.[^\s@<>()\[\],;:\"'`.]+)*\.[A-Za-z]{{2,}}"
@@ -86,9 +88,8 @@ _DIGIT_RUN = re.compile(r"[+(]?[0-9][0-9 ().-]*[0-9]")
 
 
 def _sql(pattern: str) -> str:
-    """A pattern as a SQL string literal (RE2 has no named groups: they become plain)."""
-    plain = re.sub(r"\(\?P<[a-z]+>", "(", pattern)
-    return "'" + plain.replace("'", "''") + "'"
+    """A pattern as a SQL string literal (RE2 reads Python's named groups too)."""
+    return engine.literal(pattern)
 
 
 def matches_sql(text_sql: str) -> str:
@@ -103,7 +104,8 @@ def count_sql(matches: str, kind: Kind) -> str:
     tests += [f"NOT regexp_full_match(m, {_sql(k.pattern)})" for k in earlier]
     if kind.confirm_sql is not None:
         tests.append(kind.confirm_sql)
-    return f"len(list_filter({matches}, lambda m: {' AND '.join(tests)}))"
+    both = " AND ".join(tests)  # pragma: no mutate -- SQL reads AND in any case
+    return f"len(list_filter({matches}, lambda m: {both}))"
 
 
 def find(text: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from typing import Any
 from workbook.evidence import Findings, finding_dict
 from workbook.evidence.logs import LogMeasures
 from workbook.model.catalogue import Catalogue
-from workbook.model.criteria import GATES, PASSING, Context, Criterion, Status
+from workbook.model.criteria import GATES, PASSING, Context, Criterion, Measurement, Status
 from workbook.model.records import AREAS, STAGES, Record, SignOff, Waiver
 
 
@@ -25,6 +25,8 @@ class CriterionResult:
     criterion: Criterion
     status: Status
     detail: str
+    #: A measuring criterion's file judged and values compared (also when waived).
+    measurement: Measurement | None = None
 
     @property
     def passes(self) -> bool:
@@ -32,7 +34,7 @@ class CriterionResult:
 
     def to_dict(self) -> dict[str, Any]:
         c = self.criterion
-        return {
+        out: dict[str, Any] = {
             "criterion": c.id,
             "gate": c.gate,
             "area": c.area,
@@ -41,15 +43,24 @@ class CriterionResult:
             "question": c.question,
             "satisfied_by": c.satisfied_by,
         }
+        if self.measurement is not None:
+            out["measurement"] = self.measurement.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
 class WaiverState:
     waiver: Waiver
+    #: It counts and its date has passed: the criterion is judged as if it were not waived.
     expired: bool
     days_left: int
-    #: A renewal (a later expiry for the same criterion) replaced this waiver: it does not count.
-    superseded: bool = False
+    #: The renewal (a later expiry for the same criterion) that replaced this waiver: a
+    #: replaced waiver neither counts nor expires.
+    superseded_by: Waiver | None = None
+
+    @property
+    def superseded(self) -> bool:
+        return self.superseded_by is not None
 
 
 def counting_waiver(waivers: Sequence[Waiver]) -> Waiver:
@@ -121,6 +132,16 @@ class Assessment:
         wanted = [self.claimed_stage, self.record.target_stage, self.next_gate]
         highest = max(STAGES.index(s) for s in wanted if s)
         return STAGES[highest] if highest > 0 else None
+
+    @property
+    def counting_waivers(self) -> list[WaiverState]:
+        """The waivers that count: one per waived criterion, the latest renewal."""
+        return [w for w in self.waivers if not w.superseded]
+
+    @property
+    def expired_waivers(self) -> list[WaiverState]:
+        """Waivers that count and have expired (a replaced waiver is not one of them)."""
+        return [w for w in self.waivers if w.expired]
 
     @property
     def blockers(self) -> list[CriterionResult]:
@@ -261,8 +282,9 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
     if na is not None:
         refused.append("the catalogue does not accept not-applicable for this criterion")
     outcome = criterion.judge(ctx)
+    measured = outcome.measurement
     if outcome.status == "met":
-        return CriterionResult(criterion, "met", outcome.detail)
+        return CriterionResult(criterion, "met", outcome.detail, measured)
     waivers = [w for w in record.waivers if w.criterion == criterion.id]
     if waivers and not criterion.waivable:
         refused.append("the catalogue does not accept waivers for this criterion")
@@ -270,10 +292,11 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
         w = counting_waiver(waivers)
         if w.expires >= ctx.as_of:
             detail = f"waived by {w.approver} until {w.expires}: {w.reason}"
-            return CriterionResult(criterion, "waived", detail)
+            return CriterionResult(criterion, "waived", detail, measured)
         detail = f"waiver by {w.approver} expired on {w.expires}; {outcome.detail}"
-        return CriterionResult(criterion, "waiver_expired", detail)
-    return CriterionResult(criterion, outcome.status, "; ".join([*refused, outcome.detail]))
+        return CriterionResult(criterion, "waiver_expired", detail, measured)
+    detail = "; ".join([*refused, outcome.detail])
+    return CriterionResult(criterion, outcome.status, detail, measured)
 
 
 def shadow_traffic(
@@ -329,7 +352,10 @@ def assess(
         supported_stage=supported,
         waivers=tuple(
             WaiverState(
-                w, w.expires < as_of, (w.expires - as_of).days, w is not counting[w.criterion]
+                w,
+                expired=w is counting[w.criterion] and w.expires < as_of,
+                days_left=(w.expires - as_of).days,
+                superseded_by=None if w is counting[w.criterion] else counting[w.criterion],
             )
             for w in record.waivers
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -18,6 +18,7 @@ from workbook.evidence import EvidenceFinding, Findings
 from workbook.model.records import (
     SIGNALS,
     Area,
+    EvidenceItem,
     EvidenceKind,
     Record,
     Role,
@@ -57,10 +58,68 @@ class Context:
     digest: str
 
 
+#: Which side of its limit a measured value must stay on.
+Bound = Literal["at_most", "at_least"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One measured value against the limit that applies, as a threshold criterion judged it.
+
+    ``shown`` and ``limit_shown`` are the figures of the criterion's detail: written
+    with the same decimals, enough that a value other than its limit never reads as it.
+    """
+
+    name: str
+    value: float
+    limit: float
+    bound: Bound
+    passed: bool
+    shown: str
+    limit_shown: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a threshold criterion judged: which evidence file, and each value against its limit.
+
+    The file is the one the verdict is about (``location`` None when none is cited);
+    ``readings`` is empty when nothing could be compared (unreadable, stale, a link).
+    Views and charts read this instead of comparing values with limits themselves.
+    """
+
+    measure: str
+    evidence: str
+    location: str | None = None
+    date: dt.date | None = None
+    readings: tuple[Reading, ...] = ()
+
+    def judged(self, item: EvidenceItem) -> bool:
+        """Is ``item`` the evidence file this measurement judged?"""
+        return (item.kind, item.location, item.date) == (self.evidence, self.location, self.date)
+
+    def reading(self, name: str) -> Reading | None:
+        return next((r for r in self.readings if r.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure,
+            "evidence": self.evidence,
+            "location": self.location,
+            "date": None if self.date is None else self.date.isoformat(),
+            "readings": [r.to_dict() for r in self.readings],
+        }
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: Status
     detail: str
+    #: Set by measuring kinds (``threshold``): the file judged and the values compared.
+    measurement: Measurement | None = None
 
 
 class Criterion(BaseModel):
@@ -157,7 +216,7 @@ def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
         if part not in fields:
             where = ".".join(walked) or "the record"
             near = difflib.get_close_matches(part, fields)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
+            hint = f"; did you mean '{near[0]}'?" if near else ";"
             known = ", ".join(fields) or "none"
             raise ValueError(f"unknown record field '{path}'{hint} known in {where}: {known}")
         ann = fields[part].annotation
@@ -280,8 +339,9 @@ class RegisterCriterion(Criterion):
 
     def judge(self, ctx: Context) -> Outcome:
         entries = get_field(ctx.record, self.register_path)
+        counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
         if len(entries) < self.min_items:
-            have = f"{self.register_path} has {len(entries)} entries"
+            have = f"{self.register_path} has {counted}"
             return Outcome("missing", f"{have}; at least {self.min_items} needed")
         gaps = []
         for i, entry in enumerate(entries):
@@ -297,7 +357,7 @@ class RegisterCriterion(Criterion):
         ]
         if hits:
             return Outcome("missing", f"{len(hits)} {self.forbid_label}: {', '.join(hits)}")
-        return Outcome("met", f"{len(entries)} entries, complete")
+        return Outcome("met", f"{counted}, complete")
 
 
 @register

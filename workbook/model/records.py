@@ -27,9 +27,11 @@ from pydantic import (
 )
 
 from workbook.errors import RecordError
-from workbook.model.yamlio import load_mapping
+from workbook.model.yamlio import parse_mapping, read_text, shown, typed_text
 
 SCHEMA_VERSION = 1
+#: What a record file is called in error lines ("an initiative record file").
+WHAT = "initiative record"
 
 Stage = Literal["prototype", "mvp", "production_candidate", "production"]
 STAGES: tuple[str, ...] = get_args(Stage)
@@ -101,7 +103,7 @@ def _one_line(value: str) -> str:
 
 def _not_a_number(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} is a number; write a date as YYYY-MM-DD")
+        raise ValueError(f"{shown(value)} is a number; write a date as YYYY-MM-DD")
     return value
 
 
@@ -409,7 +411,9 @@ class LogMapping(Section):
             if key not in LOG_TARGETS:
                 near = difflib.get_close_matches(key, LOG_TARGETS, n=1)
                 hint = f"did you mean '{near[0]}'? " if near else ""
-                raise ValueError(f"unknown signal '{key}'; {hint}known: {', '.join(LOG_TARGETS)}")
+                raise ValueError(
+                    f"unknown signal {shown(key)}; {hint}known: {', '.join(LOG_TARGETS)}"
+                )
         return value
 
 
@@ -597,12 +601,13 @@ class Record(Section):
         named = [n.criterion for n in value]
         repeated = sorted({c for c in named if named.count(c) > 1})
         if repeated:
-            raise ValueError(f"{repeated[0]} is named more than once")
+            raise ValueError(f"{shown(repeated[0], quoted=False)} is named more than once")
         waived = {w.criterion for w in info.data.get("waivers", [])}
         both = sorted(set(named) & waived)
         if both:
             raise ValueError(
-                f"{both[0]} is also waived; a criterion is either waived or not applicable"
+                f"{shown(both[0], quoted=False)} is also waived; "
+                "a criterion is either waived or not applicable"
             )
         return value
 
@@ -614,7 +619,7 @@ def _loc(parts: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         elif part != "[key]":
-            text = str(part) if len(str(part)) <= 60 else str(part)[:57] + "..."
+            text = shown(str(part), quoted=False)  # a key is user text too
             out += f".{text}" if out else text
     return out or "(top level)"
 
@@ -637,15 +642,36 @@ def _known_keys(parts: tuple[Any, ...], model: type[BaseModel]) -> list[str]:
     return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []
 
 
-def describe_error(err: Any, model: type[BaseModel] | None = None) -> tuple[str, str, str | None]:
-    """Turn one pydantic error into (field path, problem, expected)."""
+#: The hint for text that YAML 1.2 reads as a number or a boolean.
+QUOTE_IT = "write it in quotes to keep it as text"
+
+
+def _read_as(given: Any, typed: str | None) -> tuple[str, str]:
+    """(problem, expected) for a number or boolean where text belongs, quoting what was typed."""
+    what = "a boolean" if isinstance(given, bool) else "a number"
+    if typed is None:  # no YAML text to quote from (a catalogue, data built in code)
+        return f"got {shown(given)}, {what}", f"text; {QUOTE_IT}"
+    return (
+        f"got {shown(typed, quoted=False)}, which YAML 1.2 reads as {what}",
+        f"text; {QUOTE_IT}: {shown(typed)}",
+    )
+
+
+def describe_error(
+    err: Any, model: type[BaseModel] | None = None, text: str | None = None
+) -> tuple[str, str, str | None]:
+    """Turn one pydantic error into (field path, problem, expected).
+
+    ``text`` is the YAML the data was read from, if any: a value it read as a number or a
+    boolean where text belongs is then quoted as typed (``1e3``, not ``1000.0``).
+    """
     loc = _loc(err["loc"])
     kind = err["type"]
     given = err.get("input")
-    shown = repr(given) if isinstance(given, str | int | float | bool) else type(given).__name__
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     ctx = err.get("ctx") or {}
+    if kind == "string_type" and isinstance(given, int | float):  # bool included
+        return loc, *_read_as(given, typed_text(text, err["loc"]) if text else None)
+    given_shown = shown(given)
     msg = err["msg"]
     if kind == "missing":
         return loc, "required field is missing", None
@@ -656,35 +682,49 @@ def describe_error(err: Any, model: type[BaseModel] | None = None) -> tuple[str,
     if given is None:
         return loc, "no value given", choices if kind == "literal_error" else None
     if kind == "literal_error":
-        return loc, f"unknown value {shown}", choices
+        return loc, f"unknown value {given_shown}", choices
     if kind == "string_pattern_mismatch":
-        return loc, f"value {shown} has the wrong form", f"text matching {ctx.get('pattern')}"
+        return loc, f"value {given_shown} has the wrong form", f"text matching {ctx.get('pattern')}"
     if kind.startswith("date") or kind == "datetime_from_date_parsing":
-        return loc, f"got {shown}", "a date written YYYY-MM-DD"
+        return loc, f"got {given_shown}", "a date written YYYY-MM-DD"
     if kind in ("value_error", "assertion_error"):
         return loc, msg.removeprefix("Value error, ").removeprefix("Assertion failed, "), None
     for lead in ("Input should be ", "String should ", "List should ", "Dictionary should "):
         if msg.startswith(lead):
             noun = {"String should ": "text that should ", "List should ": "a list that should "}
-            return loc, f"got {shown}", noun.get(lead, "") + msg.removeprefix(lead)
+            return loc, f"got {given_shown}", noun.get(lead, "") + msg.removeprefix(lead)
     return loc, msg, None
 
 
-def validation_error(path: Path | str, exc: ValidationError) -> RecordError:
-    """The first problem as a RecordError; the count of the rest in the text."""
+def validation_error(
+    path: Path | str,
+    exc: ValidationError,
+    text: str | None = None,
+    *,
+    model: type[BaseModel] | None = None,
+) -> RecordError:
+    """The first problem as a RecordError; the count of the rest in the text.
+
+    ``text``: the YAML the record was read from, so values are quoted as typed.
+    ``model``: what was validated, when not a Record (it names the keys an unknown one
+    could have been).
+    """
     errors = exc.errors()
-    loc, problem, expected = describe_error(errors[0])
+    loc, problem, expected = describe_error(errors[0], model, text=text)
     if len(errors) > 1:
         problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return RecordError(problem, path=path, field=loc, expected=expected)
 
 
-def parse_record(data: dict[str, Any], path: Path | str) -> Record:
-    """Validate a mapping as a Record, naming the file in any error."""
+def parse_record(data: dict[str, Any], path: Path | str, text: str | None = None) -> Record:
+    """Validate a mapping as a Record, naming the file in any error.
+
+    ``text``, the YAML ``data`` was parsed from, lets an error quote a value as typed.
+    """
     version = data.get("schema_version")
     if type(version) is not int or version != SCHEMA_VERSION:
         raise RecordError(
-            "missing" if version is None else f"unsupported version {version!r}",
+            "missing" if version is None else f"unsupported version {shown(version)}",
             path=path,
             field="schema_version",
             expected=f"{SCHEMA_VERSION}",
@@ -692,12 +732,13 @@ def parse_record(data: dict[str, Any], path: Path | str) -> Record:
     try:
         return Record.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(path, exc) from None
+        raise validation_error(path, exc, text) from None
 
 
 def load_record(path: Path) -> Record:
     """Load and validate one record file."""
-    return parse_record(load_mapping(path, RecordError, "initiative record"), path)
+    text = read_text(path, RecordError, WHAT)
+    return parse_record(parse_mapping(text, path, RecordError, WHAT), path, text)
 
 
 def record_schema() -> dict[str, Any]:

@@ -15,7 +15,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbook.errors import RecordError
-from workbook.model.records import Record, parse_record
+from workbook.model.catalogue import Catalogue
+from workbook.model.records import WHAT, Record, parse_record
+from workbook.model.validation import validate_record
 from workbook.model.yamlio import (
     atomic_write_text,
     dump_edited,
@@ -23,8 +25,6 @@ from workbook.model.yamlio import (
     parse_mapping,
     read_text,
 )
-
-WHAT = "initiative record"
 
 
 def fingerprint(text: str) -> str:
@@ -101,7 +101,9 @@ class RecordFile:
         self.text = read_text(self.path, RecordError, WHAT)
         self.loaded = fingerprint(self.text)
         self.data = parse_mapping(self.text, self.path, RecordError, WHAT)
-        self.record: Record = parse_record(self.data, self.path)
+        # The schema only: a form must open a record whose waiver names a criterion the
+        # catalogue lacks, so that the analyst can correct it; saving checks it all.
+        self.record: Record = parse_record(self.data, self.path, self.text)
 
     def changed_on_disk(self) -> str | None:
         """A unified diff of what changed on disk since loading, or None if nothing did."""
@@ -133,12 +135,13 @@ class RecordFile:
         data.update(changes)
         return data
 
-    def save(self, changes: dict[str, Any]) -> Record:
+    def save(self, changes: dict[str, Any], catalogue: Catalogue) -> Record:
         """Refuse on a conflicting change on disk; validate the new text; write it atomically.
 
         The text about to be written is read by `parse_mapping`, the function every
-        later read uses, and validated as a record; only then is the file replaced, so
-        a refused save leaves it byte for byte as it was.
+        later read uses, and checked by `validate_record` against ``catalogue``, as
+        `workbook check` checks it; only then is the file replaced, so a refused save
+        leaves it byte for byte as it was, with the line check would have printed.
         """
         if self.changed_on_disk() is not None:
             raise RecordError(
@@ -147,7 +150,7 @@ class RecordFile:
             )
         text = self.render(changes)
         data = parse_mapping(text, self.path, RecordError, WHAT)
-        record = parse_record(data, self.path)
+        record = validate_record(data, catalogue, self.path, text)
         try:
             atomic_write_text(self.path, text)
         except OSError as exc:  # a full disk or a read-only folder: the old file is intact

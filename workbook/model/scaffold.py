@@ -9,9 +9,14 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from workbook.errors import UsageError
-from workbook.model.records import STAGES, Name
-from workbook.model.yamlio import atomic_create_text, plain_reads_as_text
+from workbook.errors import RecordError, UsageError
+from workbook.model.records import STAGES, WHAT, Name, parse_record
+from workbook.model.yamlio import (
+    atomic_create_text,
+    parse_mapping,
+    plain_reads_as_text,
+    shown,
+)
 from workbook.paths import TEMPLATES
 
 
@@ -41,12 +46,12 @@ def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
         ) from None
     if stage not in STAGES:
         raise UsageError(
-            f"unknown stage {stage!r}", field="stage", expected=f"one of {', '.join(STAGES)}"
+            f"unknown stage {shown(stage)}", field="stage", expected=f"one of {', '.join(STAGES)}"
         )
     slug = slugify(name)
     if not slug:
         raise UsageError(
-            f"cannot derive an id from {name!r}",
+            f"cannot derive an id from {shown(name)}",
             field="NAME",
             expected="a name with letters or digits",
         )
@@ -57,5 +62,13 @@ def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
     # One pass, so a name that itself contains __STAGE__ is not substituted again.
     text = re.sub(r"__(ID|NAME|STAGE)__", lambda m: values[m.group(1)], template)
     target = folder / f"{slug}.yaml"
+    # Read back the way every later read will take it before anything is written, so
+    # `new` never leaves a record that `workbook check` refuses.
+    try:
+        parse_record(parse_mapping(text, target, RecordError, WHAT), target, text)
+    except RecordError as exc:
+        raise UsageError(
+            f"not written: {exc.problem}", path=target, field=exc.field, expected=exc.expected
+        ) from None
     atomic_create_text(target, text)
     return target

@@ -2,12 +2,15 @@
 
 Each measure reads one kind of evidence (the newest readable, fresh file) and
 compares a measured value with the record's own threshold or the catalogue's.
-A failure says what was measured and what was required.
+A failure says what was measured and what was required. The outcome carries a
+``Measurement``: the file judged and each value against its limit, with the
+figures of the detail, so views and charts show the verdict without redoing it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -16,7 +19,15 @@ from workbook.evidence import EvidenceFinding
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures, redaction_breaches, share
-from workbook.model.criteria import Context, Criterion, Outcome, register, select_evidence
+from workbook.model.criteria import (
+    Context,
+    Criterion,
+    Measurement,
+    Outcome,
+    Reading,
+    register,
+    select_evidence,
+)
 from workbook.model.records import SIGNALS
 
 Measure = Literal[
@@ -75,28 +86,51 @@ def planned_signals(ctx: Context, redacted: bool = False) -> list[str]:
     ]
 
 
-def _coverage(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+def _read(about: Measurement, readings: Iterable[Reading]) -> Measurement:
+    """``about`` (the file judged) with the values compared."""
+    return replace(about, readings=tuple(readings))
+
+
+def _coverage(
+    c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str, about: Measurement
+) -> Outcome:
     planned = planned_signals(ctx)
     if not planned:
         return Outcome("missing", "no signal is planned as logged, so none can be checked")
     need = c.min_coverage
     low = [s for s in planned if m.coverage(s) < need]
+    places = _pct_places((m.coverage(s) for s in low), need)
+    readings = [
+        Reading(
+            s,
+            m.coverage(s),
+            need,
+            "at_least",
+            s not in low,
+            _pct(m.coverage(s), places),
+            _pct(need, places),
+        )
+        for s in planned
+    ]
+    measured = _read(about, readings)
     if low:
-        places = _pct_places((m.coverage(s) for s in low), need)
-        measured = ", ".join(
-            f"{s} {_pct(m.coverage(s), places)} ({m.covered.get(s, 0):,} of {m.records:,})"
-            for s in low
+        shown = ", ".join(
+            f"{r.name} {r.shown} ({m.covered.get(r.name, 0):,} of {m.records:,})"
+            for r in readings
+            if not r.passed
         )
         return Outcome(
             "below_threshold",
-            f"measured {measured}; required at least {_pct(need, places)} of records for every "
+            f"measured {shown}; required at least {_pct(need, places)} of records for every "
             f"planned signal ({where})",
+            measured,
         )
     lowest = min(planned, key=m.coverage)
     return Outcome(
         "met",
         f"{len(planned)} planned signals each in at least {share(need)} of {m.records} records "
         f"(lowest: {lowest} {share(m.coverage(lowest))}; {where})",
+        measured,
     )
 
 
@@ -108,7 +142,9 @@ def _record_limit(ctx: Context, name: str, label: str) -> float | Outcome:
     return float(limit)
 
 
-def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+def _latency(
+    c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str, about: Measurement
+) -> Outcome:
     limit = _record_limit(ctx, "latency_p95_ms", "latency")
     if isinstance(limit, Outcome):
         return limit
@@ -116,56 +152,86 @@ def _latency(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) ->
         return Outcome("unverified", f"the log sample carries no latency values ({where})")
     p95 = m.latency.p95
     places = _places([p95], limit, 0)
-    text = f"measured p95 {p95:,.{places}f} ms over {m.latency.count:,} requests"
-    return _at_most(p95, limit, text, f"{limit:,.{places}f} ms", where)
+    reading = _at_most("p95", p95, limit, lambda v: f"{v:,.{places}f} ms")
+    text = f"measured p95 {reading.shown} over {m.latency.count:,} requests"
+    return _at_most_outcome(reading, text, where, about)
 
 
-def _errors(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+def _errors(
+    c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str, about: Measurement
+) -> Outcome:
     limit = _record_limit(ctx, "error_rate", "error rate")
     if isinstance(limit, Outcome):
         return limit
     if m.error_rate is None:
         return Outcome("unverified", f"the log sample records no exceptions field ({where})")
     places = _pct_places([m.error_rate], limit)
-    text = f"measured error rate {_pct(m.error_rate, places)} ({m.errors:,} of {m.records:,})"
-    return _at_most(m.error_rate, limit, text, _pct(limit, places), where)
+    reading = _at_most("error rate", m.error_rate, limit, lambda v: _pct(v, places))
+    text = f"measured error rate {reading.shown} ({m.errors:,} of {m.records:,})"
+    return _at_most_outcome(reading, text, where, about)
 
 
-def _at_most(value: float, limit: float, text: str, shown: str, where: str) -> Outcome:
-    """Met when ``value`` does not exceed ``limit``; ``text`` says what was measured."""
-    if value > limit:
-        return Outcome("below_threshold", f"{text}; required at most {shown} ({where})")
-    return Outcome("met", f"{text}, within {shown} ({where})")
+def _at_most(name: str, value: float, limit: float, show: Callable[[float], str]) -> Reading:
+    """``value`` passes when it does not exceed ``limit``; both written by ``show``."""
+    return Reading(name, value, limit, "at_most", value <= limit, show(value), show(limit))
 
 
-def _personal(c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str) -> Outcome:
+def _at_most_outcome(r: Reading, text: str, where: str, about: Measurement) -> Outcome:
+    """Met when the reading passed; ``text`` says what was measured."""
+    if not r.passed:
+        return Outcome(
+            "below_threshold",
+            f"{text}; required at most {r.limit_shown} ({where})",
+            _read(about, [r]),
+        )
+    return Outcome("met", f"{text}, within {r.limit_shown} ({where})", _read(about, [r]))
+
+
+def _personal(
+    c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str, about: Measurement
+) -> Outcome:
     redacted = planned_signals(ctx, redacted=True)
     breaches = redaction_breaches(m, redacted)
+    # Per signal planned as redacted: the personal data items found in it; none is allowed.
+    readings = _read(
+        about,
+        (
+            _at_most(s, sum(b.total for b in breaches if b.signal == s), 0, lambda v: f"{v:,}")
+            for s in redacted
+        ),
+    )
     if breaches:
         found = "; ".join(f"{b.signal} (field {b.field}): {b.describe()}" for b in breaches)
         return Outcome(
             "below_threshold",
             f"measured {found}; the logging plan says these are redacted, so none is allowed "
             f"({where})",
+            readings,
         )
     if not redacted:
         kept = sum(f.total for f in m.pii)
         note = f"; {kept} personal data items are kept as the plan allows" if kept else ""
-        return Outcome("met", f"no signal is planned as redacted{note} ({where})")
+        return Outcome("met", f"no signal is planned as redacted{note} ({where})", readings)
     return Outcome(
         "met",
         f"no personal data in the {len(redacted)} signals planned as redacted "
         f"({', '.join(redacted)}; {where})",
+        readings,
     )
 
 
-def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -> Outcome:
+def _quality(
+    c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str, about: Measurement
+) -> Outcome:
     limit = _record_limit(ctx, "quality_pass_rate", "quality")
     if isinstance(limit, Outcome):
         return limit
     o = m.overall
     low, high = o.interval
     places = _pct_places([low], limit)
+    reading = Reading(
+        "lower bound", low, limit, "at_least", low >= limit, _pct(low, places), _pct(limit, places)
+    )
     text = (
         f"pass rate {share(o.rate)} ({o.passed} of {o.cases}), 95% interval "
         f"{_pct(low, places)} to {_pct(high, places)}"
@@ -177,17 +243,22 @@ def _quality(c: ThresholdCriterion, ctx: Context, m: EvalMeasures, where: str) -
         if weakest is not None and len(m.slices) > 1
         else ""
     )
-    if low < limit:
+    if not reading.passed:
         return Outcome(
             "below_threshold",
-            f"{text}; the lower bound must reach {_pct(limit, places)}{slice_note} ({where})",
+            f"{text}; the lower bound must reach {reading.limit_shown}{slice_note} ({where})",
+            _read(about, [reading]),
         )
     return Outcome(
-        "met", f"{text}; lower bound at or above {_pct(limit, places)}{slice_note} ({where})"
+        "met",
+        f"{text}; lower bound at or above {reading.limit_shown}{slice_note} ({where})",
+        _read(about, [reading]),
     )
 
 
-def _data(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
+def _data(
+    c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str, about: Measurement
+) -> Outcome:
     results = m.results(ctx.as_of)
     if not results:
         return Outcome(
@@ -213,7 +284,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _registered(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str) -> Outcome:
+def _registered(
+    c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str, about: Measurement
+) -> Outcome:
     gaps = m.gaps(ctx.as_of)
     loose = []
     for gap in gaps:
@@ -236,7 +309,7 @@ def _registered(c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: 
     )
 
 
-_JUDGES: dict[str, Callable[[Any, Context, Any, str], Outcome]] = {
+_JUDGES: dict[str, Callable[[Any, Context, Any, str, Measurement], Outcome]] = {
     "signal_coverage": _coverage,
     "latency_p95": _latency,
     "error_rate": _errors,
@@ -258,11 +331,25 @@ class ThresholdCriterion(Criterion):
     min_coverage: float = Field(default=0.95, gt=0, le=1)
     max_age_days: int | None = Field(default=None, ge=1)
 
+    def _about(self, finding: EvidenceFinding | None) -> Measurement:
+        """A measurement of ``finding`` (None: no file) with nothing compared yet."""
+        kind = EVIDENCE_FOR[self.measure]
+        if finding is None:
+            return Measurement(self.measure, kind)
+        return Measurement(self.measure, kind, finding.item.location, finding.item.date)
+
     def judge(self, ctx: Context) -> Outcome:
         kind = EVIDENCE_FOR[self.measure]
         # The newest file decides: a broken new export must not pass on an older one.
         cited = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
         newest = max(cited, key=lambda f: f.item.date, default=None)
+        outcome = self._judge_newest(ctx, kind, newest)
+        if outcome.measurement is not None:
+            return outcome
+        # Unreadable, stale, a link or nothing cited: the verdict is about the newest file.
+        return replace(outcome, measurement=self._about(newest))
+
+    def _judge_newest(self, ctx: Context, kind: str, newest: EvidenceFinding | None) -> Outcome:
         if newest is not None and not newest.readable:
             return Outcome("unreadable", f"{newest.item.location}: {newest.reason}")
         finding: EvidenceFinding | None
@@ -284,4 +371,6 @@ class ThresholdCriterion(Criterion):
                 else ("was not measured")
             )
             return Outcome("unverified", f"{kind} evidence {where} {why}")
-        return _JUDGES[self.measure](self, ctx, finding.measured, where)
+        about = self._about(finding)
+        outcome = _JUDGES[self.measure](self, ctx, finding.measured, where, about)
+        return outcome if outcome.measurement is not None else replace(outcome, measurement=about)

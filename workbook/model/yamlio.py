@@ -13,7 +13,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,11 @@ _YAML11_NOT_TEXT = re.compile(
 )
 
 
+def _as_typed(tag: object) -> str:
+    """A tag as a document spells it: ``tag:yaml.org,2002:int`` is written ``!!int``."""
+    return re.sub(r"^tag:yaml\.org,2002:", "!!", str(tag))
+
+
 def _yaml11_not_text(text: str) -> bool:
     return _YAML11_NOT_TEXT.fullmatch(text) is not None
 
@@ -77,12 +82,27 @@ class _Refused(YAMLError):
     """A YAML document that parses but that the workbook will not read (aliases, keys)."""
 
 
-def _shown(value: object, limit: int = 40) -> str:
-    """``repr(value)`` cut to ``limit`` characters: error lines never echo a whole value."""
-    if isinstance(value, str) and len(value) > limit:
-        value = value[:limit]  # never repr() a huge string in full, even to cut it afterwards
-    text = repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+#: An error line quotes at most this many characters of anything the user wrote.
+MAX_SHOWN = 40
+
+
+def shown(value: object, *, quoted: bool = True) -> str:
+    """``value`` as an error line quotes it: ``repr`` (or the text as is), cut to `MAX_SHOWN`.
+
+    The one way error lines quote what a user wrote (records, catalogues, summaries),
+    so no line echoes a whole value. Containers are named by their type only.
+    """
+    if isinstance(value, str):
+        head = value[: MAX_SHOWN + 1]  # never repr() a huge string in full, even to cut it
+        text = repr(head) if quoted else head
+    elif isinstance(value, int | float):  # bool included
+        try:
+            text = repr(value)
+        except ValueError:  # an int past Python's 4,300-digit conversion limit
+            text = "a number of more than 4,300 digits"
+    else:
+        text = type(value).__name__
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
 # --- reading: YAML 1.2, defensively -----------------------------------------------------
@@ -156,7 +176,7 @@ class _StrictComposer(Composer):
             size = self._sizes.get(id(node))
             if size is None:  # its anchor's value is still being composed: a loop
                 raise _Refused(
-                    f"alias {_shown(event.anchor)} (line {line}) refers to the value that "
+                    f"alias {shown(event.anchor)} (line {line}) refers to the value that "
                     "contains it; write the values out instead"
                 )
             self._added += size
@@ -192,7 +212,7 @@ class _StrictConstructor(SafeConstructor):
             value = node.value if isinstance(node, ScalarNode) else node.id
             kind = str(node.tag).rsplit(":", 1)[-1]
             raise ConstructorError(
-                None, None, f"cannot read {_shown(value)} as {kind}", node.start_mark
+                None, None, f"cannot read {shown(value)} as {kind}", node.start_mark
             ) from exc
 
     def check_mapping_key(
@@ -206,7 +226,7 @@ class _StrictConstructor(SafeConstructor):
             ) from None
         if key in mapping:
             raise _Refused(
-                f"duplicate key {_shown(key)} (line {key_node.start_mark.line + 1}); "
+                f"duplicate key {shown(key)} (line {key_node.start_mark.line + 1}); "
                 "each key may appear once"
             )
         return True
@@ -223,7 +243,7 @@ class _StrictConstructor(SafeConstructor):
         raise ConstructorError(
             None,
             None,
-            f"could not determine a constructor for the tag {_shown(str(node.tag), 80)}",
+            f"could not determine a constructor for the tag {shown(_as_typed(node.tag))}",
             node.start_mark,
         )
 
@@ -244,6 +264,14 @@ def _reader() -> YAML:
 
 
 def _clip(problem: str, limit: int = 200) -> str:
+    """A YAML library's message, short: what it quotes (``found undefined alias 'x'``) is
+    cut as `shown` cuts a value, and the whole to ``limit`` characters."""
+
+    def cut(quoted: re.Match[str]) -> str:
+        text = quoted.group()
+        return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+    problem = re.sub(r"'[^'\n]*'", cut, problem)
     return problem if len(problem) <= limit else problem[: limit - 3] + "..."
 
 
@@ -331,6 +359,39 @@ def parse_mapping(text: str, path: Path, error: type[WorkbookError], what: str) 
 def load_mapping(path: Path, error: type[WorkbookError], what: str) -> dict[str, Any]:
     """Read and parse one YAML file that must hold a single mapping."""
     return parse_mapping(read_text(path, error, what), path, error, what)
+
+
+def typed_text(text: str, loc: Sequence[str | int]) -> str | None:
+    """The plain scalar at ``loc`` in ``text``, exactly as typed; None if there is none.
+
+    YAML 1.2 reads ``1e3``, ``0o17`` or ``true`` as a number or a boolean: an error about
+    such a value quotes what the user typed, not Python's ``1000.0``. ``loc`` is a
+    pydantic error location (keys, list indices, ``"[key]"`` for a mapping's key).
+    Only called for a text that `parse_mapping` has already accepted.
+    """
+    try:
+        node: Node | None = _reader().compose(text)
+    except YAMLError:  # pragma: no cover - the text was parsed once already
+        return None
+    parts = list(loc)
+    while node is not None and parts:
+        part = parts.pop(0)
+        if isinstance(node, SequenceNode) and isinstance(part, int):
+            node = node.value[part] if 0 <= part < len(node.value) else None
+        elif isinstance(node, MappingNode):
+            named = [(k, v) for k, v in node.value if getattr(k, "value", None) == str(part)]
+            key, value = named[0] if named else (None, None)
+            if parts[:1] == ["[key]"]:  # the error is about the key itself
+                parts.pop(0)
+                node = key
+            else:
+                node = value
+        else:
+            node = None
+    # Only a plain scalar can be text read as something else; a quoted one is text already.
+    if isinstance(node, ScalarNode) and node.style is None:
+        return str(node.value)
+    return None
 
 
 # --- editing: the same dialect, comments kept, written portably ---------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbook.paths import CHAPTER_NOTEBOOKS
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -19,29 +21,29 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "stage",
         "Stage and boundaries",
-        "01-stage-and-boundaries.ipynb",
+        CHAPTER_NOTEBOOKS["stage"],
         ("scope",),
         ("name", "summary", "sponsor", "stage", "target_stage", "scope"),
     ),
-    Chapter("data", "Data and data gaps", "02-data-gaps.ipynb", ("data",), ("data",)),
+    Chapter("data", "Data and data gaps", CHAPTER_NOTEBOOKS["data"], ("data",), ("data",)),
     Chapter(
         "ownership",
         "Ownership, support and integration",
-        "03-ownership-and-support.ipynb",
+        CHAPTER_NOTEBOOKS["ownership"],
         ("ownership", "integration"),
         ("ownership", "integration"),
     ),
     Chapter(
         "observability",
         "Logging, observability and trust",
-        "04-logging-and-observability.ipynb",
+        CHAPTER_NOTEBOOKS["observability"],
         ("observability", "trust"),
         ("observability", "trust"),
     ),
     Chapter(
         "verdict",
         "Promotion verdict",
-        "05-promotion-verdict.ipynb",
+        CHAPTER_NOTEBOOKS["verdict"],
         ("governance",),
         ("governance", "evidence", "waivers", "not_applicable"),
     ),

@@ -4,6 +4,10 @@ Plotly draws a subset of HTML in chart text, so every user text (record and
 criterion names, evidence file names, slice and column names) goes through
 ``plot_text`` before it becomes a title, label, hover or annotation.
 
+Charts of what the evidence measured draw the file the threshold criteria
+judged, and take threshold lines, colours and "below" marks from the
+criteria's ``Measurement``: a chart compares no value with a limit itself.
+
 A chart is plain data (``data`` traces and a ``layout``) shown through the
 ``application/vnd.plotly.v1+json`` mime type, which JupyterLab's plotly
 extension and the dossier template both draw. Building dicts instead of
@@ -21,14 +25,16 @@ from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures, share
 from workbook.model.assess import Assessment, stage_label
-from workbook.model.criteria import GATES, STATUSES
+from workbook.model.criteria import GATES, STATUSES, Reading
 from workbook.model.records import SIGNALS, STAGES
 from workbook.present.html import PLOT_BREAK, PLOT_NO_TRACE_BOX, STATUS_STYLE, plot_text
-from workbook.present.measured import min_coverage, newest
+from workbook.present.measured import judged_file
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FONT = "Helvetica, Arial, sans-serif"
 WEAK, STRONG = "#B34400", "#0072B2"
+#: A value no criterion judged (a signal the plan does not log, an evaluation slice).
+NEUTRAL = "#6E6E6E"
 GRID = "#E5ECF6"
 
 
@@ -198,15 +204,23 @@ def _vline(
     return shape, note
 
 
-def coverage_chart(a: Assessment) -> Chart | None:
-    """Per signal: share of log records carrying it, against the plan and the gate's level."""
+def _colour(readings: list[Reading]) -> str:
+    """Weak if a criterion found the value failing, strong if all passed, neutral if unjudged."""
+    if not readings:
+        return NEUTRAL
+    return STRONG if all(r.passed for r in readings) else WEAK
 
-    found = newest(a, "log_sample", LogMeasures)
-    if found is None:
+
+def coverage_chart(a: Assessment) -> Chart | None:
+    """Per signal: share of log records carrying it, against the plan and each criterion's level."""
+
+    found, results = judged_file(a, "log_sample", "signal_coverage")
+    if found is None or not isinstance(found.measured, LogMeasures):
         return None
     m = found.measured
     plan = a.record.observability.logging_plan
-    need = min_coverage(a)
+    # Each coverage criterion's verdicts on this file, by criterion id.
+    judged = {r.criterion.id: r.measurement for r in results if r.measurement}
 
     def planned(s: str) -> str:
         p = plan.get(s)  # type: ignore[call-overload]
@@ -214,41 +228,55 @@ def coverage_chart(a: Assessment) -> Chart | None:
             return "no plan"
         return "planned: logged" if p.logged else "planned: not logged"
 
-    def colour(s: str) -> str:
-        if planned(s) != "planned: logged":
-            return "#6E6E6E"
-        return WEAK if m.coverage(s) < need else STRONG
+    def readings(s: str) -> list[Reading]:
+        return [r for j in judged.values() if (r := j.reading(s)) is not None]
+
+    def text(s: str) -> str:
+        failed = [r for r in readings(s) if not r.passed]
+        if not failed:
+            return share(m.coverage(s))
+        # The criterion's own figures: a value below its limit never reads as the limit.
+        return f"{failed[0].shown} ▼ below {' and '.join(r.limit_shown for r in failed)}"
 
     labels = [f"{s.replace('_', ' ')} ({planned(s)})" for s in SIGNALS]
     bar = {
         "type": "bar", "orientation": "h",
         "x": [m.coverage(s) for s in SIGNALS], "y": labels,
-        "marker": {"color": [colour(s) for s in SIGNALS]},
-        "text": [
-            share(m.coverage(s)) + (" ▼ below" if colour(s) == WEAK else "") for s in SIGNALS
-        ],
+        "marker": {"color": [_colour(readings(s)) for s in SIGNALS]},
+        "text": [text(s) for s in SIGNALS],
         "textposition": "outside", "cliponaxis": False,
         "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
-    shape, note = _vline(need, f"required {share(need)}", WEAK)
+    lines = [
+        _vline(j.readings[0].limit, f"required {j.readings[0].limit_shown}"
+               + (f" ({cid})" if len(judged) > 1 else ""), WEAK)
+        for cid, j in judged.items() if j.readings
+    ]  # fmt: skip
     layout = _layout(
         f"Signal coverage in {found.item.location} ({m.records:,} records)",
         140 + 34 * len(SIGNALS),
         xaxis={"range": [0, 1.15], "tickformat": ".0%", "gridcolor": GRID,
                "title": {"text": "records carrying the signal"}},
         yaxis={"autorange": "reversed", "automargin": True},
-        shapes=[shape], annotations=[note],
+        shapes=[s for s, _ in lines],
+        annotations=[{**n, "y": 1 - 0.09 * i, "yanchor": "top"} if i else n
+                     for i, (_, n) in enumerate(lines)],
     )  # fmt: skip
     return Chart([bar], layout)
 
 
 def latency_chart(a: Assessment) -> Chart | None:
-    """Latency distribution on a log scale, with p50/p95/p99 and the record's threshold."""
+    """Latency distribution on a log scale, with p50/p95/p99 and the threshold judged."""
 
-    found = newest(a, "log_sample", LogMeasures)
-    if found is None or found.measured.latency is None:
+    found, results = judged_file(a, "log_sample", "latency_p95")
+    if found is None or not isinstance(found.measured, LogMeasures):
         return None
     m = found.measured
+    if m.latency is None:
+        return None
+    judged = next(
+        (j for r in results if r.measurement and (j := r.measurement.reading("p95"))), None
+    )
     bins = m.latency_bins
     bar = {
         "type": "bar",
@@ -262,12 +290,18 @@ def latency_chart(a: Assessment) -> Chart | None:
     }
     lines = [
         _vline(m.latency.p50, f"p50 {m.latency.p50:,.0f} ms", "#000000", "dot", log=True),
-        _vline(m.latency.p95, f"p95 {m.latency.p95:,.0f} ms", STRONG, "dot", log=True),
-        _vline(m.latency.p99, f"p99 {m.latency.p99:,.0f} ms", "#6E6E6E", "dot", log=True),
+        _vline(
+            m.latency.p95,
+            f"p95 {m.latency.p95:,.0f} ms" if judged is None else f"p95 {judged.shown}",
+            STRONG,
+            "dot",
+            log=True,
+        ),
+        _vline(m.latency.p99, f"p99 {m.latency.p99:,.0f} ms", NEUTRAL, "dot", log=True),
     ]
-    limit = a.record.trust.thresholds.latency_p95_ms
-    if limit is not None:
-        lines.append(_vline(limit, f"threshold: p95 at most {limit:,.0f} ms", WEAK, log=True))
+    if judged is not None:
+        label = f"threshold: p95 at most {judged.limit_shown}"
+        lines.append(_vline(judged.limit, label, WEAK, log=True))
     layout = _layout(
         f"Latency of {m.latency.count:,} requests",
         340,
@@ -282,10 +316,13 @@ def latency_chart(a: Assessment) -> Chart | None:
 
 
 def pass_rate_chart(a: Assessment) -> Chart | None:
-    """Pass rate overall and per slice, with 95% Wilson intervals and the threshold."""
+    """Pass rate overall and per slice, with 95% Wilson intervals and the threshold judged.
 
-    found = newest(a, "evaluation", EvalMeasures)
-    if found is None:
+    Only the overall lower bound is judged: slices are drawn in the neutral colour.
+    """
+
+    found, results = judged_file(a, "evaluation", "quality_lower_bound")
+    if found is None or not isinstance(found.measured, EvalMeasures):
         return None
     m = found.measured
     rows = [m.overall, *m.slices]
@@ -293,8 +330,15 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
         plot_text(f"{'all cases' if i == 0 else r.slice or '(empty slice)'} (n={r.cases})")
         for i, r in enumerate(rows)
     ]
-    limit = a.record.trust.thresholds.quality_pass_rate
-    colours = [WEAK if limit is not None and r.lower < limit else STRONG for r in rows]
+    judged = next(
+        (j for r in results if r.measurement and (j := r.measurement.reading("lower bound"))),
+        None,
+    )
+    limit = None if judged is None else judged.limit
+    colours = [_colour([judged] if judged is not None else []), *[NEUTRAL] * len(m.slices)]
+    lows = [share(r.interval[0]) for r in rows]
+    if judged is not None:
+        lows[0] = judged.shown  # the criterion's figure: never reads as the threshold
     points = {
         "type": "scatter", "mode": "markers+text",
         "x": [r.rate for r in rows], "y": labels,
@@ -305,15 +349,16 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
             "arrayminus": [r.rate - r.interval[0] for r in rows],
         },
         "text": [
-            f"{share(r.rate)} ({share(r.interval[0])}–{share(r.interval[1])})" for r in rows
+            f"{share(r.rate)} ({low}–{share(r.interval[1])})"
+            for r, low in zip(rows, lows, strict=True)
         ],
         "textposition": "top center",
         "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     shapes, notes = [], []
-    if limit is not None:
+    if judged is not None:
         shape, note = _vline(
-            limit, f"threshold {share(limit)}: the lower bound must reach it", WEAK
+            judged.limit, f"threshold {judged.limit_shown}: the lower bound must reach it", WEAK
         )
         shapes, notes = [shape], [{**note, "y": 0, "yanchor": "bottom", "xanchor": "right"}]
     # Zoom to where the intervals are; the axis says where it starts.
@@ -333,8 +378,8 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
 def expectations_chart(a: Assessment) -> Chart | None:
     """Each declared data expectation: rows that satisfy it, met or failed (a measured gap)."""
 
-    found = newest(a, "data_extract", ExtractMeasures)
-    if found is None:
+    found, _ = judged_file(a, "data_extract", "data_expectations")
+    if found is None or not isinstance(found.measured, ExtractMeasures):
         return None
     m = found.measured
     results = m.results(a.as_of)

@@ -24,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from workbook.errors import WorkbookError
 from workbook.model import signoffs
+from workbook.model.assess import Assessment
+from workbook.model.catalogue import Catalogue
 from workbook.model.criteria import GATES
 from workbook.model.records import (
     SIGNALS,
@@ -34,10 +36,11 @@ from workbook.model.records import (
     Role,
     SignalPlan,
     describe_error,
-    parse_record,
 )
 from workbook.model.roundtrip import RecordFile
+from workbook.model.validation import validate_record
 from workbook.model.yamlio import atomic_write_text
+from workbook.pipeline import assess_file
 from workbook.present import views
 from workbook.present.chapters import chapter
 from workbook.present.html import macro
@@ -383,12 +386,23 @@ def _jsonable(value: Any) -> Any:
 
 
 class ChapterForm:
-    """The part of a record one chapter covers, as a form with Save, draft and live verdict."""
+    """The part of a record one chapter covers, as a form with Save, draft and live verdict.
 
-    def __init__(self, path: Path, chapter_key: str, assess: Callable[[Path], Any]) -> None:
+    ``catalogue`` and ``as_of`` are what the verdict is assessed with; a save is checked
+    against the same catalogue, so it never writes a record `workbook check` refuses.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        chapter_key: str,
+        catalogue: Catalogue,
+        as_of: dt.date | None = None,
+    ) -> None:
         self.path = Path(path)
         self.chapter = chapter(chapter_key)
-        self.assess = assess
+        self.catalogue = catalogue
+        self.as_of = as_of
         self.file = RecordFile(self.path)
         self.draft_path = self.path.with_name(f".{self.path.name}.draft.json")
         self.fields = {
@@ -488,11 +502,14 @@ class ChapterForm:
     # -- saving ------------------------------------------------------------------
 
     def validate(self) -> list[tuple[str, str]]:
-        """(field path, problem) for everything the model refuses; shown beside the fields."""
+        """(field path, problem) for everything the model refuses; shown beside the fields.
+
+        The check `workbook check` makes (`validate_record`), on the values as typed.
+        """
         for f in self._all_fields():
             f.show_error(None)
         try:
-            parse_record(self.file.candidate(self.values()), self.path)
+            validate_record(self.file.candidate(self.values()), self.catalogue, self.path)
         except WorkbookError as exc:
             return [
                 (
@@ -528,7 +545,7 @@ class ChapterForm:
             self._show_problems(problems)
             return False
         try:
-            self.file.save(self.values())
+            self.file.save(self.values(), self.catalogue)
         except WorkbookError as exc:
             self.message.value = _message("not_saved", exc.line())
             return False
@@ -537,10 +554,14 @@ class ChapterForm:
         self.refresh_verdict()
         return True
 
+    def assess(self) -> Assessment:
+        """The record on disk, assessed as `workbook check` assesses it."""
+        return assess_file(self.path, self.catalogue, self.as_of)
+
     def refresh_verdict(self) -> None:
         """Re-assess the record on disk and show this chapter's criteria."""
         try:
-            a = self.assess(self.path)
+            a = self.assess()
         except WorkbookError as exc:
             self.verdict.value = _message("problem", exc.line())
             return
@@ -582,7 +603,10 @@ class ChapterForm:
             return refuse("give the name of the person signing.")
         if self.file.changed_on_disk() is not None or self.draft() is not None:
             return refuse("save (or discard) the edits first: a sign-off covers the saved record.")
-        a = self.assess(self.path)
+        try:
+            a = self.assess()
+        except WorkbookError as exc:  # e.g. a waiver the catalogue does not know
+            return refuse(exc.line())
         # The model decides which gates a signature needs (workbook.model.signoffs).
         blocked = {g: ids for g, ids in signoffs.blocking(a.results, gate).items() if ids}
         if blocked:
@@ -601,7 +625,7 @@ class ChapterForm:
         }
         given = [s.model_dump(mode="python") for s in self.file.record.signoffs] + [entry]
         try:
-            self.file.save({"signoffs": given})
+            self.file.save({"signoffs": given}, self.catalogue)
         except WorkbookError as exc:
             return refuse(exc.line())
         self.signoff_message.value = _message("signed", gate, name, a.digest[:16])

@@ -35,8 +35,10 @@ How a contributor adds a view
 4. Add the view to ``shown_views`` in ``tests/test_views.py``: it is then
    rendered for a record whose every text field is hostile markup.
 5. Never write a tag in a Python string: ``tests/test_no_handmade_html.py``
-   fails on any string literal in ``workbook/`` that holds one, and on any
-   ``Markup(...)`` call outside this module.
+   fails on any string literal in ``workbook/`` that holds one (or a
+   concatenation whose constant parts make one), and on any import of
+   ``markupsafe`` or ``Markup`` and any ``Markup(...)`` call outside this module.
+   Annotate what ``render``/``macro`` return as ``str`` elsewhere.
 
 Line breaks in template source are layout for the reader, not output: a break
 between a tag or ``{% %}``/``{{ }}`` and the next tag or ``{% %}``/``{{ }}``
@@ -67,7 +69,6 @@ __all__ = [
     "PLOT_BREAK",
     "PLOT_NO_TRACE_BOX",
     "STATUS_STYLE",
-    "Markup",
     "macro",
     "plot_text",
     "render",

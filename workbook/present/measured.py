@@ -3,12 +3,17 @@
 Everything read from an evidence file (field names, slice names, values,
 examples) is user text, written by ``templates/measured.html.j2`` (autoescaped);
 personal data appears only redacted.
+
+Every cited file is shown with its figures; verdicts (over, below, breach) are
+marked only on the file the threshold criteria judged, read from their
+``Measurement``: the views compare nothing with a limit themselves.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
 from statistics import median
 from typing import Any
@@ -18,13 +23,11 @@ from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import EVENT_SIGNALS, LogMeasures, share
 from workbook.evidence.pii import KINDS as PII_KINDS
-from workbook.model.assess import Assessment
+from workbook.model.assess import Assessment, CriterionResult
+from workbook.model.criteria import Measurement, Reading
 from workbook.model.records import SIGNALS
 from workbook.present.html import macro
 from workbook.present.views import View, note
-
-#: The evidence kind behind each measured view.
-KIND_OF = {"logs": "log_sample", "data": "data_extract", "evaluation": "evaluation"}
 
 
 def findings(a: Assessment, kind: str) -> list[EvidenceFinding]:
@@ -33,27 +36,65 @@ def findings(a: Assessment, kind: str) -> list[EvidenceFinding]:
     return sorted(found, key=lambda f: f.item.date, reverse=True)
 
 
-def newest(a: Assessment, kind: str, measures: type) -> EvidenceFinding | None:
-    """The newest finding of ``kind`` whose measurements are of type ``measures``."""
-    return next((f for f in findings(a, kind) if isinstance(f.measured, measures)), None)
+@dataclass(frozen=True)
+class Judged:
+    """The verdicts about one cited file, as the criteria gave them."""
+
+    #: Results of the criteria whose verdict is about this file, in catalogue order.
+    results: tuple[CriterionResult, ...]
+    #: When none is: the files the criteria of this kind judged instead.
+    elsewhere: tuple[Measurement, ...]
+
+    def of(self, measure: str) -> list[CriterionResult]:
+        return [r for r in self.results if r.measurement and r.measurement.measure == measure]
+
+    def reading(self, measure: str, name: str) -> Reading | None:
+        """The first judged value ``name`` of ``measure`` (e.g. latency_p95's p95)."""
+        for r in self.of(measure):
+            if r.measurement and (found := r.measurement.reading(name)):
+                return found
+        return None
 
 
-def min_coverage(a: Assessment) -> float:
-    """The coverage the catalogue asks of each planned signal (0.95 unless it says otherwise)."""
-    for r in a.results:
-        if getattr(r.criterion, "measure", None) == "signal_coverage":
-            return float(r.criterion.min_coverage)  # type: ignore[attr-defined]
-    return 0.95
+def judged(a: Assessment, f: EvidenceFinding) -> Judged:
+    """Which criteria judged ``f``; if none did, which files of its kind they judged."""
+    about = [(r, m) for r in a.results if (m := r.measurement) is not None]
+    here = tuple(r for r, m in about if m.judged(f.item))
+    elsewhere: dict[tuple[str, object], Measurement] = {}
+    if not here:
+        for _, m in about:
+            if m.evidence == f.item.kind and m.location is not None:
+                elsewhere.setdefault((m.location, m.date), m)
+    return Judged(here, tuple(elsewhere.values()))
 
 
-def _unmeasured(f: EvidenceFinding) -> View:
+def judged_file(
+    a: Assessment, kind: str, measure: str
+) -> tuple[EvidenceFinding | None, list[CriterionResult]]:
+    """The file a chart of ``measure`` shows, with the results of the criteria that judged it.
+
+    It is the file the criteria of ``measure`` judged (None when unreadable or not
+    cited: nothing to draw). Without such a criterion (none in the catalogue, or
+    not applicable), the newest measured file of ``kind``, with no verdict to show.
+    """
+    results = [r for r in a.results if (m := r.measurement) is not None and m.measure == measure]
+    if not results:
+        return next((f for f in findings(a, kind) if f.measured is not None), None), []
+    for f in findings(a, kind):
+        mine = [r for r in results if r.measurement and r.measurement.judged(f.item)]
+        if mine:
+            return (f if f.measured is not None else None), mine
+    return None, results
+
+
+def _unmeasured(a: Assessment, f: EvidenceFinding) -> View:
     """Cited but not measured: unreadable (the reason is shown) or a link."""
     text = (
         f"{f.item.location}: unreadable: {f.reason}"
         if not f.readable
         else f"{f.item.location}: a link, not measured"
     )
-    return View(macro("measured.html.j2", "unmeasured", f), text)
+    return View(macro("measured.html.j2", "unmeasured", f, judged(a, f)), text)
 
 
 def _view(a: Assessment, kind: str, measures: type, show: Callable[..., View]) -> View:
@@ -61,8 +102,8 @@ def _view(a: Assessment, kind: str, measures: type, show: Callable[..., View]) -
     if not cited:
         label = kind.replace("_", " ")
         return note(f"No {label} is cited.", f"No {label} cited.")
-    shown = [show(a, f) if isinstance(f.measured, measures) else _unmeasured(f) for f in cited]
-    return reduce(operator.add, shown)
+    views = [show(a, f) if isinstance(f.measured, measures) else _unmeasured(a, f) for f in cited]
+    return reduce(operator.add, views)
 
 
 # --- logs -------------------------------------------------------------------
@@ -75,7 +116,7 @@ def _text_rate(value: float | None) -> str:
 def _log(a: Assessment, f: EvidenceFinding) -> View:
     m: LogMeasures = f.measured
     plan = a.record.observability.logging_plan
-    need = min_coverage(a)
+    verdicts = judged(a, f)
     days = list(m.per_day.values())
     span = "—"
     if m.first is not None and m.last is not None:
@@ -95,25 +136,33 @@ def _log(a: Assessment, f: EvidenceFinding) -> View:
                 "planned": "no plan" if p is None else ("logged" if p.logged else "not logged"),
                 "field": m.mapping.get(s) if s in m.mapping else None,
                 "coverage": m.coverage(s),
-                # Only a signal the plan logs is held to the gate's coverage.
-                "short": p is not None and p.logged and m.coverage(s) < need,
+                # Per coverage criterion: its verdict on this signal (None: not required).
+                "judged": [
+                    r.measurement.reading(s) if r.measurement else None
+                    for r in verdicts.of("signal_coverage")
+                ],
                 "records": m.covered.get(s, 0),
             }
         )
     pii = []
     for x in m.pii:
         p = plan.get(x.signal)  # type: ignore[call-overload]
-        pii.append((x, p is not None and p.redacted, [x.counts[k.name] for k in PII_KINDS]))
+        verdict = verdicts.reading("personal_data", x.signal)
+        pii.append(
+            (x, p is not None and p.redacted, verdict, [x.counts[k.name] for k in PII_KINDS])
+        )
+    # One column per coverage criterion that judged this file: its verdict per signal.
+    required = [f"Required by {r.criterion.id}" for r in verdicts.of("signal_coverage")]
     html = macro(
         "measured.html.j2",
         "logs",
         f,
         m,
-        a.record.trust.thresholds,
+        verdicts,
         span,
         volume,
         coverage,
-        need,
+        required,
         sorted(EVENT_SIGNALS),
         pii,
     )
@@ -143,7 +192,15 @@ def _extract(a: Assessment, f: EvidenceFinding) -> View:
         (c, *a.record.data.gaps_naming(c.column)) for c in results
     ]
     html = macro(
-        "measured.html.j2", "extract", f, m, results, failed, checks, len(a.record.data.gaps)
+        "measured.html.j2",
+        "extract",
+        f,
+        m,
+        judged(a, f),
+        results,
+        failed,
+        checks,
+        len(a.record.data.gaps),
     )
     text = (
         f"{f.item.location}: {failed} of {len(results)} expectations fail"
@@ -163,9 +220,8 @@ def extracts_view(a: Assessment) -> View:
 
 def _evaluation(a: Assessment, f: EvidenceFinding) -> View:
     m: EvalMeasures = f.measured
-    limit = a.record.trust.thresholds.quality_pass_rate
     o = m.overall
-    html = macro("measured.html.j2", "evaluation", f, m, limit)
+    html = macro("measured.html.j2", "evaluation", f, m, judged(a, f))
     text = f"{f.item.location}: {o.passed}/{o.cases} pass, lower bound {share(o.interval[0])}"
     return View(html, text)
 

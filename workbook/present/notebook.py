@@ -98,21 +98,27 @@ class Initiative:
     def _history(self) -> list[Any]:
         if self.ledger is None or not self.ledger.is_file():
             return []
-        from workbook.batch.ledger import Ledger
+        from workbook.ledger import Ledger
 
         with Ledger(self.ledger) as ledger:
             return ledger.history(self.record.id)
 
     def changes(self) -> views.View:
-        """What changed since the last assessment recorded in the ledger."""
-        rows = [
-            r
-            for r in self._history()
-            if r.digest != self.assessment.digest or r.as_of != str(self.assessment.as_of)
-        ]
-        if not rows:
+        """What changed since the last finished batch run's assessment of this initiative.
+
+        The run the portfolio page compares with too: while a batch renders this dossier,
+        its own run has not finished, so the last finished one is the previous run.
+        """
+        last = None
+        if self.ledger is not None and self.ledger.is_file():
+            from workbook.ledger import Ledger
+
+            with Ledger(self.ledger) as ledger:
+                previous = ledger.last_finished_run()
+                last = ledger.in_run(self.record.id, previous.id) if previous else None
+        if last is None:
             return views.note("No earlier assessment is recorded yet.", "No history.")
-        return views.changes_view(rows[-1], self.assessment)
+        return views.changes_view(last, self.assessment)
 
     def stage_history_chart(self) -> Any:
         """Supported stage over time, from the ledger plus this assessment."""
@@ -134,9 +140,8 @@ class Initiative:
         """The chapter's edit form; headless runs show one sentence instead."""
         from workbook.present.forms import ChapterForm, FormDisplay
 
-        catalogue, as_of = self.catalogue, self.assessment.as_of
         return FormDisplay(
-            ChapterForm(self.path, chapter_key, lambda p: assess_file(p, catalogue, as_of))
+            ChapterForm(self.path, chapter_key, self.catalogue, self.assessment.as_of)
         )
 
     def new_initiative(self, folder: str | Path = "../data/initiatives") -> Any:

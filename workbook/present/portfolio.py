@@ -1,12 +1,12 @@
 """The portfolio dossier: every initiative of one batch run, side by side.
 
 A batch run writes ``DIR/summary.json`` in the summary contract
-(``workbook.batch.summary``): the assessments as the model decided them, plus
-what the run did and what changed since the previous run. ``load_summary``
-reads it through that contract, ``open_portfolio`` is what the portfolio
-notebook calls, and each view or chart below presents the summary it is given;
-nothing here re-assesses or re-decides a verdict. The HTML comes from
-``templates/portfolio.html.j2`` (autoescaped); chart text goes through
+(``workbook/model/summary.py``): the assessments as the model decided them,
+plus what the run did and what changed since the previous run. ``load_summary``
+reads it through that contract (``batch/portfolio.py`` opens it, or the
+example, for the notebook), and each view or chart below presents the summary
+it is given; nothing here re-assesses or re-decides a verdict. The HTML comes
+from ``templates/portfolio.html.j2`` (autoescaped); chart text goes through
 ``plot_text``.
 """
 
@@ -18,23 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbook.batch import summary as contract
-from workbook.batch.summary import (
-    DOSSIER_NAME,
-    MAX_SUMMARY_BYTES,
-    SUMMARY_NAME,
-    Failed,
-    Initiative,
-    Summary,
-    one_line,
-)
-from workbook.errors import UsageError
+from workbook.errors import one_line
+from workbook.model import summary as contract
 from workbook.model.assess import stage_label
-from workbook.model.catalogue import load_catalogue
 from workbook.model.criteria import GATES
 from workbook.model.records import AREAS, STAGES
-from workbook.paths import EXAMPLES
-from workbook.pipeline import check_paths
+from workbook.model.summary import SUMMARY_NAME, Failed, Initiative, Summary
+from workbook.pipeline import display_path
 from workbook.present.charts import STRONG, WEAK, Chart, _layout
 from workbook.present.html import (
     LOUD,
@@ -44,24 +34,15 @@ from workbook.present.html import (
     macro,
     plot_text,
 )
-from workbook.present.notebook import display_path, parse_as_of
-from workbook.present.views import View
+from workbook.present.views import View, note
 
 __all__ = [
-    "DOSSIER_NAME",
-    "MAX_SUMMARY_BYTES",
-    "SUMMARY_NAME",
     "Portfolio",
-    "example_summary",
     "headline_numbers",
     "load_summary",
-    "one_line",
-    "open_portfolio",
     "parse_summary",
 ]
 
-#: The example portfolio is dated around this day (as in ``make demo``).
-EXAMPLE_AS_OF = dt.date(2026, 11, 23)
 #: Gate cells of the heatmap (Okabe-Ito, as the status badges).
 PASSES, NOT_YET = STATUS_STYLE["met"][1], STATUS_STYLE["missing"][1]
 TEMPLATE = "portfolio.html.j2"
@@ -82,68 +63,6 @@ def load_summary(path: str | Path) -> Portfolio:
         path = path / SUMMARY_NAME
     source = one_line(display_path(path))
     return Portfolio(contract.read_summary(path, source), source)
-
-
-def example_summary(
-    examples: str | Path | None = None,
-    as_of: dt.date | None = None,
-    gates: str | Path | None = None,
-) -> Summary:
-    """A summary of the example portfolio assessed in memory (no dossiers, no previous run).
-
-    ``generated_at`` is the as-of day at midnight UTC, so the output never changes.
-    """
-    folder = Path(examples) if examples else EXAMPLES
-    when = as_of or EXAMPLE_AS_OF
-    catalogue = load_catalogue(Path(gates) if gates else None)
-    root = EXAMPLES.parent.parent
-
-    def shown(p: Path) -> str:
-        try:
-            return p.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return (Path(folder.name) / p.relative_to(folder)).as_posix()
-
-    initiatives, failed = [], []
-    for checked in check_paths([folder], catalogue, when):
-        if checked.assessment is None:
-            failed.append(Failed(path=shown(checked.path), error=str(checked.error)))
-        else:
-            initiatives.append(
-                contract.initiative(checked.assessment, path=shown(checked.path), outcome="skipped")
-            )
-    return contract.summary(
-        generated_at=f"{when.isoformat()}T00:00:00Z",
-        as_of=when,
-        catalogue=catalogue.name,
-        run_id=None,
-        previous_run_id=None,
-        initiatives=initiatives,
-        failed=failed,
-    )
-
-
-def open_portfolio(summary_path: object = "", as_of: object = "") -> Portfolio:
-    """The portfolio notebook's setup: a batch summary, or ``""`` for the example portfolio.
-
-    ``as_of`` dates the example (default 2026-11-23); a summary was assessed as of
-    its own date, so for one it may only repeat that date.
-    """
-    if summary_path in (None, ""):
-        when = parse_as_of(as_of) if as_of not in (None, "") else EXAMPLE_AS_OF
-        return Portfolio(example_summary(as_of=when), "the example portfolio, assessed in memory")
-    if not isinstance(summary_path, str | Path):
-        raise UsageError(
-            f"got {type(summary_path).__name__}", field="summary_path", expected="a file path"
-        )
-    portfolio = load_summary(summary_path)
-    if as_of not in (None, "") and parse_as_of(as_of) != portfolio.as_of:
-        raise UsageError(
-            f"the summary was assessed as of {portfolio.as_of}, not {parse_as_of(as_of)}",
-            field="as_of",
-            expected="'' or the summary's own date",
-        )
-    return portfolio
 
 
 # --- the portfolio -------------------------------------------------------------------
@@ -223,7 +142,7 @@ def headline_numbers(p: Portfolio) -> dict[str, int]:
         "overclaimed": sum(i.overclaimed for i in ins),
         "shadow_production": sum(bool(i.shadow_production) for i in ins),
         "blockers": sum(len(i.blockers) for i in ins),
-        "dossiers_failed": sum(i.outcome in ("failed", "invalid") for i in ins),
+        "dossiers_failed": sum(i.outcome == "failed" for i in ins),
         "not_assessed": len(p.failed),
         **{f"supported_{s}": sum(i.supported_stage == s for i in ins) for s in STAGES},
         **{f"claimed_{s}": sum(i.claimed_stage == s for i in ins) for s in STAGES},
@@ -232,10 +151,6 @@ def headline_numbers(p: Portfolio) -> dict[str, int]:
 
 def _view(name: str, text: str, *args: Any) -> View:
     return View(macro(TEMPLATE, name, *args), text)
-
-
-def _note(text: str, plain: str | None = None) -> View:
-    return View(macro("macros.html.j2", "note", text), plain or text)
 
 
 def _labels(p: Portfolio) -> list[str]:
@@ -255,15 +170,6 @@ def _rows(labels: list[str]) -> dict[str, Any]:
         "autorange": "reversed",
         "automargin": True,
     }
-
-
-def _stage_change_is_down(change: str) -> bool:
-    parts = [s.strip() for s in change.split("->")]
-    return (
-        len(parts) == 2
-        and all(s in STAGES for s in parts)
-        and (STAGES.index(parts[1]) < STAGES.index(parts[0]))
-    )
 
 
 def _empty_note(title: str, height: int = 160) -> dict[str, Any]:
@@ -385,10 +291,10 @@ def stage_chart(p: Portfolio) -> Chart:
 def initiatives_table(p: Portfolio) -> View:
     """One row per initiative, its name linking to its dossier when one was written."""
     if not p.initiatives:
-        return _note("No initiatives in this summary.", "No initiatives.")
+        return note("No initiatives in this summary.", "No initiatives.")
     rows, lines = [], []
     for i in p.initiatives:
-        failed = i.outcome in ("failed", "invalid")
+        failed = i.outcome == "failed"
         rows.append(
             {
                 "initiative": i,
@@ -461,7 +367,7 @@ def blockers_by_criterion(p: Portfolio) -> View:
             entry["who"].append(i)
             entry["statuses"][b.status] += 1
     if not found:
-        return _note("No condition is outstanding anywhere.", "No blockers.")
+        return note("No condition is outstanding anywhere.", "No blockers.")
     gate_order = {g: n for n, g in enumerate(GATES)}
     ordered = sorted(
         found.items(),
@@ -483,29 +389,30 @@ def blockers_by_criterion(p: Portfolio) -> View:
 def expiring_waivers(p: Portfolio, within_days: int = 30) -> View:
     """Waivers expiring within ``within_days`` of the as-of date, and expired ones, loudly.
 
-    Only the waiver that counts for its criterion is shown: the model marks a renewed
-    one ``superseded``.
+    Which waiver counts and which has expired is the model's word (``superseded``,
+    ``expired``): a waiver a renewal replaced is not shown, the renewal is.
     """
     found = []
     for i in p.initiatives:
         for w in i.waivers:
             days = (w.expires - p.as_of).days
-            if not w.superseded and days <= within_days:  # expired ones (days < 0) always
+            if w.expired or (not w.superseded and days <= within_days):
                 found.append((days, i, w))
     if not found:
-        return _note(
+        return note(
             f"No waiver expires within {within_days} days of {p.as_of}, and none has expired."
         )
     rows, lines = [], []
     for days, i, w in sorted(found, key=lambda f: (f[0], f[1].id, f[2].criterion)):
         who = f"{one_line(i.id)} {one_line(w.criterion)}"
-        if days < 0:
-            state = f"EXPIRED {-days} day{'s' if days != -1 else ''} ago"
+        if w.expired:
+            ago = -days
+            state = "EXPIRED" + (f" {ago} day{'s' if ago != 1 else ''} ago" if ago > 0 else "")
             lines.append(f"EXPIRED {who} on {w.expires}")
         else:
             state = "expires today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
             lines.append(f"expiring {who} on {w.expires} ({state})")
-        rows.append({"initiative": i, "waiver": w, "expired": days < 0, "state": state})
+        rows.append({"initiative": i, "waiver": w, "state": state})
     return _view("waivers", "\n".join(lines), rows)
 
 
@@ -518,7 +425,7 @@ def stale_evidence(p: Portfolio) -> View:
         if b.status == "stale"
     ]
     if not rows:
-        return _note("No condition is held back by stale evidence.", "No stale evidence.")
+        return note("No condition is held back by stale evidence.", "No stale evidence.")
     lines = [
         f"{one_line(r['initiative'].id)}: {one_line(r['blocker'].criterion)} stale"
         f" ({one_line(r['blocker'].detail or '-')})"
@@ -530,17 +437,16 @@ def stale_evidence(p: Portfolio) -> View:
 def changes_since_previous(p: Portfolio) -> View:
     """New, resolved and regressed conditions and stage changes since the previous run."""
     if p.previous_run_id is None:
-        return _note("No previous run to compare with: this is the first run.", "No previous run.")
+        return note("No previous run to compare with: this is the first run.", "No previous run.")
     rows, lines = [], []
     for i in p.initiatives:
         c = i.changes
-        if not (c.new_blockers or c.resolved or c.regressions or c.stage_change):
+        if c.empty:
             continue
-        down = bool(c.stage_change and _stage_change_is_down(c.stage_change))
-        rows.append({"initiative": i, "down": down})
+        rows.append(i)
         parts = []
-        if c.stage_change:
-            parts.append(f"stage {one_line(c.stage_change)}")
+        if c.stage_from and c.stage_to:
+            parts.append(f"stage {c.stage_from} -> {c.stage_to}" + (" (down)" if c.down else ""))
         for values, label in (
             (c.new_blockers, "new"),
             (c.resolved, "resolved"),
@@ -550,6 +456,6 @@ def changes_since_previous(p: Portfolio) -> View:
                 parts.append(f"{label} " + ", ".join(one_line(x) for x in values))
         lines.append(f"{one_line(i.id)}: " + "; ".join(parts))
     if not rows:
-        return _note(f"Nothing changed since run {p.previous_run_id}.", "Nothing changed.")
+        return note(f"Nothing changed since run {p.previous_run_id}.", "Nothing changed.")
     text = f"Compared with run {p.previous_run_id}.\n" + "\n".join(lines)
     return _view("changes", text, p.previous_run_id, rows)

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from markupsafe import Markup
 
 from workbook import __version__
-from workbook.model.assess import Assessment, stage_label
+from workbook.model.assess import Assessment, WaiverState, stage_label
+from workbook.model.history import HistoryRow, compare
 from workbook.model.records import SIGNALS, Record
-from workbook.present.html import LOUD, macro, render
-
-if TYPE_CHECKING:
-    from workbook.batch.ledger import HistoryRow
+from workbook.present.html import LOUD, STATUS_STYLE, macro, render
 
 
 class View:
@@ -30,7 +25,7 @@ class View:
     would escape the str).
     """
 
-    def __init__(self, html: Markup, text: str) -> None:
+    def __init__(self, html: str, text: str) -> None:
         self.html = html
         self.text = text
 
@@ -44,7 +39,7 @@ class View:
         return View(self.html + other.html, f"{self.text}\n{other.text}")
 
 
-def badge(status: str) -> Markup:
+def badge(status: str) -> str:
     """A status spelled out beside its symbol and colour."""
     return macro("macros.html.j2", "badge", status)
 
@@ -66,8 +61,10 @@ def cover(a: Assessment) -> View:
     r = a.record
     weakest = a.weakest_area or "none"
     flagged = a.overclaimed or a.shadow_production
-    tone = LOUD if flagged else ("#007A5A" if not a.blockers else "#0072B2")
-    expired = sum(w.expired for w in a.waivers)
+    # The headline's edge: loud when the label misleads; the "met" green when nothing is
+    # outstanding; else the palette's blue (the "waived" badge's): work remains, labelled honestly.
+    tone = LOUD if flagged else STATUS_STYLE["met" if not a.blockers else "waived"][1]
+    expired = len(a.expired_waivers)
     earlier = sum(not s.current for s in a.signoffs)
     html = render(
         "cover.html.j2",
@@ -76,7 +73,7 @@ def cover(a: Assessment) -> View:
         tone=tone,
         expired=expired,
         earlier=earlier,
-        in_force=len(a.waivers) - expired,
+        in_force=len(a.counting_waivers) - expired,
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
     text += " POSSIBLE SHADOW PRODUCTION" if a.shadow_production else ""
@@ -101,15 +98,17 @@ def blockers(a: Assessment) -> View:
     return View(render("blockers.html.j2", blockers=a.blockers), text or "No blockers.")
 
 
+def _waiver_line(w: WaiverState) -> str:
+    crit, until = w.waiver.criterion, w.waiver.expires
+    if w.superseded_by is not None:
+        return f"superseded {crit} (until {until}) by the renewal until {w.superseded_by.expires}"
+    return f"EXPIRED {crit} on {until}" if w.expired else f"waived {crit} until {until}"
+
+
 def waivers(a: Assessment) -> View:
-    """Waivers with their expiry; expired ones are impossible to miss."""
+    """Waivers with their expiry; expired ones are impossible to miss, replaced ones say so."""
     shown = sorted(a.waivers, key=lambda w: w.waiver.expires)
-    lines = [
-        f"EXPIRED {w.waiver.criterion} on {w.waiver.expires}"
-        if w.expired
-        else f"waived {w.waiver.criterion} until {w.waiver.expires}"
-        for w in shown
-    ]
+    lines = [_waiver_line(w) for w in shown]
     return View(render("waivers.html.j2", waivers=shown), "\n".join(lines) or "No waivers.")
 
 
@@ -218,41 +217,21 @@ def appendix(a: Assessment, parameters: dict[str, object], catalogue_source: str
     return View(html, text)
 
 
-def history_row(a: Assessment) -> HistoryRow:
-    """The assessment in the ledger's shape, so it can be compared with a stored one."""
-    # Imported here: the batch package imports the presentation layer, not the other way.
-    from workbook.batch.ledger import HistoryRow
-
-    return HistoryRow(
-        run_id=0,  # not stored: this assessment is being shown, not recorded
-        started_at="",
-        initiative=a.record.id,
-        name=a.record.name,
-        digest=a.digest,
-        as_of=a.as_of.isoformat(),
-        claimed=a.claimed_stage,
-        supported=a.supported_stage,
-        overclaimed=a.overclaimed,
-        outcome="rendered",
-        statuses={r.criterion.id: r.status for r in a.results},
-        blockers=[r.criterion.id for r in a.blockers],
-    )
-
-
 def changes_view(last: HistoryRow, a: Assessment) -> View:
-    """What changed since ``last``, the latest recorded assessment, as the ledger compares it."""
-    from workbook.batch.ledger import compare
-
-    now = history_row(a)
-    changes = compare(last, now)
-    lines = [f"Since the assessment as of {last.as_of} (supported: {stage_label(last.supported)}):"]
-    if changes.stage_change:
+    """What changed since ``last``, an assessment recorded in the ledger (``compare``'s word)."""
+    changes = compare(last, HistoryRow.of(a))
+    lines = [
+        f"Since run {last.run_id}, as of {last.as_of} (supported: {stage_label(last.supported)}):"
+    ]
+    if changes.stage_from and changes.stage_to:
         lines.append(
-            f"supported stage {stage_label(last.supported)} -> {stage_label(now.supported)}"
+            f"supported stage {stage_label(changes.stage_from)} -> {stage_label(changes.stage_to)}"
+            + (" (down)" if changes.down else "")
         )
     lines += [f"new blocker {c}" for c in changes.new_blockers]
     lines += [f"resolved {c}" for c in changes.resolved]
     lines += [f"regressed {c}" for c in changes.regressions]
     if changes.empty:
         lines.append("nothing changed")
-    return View(render("changes.html.j2", lines=lines), "\n".join(lines))
+    html = render("changes.html.j2", heading=lines[0], lines=lines[1:], down=changes.down)
+    return View(html, "\n".join(lines))

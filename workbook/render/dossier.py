@@ -107,17 +107,20 @@ def write_dossier(
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
 
     With a ``ledger`` the dossier also shows the supported stage over time and
-    what changed since the last recorded assessment. ``record``: the record as
-    the caller (a batch plan) already validated and assessed it; not loaded again.
+    what changed since the last finished run's assessment. ``as_of`` (default:
+    today, read once) is handed to the kernel explicitly. ``record``: the record
+    as the caller (a batch plan) already validated and assessed it; not loaded again.
     """
     from workbook.render.export import export_html
 
+    # One day for the check below and the kernel, even when the run crosses midnight.
+    as_of = as_of or dt.date.today()
     # Everything `check` would refuse is refused here, with its one line, before a kernel starts.
     if record is None:
         record = assess_file(record_path, load_catalogue(gates), as_of).record
     parameters = {
         "initiative_path": str(record_path),
-        "as_of": as_of.isoformat() if as_of else "",
+        "as_of": as_of.isoformat(),
         "gates": str(gates) if gates else "",
         "ledger": str(ledger) if ledger else "",
     }

@@ -6,7 +6,9 @@ papermill (two seconds), so it is imported only when a notebook really runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,8 @@ class WorkbookEngine(NBClientEngine):
             km = kernels.take()
             # papermill's own method runs the cells; the kernel manager passed in
             # is the only difference, and nbclient then leaves it running.
-            nb = super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
+            with quiet_papermill():
+                nb = super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
             failed = bool(nb_man.nb.metadata.papermill.get("exception"))
         except BaseException:
             keep(nb_man.nb, partial)
@@ -64,6 +67,21 @@ class WorkbookEngine(NBClientEngine):
         return nb
 
 
-# nbclient logs timeouts and kernel deaths itself; the caller's one line says it better.
-logging.getLogger("papermill").setLevel(logging.CRITICAL)
+@contextlib.contextmanager
+def quiet_papermill() -> Iterator[None]:
+    """papermill's logger silenced while our engine runs a notebook, and only then.
+
+    papermill hands its logger to nbclient, which logs timeouts and kernel deaths
+    itself; the caller's one line (``NotebookFailed``) says it better. A program
+    that uses papermill for its own notebooks keeps papermill's log.
+    """
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 papermill_engines.register(ENGINE, WorkbookEngine)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
-from workbook.errors import NotebookFailed
+from workbook.errors import KernelDidNotStart, NotebookFailed
 
 if TYPE_CHECKING:
     from workbook.render.kernels import Kernels
 
-__all__ = ["NotebookFailed", "describe_cell", "run_notebook", "running_cell"]
+__all__ = ["KernelDidNotStart", "NotebookFailed", "describe_cell", "run_notebook", "running_cell"]
 
 
 def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
@@ -60,7 +60,8 @@ def run_notebook(
     failed: a raising cell (with papermill's error banner), a cell over
     ``timeout`` seconds, a dead kernel or one that never started; a notebook
     kept there by an earlier run is removed first. ``NotebookFailed`` names the
-    record, the cell and its chapter.
+    record, the cell and its chapter; ``KernelDidNotStart`` (a NotebookFailed)
+    says no cell ran, which a caller may try once more.
     """
     # papermill takes two seconds to import: only when a notebook really runs.
     from papermill.engines import papermill_engines
@@ -106,10 +107,12 @@ def run_notebook(
         kind = type(exc).__name__
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else kind
         kept = partial if partial.exists() else None
-        where = "kernel"
-        if kept is not None:
-            stopped = nbformat.read(kept, as_version=4)
-            index = running_cell(stopped)
-            where = describe_cell(stopped, index) if index >= 0 else where
+        stopped = nbformat.read(kept, as_version=4) if kept is not None else None
+        index = running_cell(stopped) if stopped is not None else -1
+        if stopped is None or index < 0:  # no cell started: the kernel never came up
+            raise KernelDidNotStart(
+                f"{kind}: {first}", path=record, cell="kernel", partial=kept
+            ) from None
+        where = describe_cell(stopped, index)
         raise NotebookFailed(f"{kind}: {first}", path=record, cell=where, partial=kept) from None
     return executed

@@ -1,11 +1,15 @@
 """The ledger: an SQLite history of batch runs and the assessments they made.
 
-One process writes (the batch parent); dossier kernels and ``workbook history``
-read at the same time, which is why the file is in WAL mode: readers see the
-last committed state and never wait for the writer. Every write is its own
-transaction, so a batch killed mid-way leaves a consistent file in which its
-run has no ``ended_at`` (an interrupted run) and every assessment recorded
-before the kill is kept.
+The batch writes it (``batch/actions.py``); dossier kernels and ``workbook
+history`` read it, at the same time, which is why the file is in WAL mode:
+readers see the last committed state and never wait for the writer. Every
+write is its own transaction, so a batch killed mid-way leaves a consistent
+file in which its run has no ``ended_at`` (an interrupted run) and every
+assessment recorded before the kill is kept.
+
+It stores and loads ``model.history.HistoryRow``s; what changed between two
+of them is ``model.history.compare``. It sits beside ``pipeline.py``, below
+the presentation layer and the batch, because both read it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from workbook.errors import LedgerError
-from workbook.model.criteria import PASSING
+from workbook.model.history import OUTCOMES, HistoryRow
 
 if TYPE_CHECKING:
     from workbook.model.assess import Assessment
@@ -32,7 +36,6 @@ SCHEMA_VERSION = 1
 #: Written to PRAGMA application_id ("WBLG"), so another program's SQLite file is
 #: recognised as such instead of being silently given our tables.
 APPLICATION_ID = 0x57424C47
-OUTCOMES: tuple[str, ...] = ("rendered", "skipped", "failed", "invalid")
 BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = f"""
@@ -78,60 +81,6 @@ class RunRow:
     options: dict
     counts: dict
     status: str | None
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One stored assessment of one initiative, with the start time of its run."""
-
-    run_id: int
-    started_at: str
-    initiative: str
-    name: str
-    digest: str
-    as_of: str
-    claimed: str
-    supported: str
-    overclaimed: bool
-    outcome: str
-    statuses: dict[str, str]
-    blockers: list[str]
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What changed between two assessments of one initiative."""
-
-    new_blockers: list[str]
-    resolved: list[str]
-    regressions: list[str]
-    stage_change: str | None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.new_blockers or self.resolved or self.regressions or self.stage_change)
-
-
-def compare(previous: HistoryRow | None, current: HistoryRow) -> Changes:
-    """The changes from ``previous`` to ``current``; a first assessment has none."""
-    if previous is None:
-        return Changes([], [], [], None)
-    before, now = set(previous.blockers), set(current.blockers)
-    regressions = [
-        cid
-        for cid, status in current.statuses.items()
-        # A criterion new to the catalogue has no earlier status to fall from.
-        if previous.statuses.get(cid) in PASSING and status not in PASSING
-    ]
-    stage = None
-    if previous.supported != current.supported:
-        stage = f"{previous.supported} -> {current.supported}"
-    return Changes(
-        new_blockers=[b for b in current.blockers if b not in before],
-        resolved=[b for b in previous.blockers if b not in now],
-        regressions=regressions,
-        stage_change=stage,
-    )
 
 
 def _now() -> str:
@@ -328,23 +277,22 @@ class Ledger:
         """Store one assessment made by run ``run_id`` and what became of its dossier."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
-        statuses = {r.criterion.id: r.status for r in assessment.results}
-        blockers = [r.criterion.id for r in assessment.blockers]
+        r = HistoryRow.of(assessment, run_id=run_id, outcome=outcome)
         row = (
             run_id,
-            assessment.id,
-            assessment.record.name,
-            assessment.digest,
-            assessment.as_of.isoformat(),
-            assessment.claimed_stage,
-            assessment.supported_stage,
-            int(assessment.overclaimed),
+            r.initiative,
+            r.name,
+            r.digest,
+            r.as_of,
+            r.claimed,
+            r.supported,
+            int(r.overclaimed),
             outcome,
             dossier,
             duration,
             error,
-            json.dumps(statuses),
-            json.dumps(blockers),
+            json.dumps(r.statuses),
+            json.dumps(r.blockers),
             _now(),
         )
         try:
@@ -367,29 +315,13 @@ class Ledger:
         )
         return [_history_row(r) for r in rows]
 
-    def previous(self, initiative: str, before_run: int) -> HistoryRow | None:
-        """The latest assessment of ``initiative`` made by a run before ``before_run``."""
+    def in_run(self, initiative: str, run_id: int) -> HistoryRow | None:
+        """The assessment of ``initiative`` that run ``run_id`` recorded, if it made one."""
         rows = self._read(
-            _HISTORY_SELECT
-            + " WHERE a.initiative = ? AND a.run_id < ? ORDER BY a.run_id DESC, a.id DESC LIMIT 1",
-            (initiative, before_run),
+            _HISTORY_SELECT + " WHERE a.initiative = ? AND a.run_id = ? ORDER BY a.id DESC LIMIT 1",
+            (initiative, run_id),
         )
         return _history_row(rows[0]) if rows else None
-
-    def latest(self, initiative: str) -> HistoryRow | None:
-        """The most recent assessment of ``initiative``, if any."""
-        rows = self._read(
-            _HISTORY_SELECT + " WHERE a.initiative = ? ORDER BY a.run_id DESC, a.id DESC LIMIT 1",
-            (initiative,),
-        )
-        return _history_row(rows[0]) if rows else None
-
-    def changes(self, initiative: str, run_id: int) -> Changes:
-        """What changed for ``initiative`` by run ``run_id``, against its assessment before it."""
-        current = self.latest(initiative)
-        if current is None:
-            return Changes([], [], [], None)
-        return compare(self.previous(initiative, run_id), current)
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The last ``limit`` runs, newest first (interrupted ones included)."""

@@ -9,7 +9,10 @@ written ``YYYY-MM-DD``, a dossier link is a plain ``name.html`` beside the
 summary. A bad file is refused with one line naming the file and the field.
 
 Every verdict in it (supported stage, overclaimed, blockers, which waiver
-counts) was decided by the model; readers present it, never recompute it.
+counts and which has expired, what changed and whether the stage went down)
+was decided by the model; readers present it, never recompute it. It lives
+in the model so that the batch (which writes it) and the portfolio views
+(which read it) both depend on it, and not on each other.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from workbook.errors import SummaryError
+from workbook.errors import SummaryError, one_line
 from workbook.model.criteria import Gate, Status
-from workbook.model.records import Area, Stage
+from workbook.model.history import NO_CHANGES, Changes, Outcome
+from workbook.model.records import Area, Stage, validation_error
+from workbook.model.yamlio import shown
 
 if TYPE_CHECKING:
     from workbook.model.assess import Assessment
@@ -38,7 +42,6 @@ SUMMARY_NAME = "summary.json"
 CSV_NAME = "summary.csv"
 #: A summary is data a program wrote; anything this large is not one.
 MAX_SUMMARY_BYTES = 32 * 1024 * 1024
-Outcome = Literal["rendered", "skipped", "failed", "invalid"]
 #: A dossier link is a plain file name beside summary.json, nothing else.
 DOSSIER_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 CSV_COLUMNS = (
@@ -54,12 +57,6 @@ CSV_COLUMNS = (
     "dossier",
     "error",
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def one_line(value: object) -> str:
-    """Text fit for one line of a terminal or a table: control characters are spelled out."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))
 
 
 def _iso_date(value: object) -> object:
@@ -70,12 +67,12 @@ def _iso_date(value: object) -> object:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError(f"got {_shown(value)} (expected a date YYYY-MM-DD)")
+    raise ValueError(f"got {shown(value)} (expected a date YYYY-MM-DD)")
 
 
 def _dossier_name(value: str) -> str:
     if not DOSSIER_NAME.fullmatch(value):
-        raise ValueError(f"got {_shown(value)} (expected a file name like <id>.html, or null)")
+        raise ValueError(f"got {shown(value)} (expected a file name like <id>.html, or null)")
     return value
 
 
@@ -123,8 +120,9 @@ class Waiver(Contract):
     criterion: Text
     approver: str
     expires: IsoDate
+    #: It counts and its date has passed: the criterion is judged as if unwaived.
     expired: bool
-    #: A renewal replaced it: the model says it no longer counts.
+    #: A renewal replaced it: it neither counts nor expires.
     superseded: bool
 
 
@@ -134,19 +132,6 @@ class Signoff(Contract):
     role: str
     date: IsoDate
     current: bool
-
-
-class Changes(Contract):
-    """What changed since the previous finished run (from the ledger)."""
-
-    new_blockers: list[str]
-    resolved: list[str]
-    regressions: list[str]
-    #: "mvp -> prototype", or null when the supported stage did not change.
-    stage_change: str | None
-
-
-NO_CHANGES = Changes(new_blockers=[], resolved=[], regressions=[], stage_change=None)
 
 
 class Initiative(Contract):
@@ -173,12 +158,8 @@ class Initiative(Contract):
     outcome: Outcome
     dossier: DossierName | None
     error: str | None
+    #: Since the run's previous finished run (``Summary.previous_run_id``).
     changes: Changes
-
-    @property
-    def written(self) -> bool:
-        """A dossier of this run (or an unchanged earlier one) is there to link to."""
-        return self.dossier is not None and self.outcome in ("rendered", "skipped")
 
 
 class Failed(Contract):
@@ -239,7 +220,7 @@ def initiative(
     outcome: Outcome,
     dossier: str | None = None,
     error: str | None = None,
-    changes: Changes | None = None,
+    changes: Changes = NO_CHANGES,
 ) -> Initiative:
     """The summary entry of one assessment, as the model decided it."""
     data = a.to_dict()
@@ -252,7 +233,7 @@ def initiative(
             "outcome": outcome,
             "dossier": dossier,
             "error": error,
-            "changes": (changes or NO_CHANGES).model_dump(),
+            "changes": changes,
         }
     )
 
@@ -287,92 +268,9 @@ def _kind(value: object) -> str:
     """The JSON name of a value's type, as the person who opens the file sees it."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
-def _shown(value: object) -> str:
-    """A scalar quoted and cut short (repr spells out control characters), else its kind."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = repr(value)
-        return one_line(text if len(text) <= 60 else text[:57] + "...")
-    return _kind(value)
-
-
-def _where(loc: tuple[int | str, ...]) -> str:
-    """``('initiatives', 0, 'gates', 'mvp')`` -> ``initiatives[0].gates.mvp``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part != "[key]":
-            text = one_line(part)[:60]
-            out += f".{text}" if out else text
-    return out
-
-
-_EXPECTED = {
-    "bool_type": "true or false",
-    "int_type": "an integer",
-    "string_type": "a string",
-    "list_type": "a JSON array",
-    "dict_type": "a JSON object",
-    "model_type": "a JSON object",
-    "string_too_short": "a non-empty string",
-    "literal_error": None,  # filled from the error's own list of choices
-}
-
-
-def _problem(err: Mapping[str, Any], model: type[BaseModel]) -> tuple[str, str, str | None]:
-    """One pydantic error as (field path, problem, expected)."""
-    kind, given = err["type"], err.get("input")
-    field = _where(err["loc"])
-    if kind == "missing":
-        return field, "required field is missing", None
-    if kind == "extra_forbidden":
-        known = _known_keys(err["loc"], model)
-        return field, "unknown field", f"one of {', '.join(known)}" if known else None
-    if kind == "value_error":  # our validators write "got ... (expected ...)"
-        return field, one_line(err["msg"].removeprefix("Value error, ")), None
-    if kind == "literal_error":
-        choices = str((err.get("ctx") or {}).get("expected", "")).replace("'", "")
-        return field, f"got {_shown(given)}", f"one of {choices}"
-    if kind in _EXPECTED:
-        return field, f"got {_shown(given)}", _EXPECTED[kind]
-    return field, one_line(err["msg"]), None
-
-
-def _known_keys(loc: tuple[int | str, ...], model: type[BaseModel]) -> list[str]:
-    """The keys allowed in the object where an unknown key was found."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int) or not isinstance(current, type):
-            continue
-        field = current.model_fields.get(part) if issubclass(current, BaseModel) else None
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _inner_model(annotation: Any) -> Any:
-    """``list[Blocker]`` -> Blocker; ``Gates`` -> Gates; anything else -> None."""
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+    if isinstance(value, list):
+        return "an array"
+    return "an object" if isinstance(value, dict) else f"the value {shown(value)}"
 
 
 def parse_summary(data: object, source: str = SUMMARY_NAME) -> Summary:
@@ -382,7 +280,7 @@ def parse_summary(data: object, source: str = SUMMARY_NAME) -> Summary:
     version = data.get("summary_version")
     if version != SUMMARY_VERSION or isinstance(version, bool):
         raise SummaryError(
-            "missing" if version is None else f"unsupported version {_shown(version)}",
+            "missing" if version is None else f"unsupported version {shown(version)}",
             path=source,
             field="summary_version",
             expected=f"{SUMMARY_VERSION}; a summary from another workbook version: run the "
@@ -391,16 +289,21 @@ def parse_summary(data: object, source: str = SUMMARY_NAME) -> Summary:
     try:
         parsed = Summary.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        field, problem, expected = _problem(errors[0], Summary)
-        if len(errors) > 1:
-            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise SummaryError(problem, path=source, field=field or None, expected=expected) from None
+        # Worded as a record's problems are; a summary's keys may hold anything, so one line.
+        e = validation_error(source, exc, model=Summary)
+        raise SummaryError(
+            one_line(e.problem),
+            path=source,
+            field=one_line(e.field) if e.field else None,
+            expected=one_line(e.expected) if e.expected else None,
+        ) from None
     seen: set[str] = set()
     for n, i in enumerate(parsed.initiatives):
         if i.id in seen:  # the ledger and the links key on it
             raise SummaryError(
-                f"id {_shown(i.id)} appears twice", path=source, field=f"initiatives[{n}].id"
+                f"id {one_line(shown(i.id))} appears twice",
+                path=source,
+                field=f"initiatives[{n}].id",
             )
         seen.add(i.id)
     return parsed
