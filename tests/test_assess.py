@@ -774,3 +774,13 @@ def test_a_stale_signoff_names_the_latest_and_quotes_twelve_characters(tiny):
 )
 def test_stage_label(stage, label):
     assert stage_label(stage) == label
+
+
+def test_a_renewal_supersedes_the_waiver_it_replaces(tiny):
+    first = {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-01"}
+    renewal = {**first, "reason": "renewed", "expires": "2027-06-30"}
+    record = make_record({"waivers": [first, renewal]})
+    old, new = assess(record, tiny, AS_OF, findings(record)).waivers
+    # The first ran out on 2026-11-01, but it was replaced: it neither counts nor expires.
+    assert (old.superseded_by, old.superseded, old.expired) == (record.waivers[1], True, False)
+    assert (new.superseded_by, new.superseded, new.expired) == (None, False, False)

@@ -99,6 +99,8 @@ name: Numbered
 criteria:
   - {id: n.reasons, gate: mvp, area: governance, kind: register, register: not_applicable,
      min_items: 0, require: [justification], question: q, rationale: r, satisfied_by: s}
+  - {id: n.never, gate: mvp, area: governance, kind: register, register: not_applicable,
+     min_items: 0, forbid: {criterion: e.f}, question: q, rationale: r, satisfied_by: s}
 """
         ),
         Path("numbered.yaml"),
@@ -114,6 +116,14 @@ criteria:
     )
     r = judged(catalogue, record, "n.reasons")
     assert (r.status, r.detail) == ("missing", "#2 lacks justification; #3 lacks justification")
+    never = judged(catalogue, record, "n.never")
+    assert (never.status, never.detail) == ("missing", "1 forbidden entry: #3")
+
+
+def test_every_unanswered_field_is_named(default_catalogue):
+    record = full_record({"scope.workflow": None, "scope.ai_step": " "})
+    r = judged(default_catalogue, record, "scope.workflow")
+    assert (r.status, r.detail) == ("missing", "not answered: scope.workflow, scope.ai_step")
 
 
 def test_every_kind_is_registered_under_its_name():

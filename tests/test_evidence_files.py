@@ -281,13 +281,19 @@ def test_a_file_that_cannot_be_opened_is_unreadable_with_the_systems_reason(tmp_
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(logs, "inspect_log", refused)
-    (found,) = find_evidence(cite("l.jsonl"), tmp_path).items
-    assert (found.readable, found.reason, found.measured) == (
+    items = [{"kind": k, "path": p, "date": "2026-11-01"}
+             for k, p in (("log_sample", "l.jsonl"), ("evaluation", "e.csv"))]  # fmt: skip
+    (tmp_path / "e.csv").write_text("case_id,passed\nc1,1\n")
+    record = make_record({"evidence": items})
+    found, after = find_evidence(record, tmp_path).items
+    assert (found.item, found.readable, found.reason, found.measured) == (
+        record.evidence[0],
         False,
         "cannot read: Permission denied",
         None,
     )
     assert found.sha256 == hashlib.sha256(b'{"timestamp": "2026-11-01T08:00:00Z"}\n').hexdigest()
+    assert (after.readable, after.measured.overall.passed) == (True, 1), "the next item counts"
 
 
 def test_the_measurement_cache_keeps_the_newest_and_drops_the_oldest(tmp_path, monkeypatch):
@@ -307,3 +313,31 @@ def test_the_measurement_cache_keeps_the_newest_and_drops_the_oldest(tmp_path, m
     assert calls == ["a.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"]
     find_evidence(cite("c.jsonl"), tmp_path)
     assert calls[-1] == "a.jsonl"
+
+
+def test_one_file_cited_as_two_kinds_is_measured_as_each(tmp_path):
+    (tmp_path / "x.csv").write_text("case_id,passed\nc1,1\nc2,0\n")
+    items = [
+        {"kind": k, "path": "x.csv", "date": "2026-11-01"} for k in ("evaluation", "data_extract")
+    ]
+    evaluation, extract = find_evidence(make_record({"evidence": items}), tmp_path).items
+    assert (evaluation.measured.overall.cases, extract.measured.rows) == (2, 2)
+    assert type(evaluation.measured).__name__ == "EvalMeasures"
+    assert type(extract.measured).__name__ == "ExtractMeasures"
+
+
+def test_one_file_cited_twice_with_the_same_settings_is_measured_once(tmp_path, monkeypatch):
+    from workbook.evidence import logs
+
+    (tmp_path / "l.jsonl").write_text('{"timestamp": "2026-11-01T08:00:00Z"}\n')
+    calls = []
+    inspect = logs.inspect_log
+    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a) or inspect(*a))
+    # Dated and annotated differently: only the bytes and the reading settings count.
+    items = [
+        {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01", "note": "first"},
+        {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-02"},
+    ]
+    a, b = find_evidence(make_record({"evidence": items}), tmp_path).items
+    assert a.measured is b.measured
+    assert len(calls) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 import random
 import statistics
 import time
@@ -16,7 +17,7 @@ import pytest
 from conftest import Within, reason_matches, shared_scope
 from samples import cite, percentile, write_csv, write_jsonl, write_parquet
 from workbook.evidence import engine, find_evidence, pii
-from workbook.evidence.logs import as_dict, inspect_log, redaction_breaches
+from workbook.evidence.logs import as_dict, inspect_log, redaction_breaches, share
 from workbook.model.records import SIGNALS, LogMapping
 
 UTC = dt.UTC
@@ -945,3 +946,10 @@ def test_spans_without_an_end_time_have_no_latency(tmp_path):
         del s["end_time"]
     m = inspect_log(write_jsonl(tmp_path / "spans.jsonl", spans), OTEL)
     assert (m.latency, m.covered["latency"]) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(0.9512, "95.1%"), (1.0, "100.0%"), (math.nan, "n/a")]
+)
+def test_share(value, shown):
+    assert share(value) == shown

@@ -20,6 +20,7 @@ from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import FieldPII, Percentiles
 from workbook.model.assess import assess
 from workbook.model.catalogue import load_catalogue, parse_catalogue
+from workbook.model.criteria import Measurement, Reading
 from workbook.model.records import SIGNALS, Record
 
 WHERE = "evidence/log_sample.txt of 2026-11-01"
@@ -965,4 +966,138 @@ def test_no_extract_means_no_measured_gap_to_register(default_catalogue):
     assert (r.status, r.detail) == (
         "met",
         "no data_extract is cited yet, so no measured gap to register",
+    )
+
+
+# ---------------------------------------- the measurement a threshold result carries
+
+
+def error_rate_result(record: Record, errors: int = 30):
+    """trust.error_rate for ``record`` with ``errors`` in the clean 1,000-record sample."""
+    measured = {"log_sample": log_measures(errors=errors)}
+    return judged("trust.error_rate", load_catalogue(), record=record, measured=measured)
+
+
+# 30 of 1,000 is 3.0%, over FULL's 2.0%; one decimal tells them apart.
+OVER = Reading("error rate", 0.03, 0.02, "at_most", False, "3.0%", "2.0%")
+
+
+def waiver(expires: str) -> dict:
+    return {"criterion": "trust.error_rate", "reason": "r", "approver": "CIO", "expires": expires}
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors", "status", "reading"),
+    [
+        ({}, 30, "below_threshold", OVER),
+        # 5 of 1,000: 0.5%, within 2.0%.
+        ({}, 5, "met", Reading("error rate", 0.005, 0.02, "at_most", True, "0.5%", "2.0%")),
+        # Waived or not, the values compared are kept: the dossier shows what was measured.
+        ({"waivers": [waiver("2026-12-31")]}, 30, "waived", OVER),
+        ({"waivers": [waiver("2026-11-01")]}, 30, "waiver_expired", OVER),
+    ],
+    ids=["below", "met", "waived", "waiver expired"],
+)
+def test_every_result_of_a_threshold_carries_what_was_compared(changes, errors, status, reading):
+    r = error_rate_result(full_record(changes), errors)
+    assert r.status == status
+    assert r.measurement == Measurement(
+        "error_rate", "log_sample", "evidence/log_sample.txt", dt.date(2026, 11, 1), (reading,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("evidence", "unreadable", "status", "about"),
+    [
+        # Nothing cited: which measure, of which kind, and no file.
+        ([], None, "missing", ("error_rate", "log_sample", None, None)),
+        # Unreadable, stale or a link: the newest file is named, nothing is compared.
+        (
+            [{"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-20"}],
+            {"l.jsonl": "file is empty"},
+            "unreadable",
+            ("error_rate", "log_sample", "l.jsonl", dt.date(2026, 11, 20)),
+        ),
+        (
+            [{"kind": "log_sample", "path": "l.jsonl", "date": "2026-06-01"}],
+            None,
+            "stale",
+            ("error_rate", "log_sample", "l.jsonl", dt.date(2026, 6, 1)),
+        ),
+        (
+            [{"kind": "log_sample", "url": "https://x.example/l", "date": "2026-11-20"}],
+            None,
+            "unverified",
+            ("error_rate", "log_sample", "https://x.example/l", dt.date(2026, 11, 20)),
+        ),
+    ],
+    ids=["nothing cited", "unreadable", "stale", "a link"],
+)
+def test_a_threshold_that_compared_nothing_names_the_file_it_judged(
+    evidence, unreadable, status, about
+):
+    record = full_record({"evidence": evidence})
+    r = judged("trust.error_rate", load_catalogue(), record=record, unreadable=unreadable)
+    assert (r.status, r.measurement) == (status, Measurement(*about))
+
+
+def test_a_threshold_on_a_file_not_measured_names_it(default_catalogue):
+    r = judged("trust.error_rate", default_catalogue, measured={"log_sample": None})
+    assert (r.status, r.measurement) == (
+        "unverified",
+        Measurement("error_rate", "log_sample", "evidence/log_sample.txt", dt.date(2026, 11, 1)),
+    )
+
+
+def test_a_missing_threshold_names_the_file_without_comparing(default_catalogue):
+    record = full_record({"trust.thresholds.error_rate": None})
+    r = judged("trust.error_rate", default_catalogue, record=record)
+    assert (r.status, r.measurement) == (
+        "missing",
+        Measurement("error_rate", "log_sample", "evidence/log_sample.txt", dt.date(2026, 11, 1)),
+    )
+
+
+def test_other_kinds_carry_no_measurement(default_catalogue):
+    result = assess(full_record(), default_catalogue, AS_OF, findings(full_record()))
+    assert {r.criterion.kind for r in result.results if r.measurement is not None} == {"threshold"}
+
+
+def readings(criterion_id: str, measured: dict, record: Record | None = None) -> tuple:
+    r = judged(criterion_id, load_catalogue(), record=record, measured=measured)
+    return r.measurement.readings
+
+
+def test_coverage_reads_every_planned_signal():
+    # inputs 949 and decision_context 120 of 1,000: 94.9% and 12.0% against 95.0% (one
+    # decimal tells 94.9 from 95.0); every other signal is in all 1,000 records.
+    got = readings("observability.log_sample", covered(inputs=949, decision_context=120))
+    low = {"inputs": (0.949, "94.9%"), "decision_context": (0.12, "12.0%")}
+    assert got == tuple(
+        Reading(s, *(low[s][:1] if s in low else (1.0,)), 0.95, "at_least", s not in low,
+                low[s][1] if s in low else "100.0%", "95.0%")
+        for s in SIGNALS
+    )  # fmt: skip
+
+
+def test_latency_reads_the_p95():
+    assert readings("trust.latency", with_p95(2450.0)) == (
+        Reading("p95", 2450.0, 2000.0, "at_most", False, "2,450 ms", "2,000 ms"),
+    )
+
+
+def test_personal_data_reads_the_items_found_per_redacted_signal():
+    # EMAILS: 2 e-mail addresses and 1 phone number in inputs; CARD: 1 card in outputs. FULL
+    # plans every signal as redacted, so each is read, none may hold any.
+    found = {"inputs": 3, "outputs": 1}
+    assert readings("observability.personal_data", with_pii(EMAILS, CARD)) == tuple(
+        Reading(s, found.get(s, 0), 0, "at_most", s not in found, str(found.get(s, 0)), "0")
+        for s in SIGNALS
+    )
+
+
+def test_quality_reads_the_lower_bound():
+    (reading,) = readings("trust.measured_performance", quality(19, 20))
+    assert reading == Reading(
+        "lower bound", pytest.approx(lower_bound(19, 20)), 0.9, "at_least", False, "76.4%", "90.0%"
     )

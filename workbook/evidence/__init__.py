@@ -135,7 +135,7 @@ def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findi
     for item in record.evidence:
         if item.path is None:
             # A link cannot be fetched offline; its date and note are the claim.
-            found.append(EvidenceFinding(item, True, sha256=None))
+            found.append(EvidenceFinding(item, True))
             continue
         path = base_dir / item.path
         sha, reason = _fingerprint(path, base_dir)
