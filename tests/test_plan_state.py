@@ -10,7 +10,16 @@ import datetime as dt
 from pathlib import Path
 
 from conftest import EXAMPLES
-from workbook.batch.plan import Environment, Planned, Seen, dump_state, plan, render_key
+from workbook.batch.plan import (
+    Environment,
+    Planned,
+    Seen,
+    dump_state,
+    plan,
+    portfolio_key,
+    render_key,
+)
+from workbook.model import summary as contract
 from workbook.model.catalogue import load_catalogue
 from workbook.pipeline import Checked, assess_file
 
@@ -53,3 +62,18 @@ def test_a_record_that_could_not_be_assessed_is_named_by_its_path():
     assert plan([Checked(path)], ENV, {}, set()) == [
         Planned(path, "invalid", error="portfolio/broken.yaml")
     ]
+
+
+def test_the_portfolio_page_is_redrawn_when_the_dossiers_environment_changes():
+    # The page links and embeds what the dossiers show: a new workbook version (or template,
+    # chapter notebooks, catalogue wording) must redraw it, as it redraws every dossier.
+    path = EXAMPLES / "claims-triage.yaml"
+    a = assess_file(path, load_catalogue(), dt.date(2026, 11, 23))
+    entry = contract.initiative(a, path="claims-triage.yaml", outcome="rendered",
+                                dossier="claims-triage.html", error=None)  # fmt: skip
+    page = contract.summary(
+        generated_at="2026-11-23T02:30:00+00:00", as_of=dt.date(2026, 11, 23), catalogue="c",
+        run_id=2, previous_run_id=1, initiatives=[entry], failed=[],
+    )  # fmt: skip
+    newer = Environment(notebooks="n", template="t", version="1.1", catalogue="c")
+    assert portfolio_key(ENV, page) != portfolio_key(newer, page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbook.model.assess import CriterionResult
-from workbook.model.criteria import SignoffCriterion
+from workbook.model.kinds import SignoffCriterion
 from workbook.model.signoffs import blocking, gates_required, may_sign
 
 # The tiny catalogue's criteria (tests/conftest.py), by gate:

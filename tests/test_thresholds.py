@@ -1101,3 +1101,32 @@ def test_quality_reads_the_lower_bound():
     assert reading == Reading(
         "lower bound", pytest.approx(lower_bound(19, 20)), 0.9, "at_least", False, "76.4%", "90.0%"
     )
+
+
+def test_readings_are_kept_when_the_threshold_is_met():
+    # The clean sample: no personal data in any of the nine signals planned as redacted.
+    assert readings("observability.personal_data", with_pii()) == tuple(
+        Reading(s, 0, 0, "at_most", True, "0", "0") for s in SIGNALS
+    )
+    # 295 of 300: lower bound 96.2%, over 90.0%.
+    (reading,) = readings("trust.measured_performance", quality(295, 300))
+    assert reading == Reading(
+        "lower bound", pytest.approx(lower_bound(295, 300)), 0.9, "at_least", True, "96.2%", "90.0%"
+    )
+
+
+def test_nothing_planned_as_redacted_reads_nothing():
+    plan = {s: {"logged": True, "redacted": False} for s in SIGNALS}
+    assert readings("observability.personal_data", with_pii(EMAILS), full_record(
+        {"observability.logging_plan": plan})) == ()  # fmt: skip
+
+
+def test_a_measurement_without_a_file_in_json():
+    r = judged("trust.error_rate", load_catalogue(), record=full_record({"evidence": []}))
+    assert r.to_dict()["measurement"] == {
+        "measure": "error_rate",
+        "evidence": "log_sample",
+        "location": None,
+        "date": None,
+        "readings": [],
+    }

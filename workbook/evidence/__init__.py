@@ -8,7 +8,7 @@ measured is unreadable, with the reason.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,13 @@ class Findings:
     """All evidence findings for one record."""
 
     items: tuple[EvidenceFinding, ...] = ()
+    #: Per file digest: the other initiatives that cite the same bytes (filled by the
+    #: pipeline when it checks several records; a pure assessment only reads it).
+    shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def shared_with(self, finding: EvidenceFinding) -> tuple[str, ...]:
+        """The other initiatives citing the very file ``finding`` is."""
+        return self.shared.get(finding.sha256 or "", ())
 
     def of_kind(self, kind: str) -> list[EvidenceFinding]:
         return [f for f in self.items if f.item.kind == kind]

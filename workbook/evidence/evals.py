@@ -7,7 +7,7 @@ is a promising start, not proof of a 95% system.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook.evidence import engine
@@ -60,6 +60,11 @@ class EvalMeasures:
     slices: tuple[PassRate, ...]
     #: How a pass was decided, in words.
     rule: str
+    #: Cases per value of the file's provenance column (source, origin, provenance, dataset,
+    #: generator), if it has one; the assessment matches them with the catalogue's markers.
+    origins: dict[str, int] = field(default_factory=dict)
+    #: Cases a boolean ``synthetic`` / ``is_synthetic`` column marks as synthetic.
+    flagged_synthetic: int = 0
 
 
 def _column(columns: list[str], named: str, what: str) -> str:

@@ -123,6 +123,17 @@ class LogMeasures:
     first: dt.datetime | None
     last: dt.datetime | None
     pii: tuple[FieldPII, ...] = field(default=())
+    #: Per content signal: distinct non-blank values (a constant in every record is no coverage).
+    distinct: dict[str, int] = field(default_factory=dict)
+    #: Distinct users, where a ``user`` field is mapped or present; else None.
+    users: int | None = None
+    #: Per candidate error field (the mapped one, the preset's, well-known names): records
+    #: where it says an error happened. ``errors`` is the highest: measured facts win.
+    error_fields: dict[str, int] = field(default_factory=dict)
+    #: How latency was read: "ms", "s" (converted to ms), or "span" (end - start).
+    latency_unit: str = "ms"
+    #: Personal data in fields that carry no mapped signal (signal "other").
+    pii_elsewhere: tuple[FieldPII, ...] = field(default=())
 
     def coverage(self, signal: str) -> float:
         return self.covered.get(signal, 0) / self.records

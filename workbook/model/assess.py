@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbook.evidence import Findings, finding_dict
-from workbook.evidence.logs import LogMeasures
 from workbook.model.catalogue import Catalogue
 from workbook.model.criteria import GATES, PASSING, Context, Criterion, Measurement, Status
 from workbook.model.records import AREAS, STAGES, Record, SignOff, Waiver
+from workbook.model.traffic import shadow_traffic, uncontrolled_use
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,11 @@ class Assessment:
     signoffs: tuple[SignoffState, ...]
     #: Set when a prototype's logs show sustained real traffic: what they show.
     shadow_production: str | None = None
+    #: Set when the logs show more use than the declared controlled use allows: what they show.
+    uncontrolled_use: str | None = None
+    #: Gates that pass only because the catalogue changed since an earlier assessment (or
+    #: differ from the pinned catalogue): ``model.goalposts.GoalpostShift`` each.
+    goalposts: tuple[Any, ...] = ()
     #: The evidence findings assessed, with what the inspectors measured.
     evidence: Findings = field(default_factory=Findings)
 
@@ -199,6 +204,10 @@ class Assessment:
             text += f" {waived} pass{'es' if waived == 1 else ''} only by waiver."
         if self.shadow_production:
             text += f" Possible shadow production: {self.shadow_production}."
+        if self.uncontrolled_use:
+            text += f" Uncontrolled use: {self.uncontrolled_use}."
+        for shift in self.goalposts:
+            text += f" {shift.describe()}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +220,8 @@ class Assessment:
             "supported_stage": self.supported_stage,
             "overclaimed": self.overclaimed,
             "shadow_production": self.shadow_production,
+            "uncontrolled_use": self.uncontrolled_use,
+            "goalposts": [g.to_dict() for g in self.goalposts],
             "next_gate": self.next_gate,
             "weakest_area": self.weakest_area,
             "headline": self.headline,
@@ -299,38 +310,13 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
     return CriterionResult(criterion, outcome.status, detail, measured)
 
 
-def shadow_traffic(
-    record: Record, catalogue: Catalogue, as_of: dt.date, evidence: Findings
-) -> str | None:
-    """For a prototype: do its log samples show production-like traffic? Say what they show."""
-    rule = catalogue.shadow_production
-    if rule is None or record.stage != "prototype":
-        return None
-    # Old traffic says little about today: only samples within the freshness window count.
-    window = catalogue.freshness_days.get("log_sample")
-    for f in evidence.of_kind("log_sample"):
-        m = f.measured
-        if not isinstance(m, LogMeasures) or f.item.date > as_of:
-            continue
-        if window is not None and (as_of - f.item.date).days > window:
-            continue
-        days = m.days_at_or_above(rule.min_daily_volume)
-        if days >= rule.min_days:
-            busiest = max(m.per_day.values())
-            return (
-                f"{f.item.location} shows {days} days with at least {rule.min_daily_volume} "
-                f"requests (up to {busiest:,} a day)"
-            )
-    return None
-
-
 def assess(
     record: Record, catalogue: Catalogue, as_of: dt.date, evidence: Findings | None = None
 ) -> Assessment:
     """Assess ``record`` against ``catalogue`` as of a date, given its evidence findings."""
     evidence = evidence or Findings()
     digest = compute_digest(record, evidence, catalogue)
-    ctx = Context(record, evidence, catalogue.freshness_days, as_of, digest)
+    ctx = Context(record, evidence, catalogue.freshness_days, as_of, digest, catalogue.rules)
     results = tuple(_judge(c, ctx) for c in catalogue)
     gates = {g: all(r.passes for r in results if r.criterion.gate == g) for g in GATES}
     supported = "prototype"
@@ -363,5 +349,6 @@ def assess(
             SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs if s.date <= as_of
         ),
         shadow_production=shadow_traffic(record, catalogue, as_of, evidence),
+        uncontrolled_use=uncontrolled_use(record, catalogue, as_of, evidence),
         evidence=evidence,
     )

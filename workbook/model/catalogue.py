@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+import workbook.model.kinds
 import workbook.model.thresholds  # noqa: F401  (registers the threshold kind)
 from workbook.errors import CatalogueError
-from workbook.model.criteria import GATES, KINDS, Criterion, known_kinds
-from workbook.model.records import AREAS, EVIDENCE_KINDS, describe_error
+from workbook.model.criteria import GATES, KINDS, Criterion, check_path, known_kinds
+from workbook.model.records import AREAS, EVIDENCE_KINDS, ROLES, describe_error
+from workbook.model.rules import RULE_KEYS, Rules
 from workbook.model.yamlio import load_mapping
 from workbook.paths import TEMPLATES
 
@@ -26,6 +28,7 @@ _TOP_KEYS = {
     "freshness_days",
     "shadow_production",
     "criteria",
+    *RULE_KEYS,
 }
 
 
@@ -48,6 +51,8 @@ class Catalogue:
     description: str = ""
     source: str = ""
     shadow_production: ShadowRule | None = None
+    #: What counts as an answer, a sample, a limit: the rules beside the criteria.
+    rules: Rules = field(default_factory=Rules)
 
     def __iter__(self) -> Iterator[Criterion]:
         return iter(self.criteria)
@@ -65,6 +70,7 @@ class Catalogue:
             "description": self.description,
             "freshness_days": dict(sorted(self.freshness_days.items())),
             "shadow_production": self._shadow(),
+            **self.rules.judging(),
             "criteria": [c.model_dump(mode="json", by_alias=True) for c in self.criteria],
         }
 
@@ -79,6 +85,7 @@ class Catalogue:
         judged: dict[str, Any] = {
             "freshness_days": dict(sorted(self.freshness_days.items())),
             "criteria": [c.judging_fields() for c in self.criteria],
+            "rules": self.rules.judging(),
         }
         if self.shadow_production is not None:
             judged["shadow_production"] = self._shadow()
@@ -111,6 +118,53 @@ def _criterion(raw: Any, where: str, path: Path) -> Criterion:
         raise CatalogueError(
             problem, path=path, field=f"{where}.{loc}", expected=expected
         ) from None
+
+
+def _merged(default: Any, given: Any) -> Any:
+    """``given`` over ``default``, mapping by mapping: what is left out keeps its default.
+
+    A catalogue that sets only ``min_sample.log_sample.records`` keeps the default time span;
+    a rule is relaxed only where the catalogue says so (and its fingerprint shows it).
+    """
+    if isinstance(default, dict) and isinstance(given, dict):
+        return {**default, **{k: _merged(default.get(k), v) for k, v in given.items()}}
+    return given
+
+
+def _rules(data: dict[str, Any], path: Path) -> Rules:
+    given = {k: data[k] for k in RULE_KEYS if k in data}
+    try:
+        rules = Rules.model_validate(_merged(Rules().model_dump(), given))
+    except ValidationError as exc:
+        loc, problem, expected = describe_error(exc.errors()[0], Rules)
+        raise CatalogueError(problem, path=path, field=loc, expected=expected) from None
+    for kind in [*rules.outcomes, *rules.min_sample, *rules.own_evidence]:
+        if kind not in EVIDENCE_KINDS:
+            where = next(
+                k for k in ("outcomes", "min_sample", "own_evidence") if kind in getattr(rules, k)
+            )
+            raise CatalogueError(
+                f"unknown evidence kind {kind!r}",
+                path=path,
+                field=f"{where}.{kind}" if where != "own_evidence" else where,
+                expected=f"one of {', '.join(EVIDENCE_KINDS)}",
+            )
+    for role, field_path in rules.roles.items():
+        if role not in ROLES:
+            raise CatalogueError(
+                f"unknown role {role!r}", path=path, field=f"roles.{role}",
+                expected=f"one of {', '.join(ROLES)}",
+            )  # fmt: skip
+        try:
+            check_path(field_path)
+        except ValueError as exc:
+            raise CatalogueError(
+                str(exc),
+                path=path,
+                field=f"roles.{role}",
+                expected="a record field naming a person",
+            ) from None
+    return rules
 
 
 def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
@@ -192,6 +246,7 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
         description=str(data.get("description") or ""),
         source=path.name,
         shadow_production=shadow,
+        rules=_rules(data, path),
     )
 
 

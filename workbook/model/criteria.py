@@ -1,7 +1,8 @@
-"""Criterion kinds: how one gate criterion is judged against a record.
+"""What every criterion shares: statuses, the context it judges in, its verdict, the registry.
 
-A kind is one class with one method, ``judge``. The catalogue names the kind
-and its parameters; the registry maps names to classes.
+A kind is one class with one method, ``judge`` (``kinds`` and ``thresholds`` hold
+them). The catalogue names the kind and its parameters; the registry maps names
+to classes.
 """
 
 from __future__ import annotations
@@ -9,24 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from workbook.evidence import EvidenceFinding, Findings
-from workbook.model.records import (
-    SIGNALS,
-    Area,
-    EvidenceItem,
-    EvidenceKind,
-    Record,
-    Role,
-    Signal,
-    get_field,
-    is_answered,
-    unanswered,
-)
+from workbook.evidence import Findings
+from workbook.model.records import Area, EvidenceItem, Record
+from workbook.model.rules import Rules
 
 Status = Literal[
     "met",
@@ -38,6 +29,10 @@ Status = Literal[
     "stale",
     "unreadable",
     "below_threshold",
+    # The evidence records an outcome that does not pass (a rejected review, a failed drill).
+    "failed",
+    # The sample is too small or too short to judge (a 3-line log, a 5-case evaluation).
+    "insufficient",
 ]
 STATUSES: tuple[str, ...] = get_args(Status)
 PASSING: frozenset[str] = frozenset({"met", "not_applicable", "waived"})
@@ -56,6 +51,8 @@ class Context:
     freshness_days: dict[str, int]
     as_of: dt.date
     digest: str
+    #: The catalogue's rules besides its criteria (answers, outcomes, samples, limits, ...).
+    rules: Rules = field(default_factory=Rules)
 
 
 #: Which side of its limit a measured value must stay on.
@@ -167,47 +164,10 @@ def known_kinds() -> str:
     return ", ".join(sorted(KINDS))
 
 
-# --- helpers shared by kinds -------------------------------------------------
+# --- record field paths, checked when a catalogue is loaded ---------------
 
 
-def select_evidence(
-    ctx: Context, kind: str, max_age_days: int | None = None
-) -> tuple[EvidenceFinding | None, Outcome | None]:
-    """The newest readable, fresh evidence of ``kind``; else why there is none.
-
-    Returns (finding, None) when one counts, (None, outcome) when evidence is
-    cited but none counts, and (None, None) when none is cited. Evidence dated
-    after the assessment date did not exist yet and is not counted.
-    ``max_age_days`` overrides the catalogue's window for this kind.
-    """
-    found = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
-    if not found:
-        return None, None
-    window = max_age_days or ctx.freshness_days.get(kind)
-    readable = [f for f in found if f.readable]
-    fresh = [f for f in readable if window is None or (ctx.as_of - f.item.date).days <= window]
-    if fresh:
-        return max(fresh, key=lambda f: f.item.date), None
-    if readable:
-        newest = max(readable, key=lambda f: f.item.date)
-        age = (ctx.as_of - newest.item.date).days
-        return None, Outcome(
-            "stale",
-            f"newest {kind} evidence ({newest.item.location}, {newest.item.date}) is {age} days "
-            f"old; at most {window} days allowed",
-        )
-    return None, Outcome("unreadable", "; ".join(f"{f.item.location}: {f.reason}" for f in found))
-
-
-def evidence_outcome(ctx: Context, kind: str, max_age_days: int | None = None) -> Outcome | None:
-    """Met if readable, fresh evidence of ``kind`` is cited; None if none is cited."""
-    finding, problem = select_evidence(ctx, kind, max_age_days)
-    if finding is None:
-        return problem
-    return Outcome("met", f"{kind} evidence {finding.item.location} of {finding.item.date}")
-
-
-def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
+def check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
     """Resolve a dotted field path against the record model; return its annotation."""
     ann: Any = model
     walked: list[str] = []
@@ -224,193 +184,19 @@ def _check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
     return ann
 
 
-def _literal_values(annotation: Any) -> tuple[str, ...]:
+def literal_values(annotation: Any) -> tuple[str, ...]:
     """The allowed values of a Literal (or Optional Literal) annotation, else ()."""
     if typing.get_origin(annotation) is Literal:
         return tuple(map(str, typing.get_args(annotation)))
     for arg in typing.get_args(annotation):
-        if values := _literal_values(arg):
+        if values := literal_values(arg):
             return values
     return ()
 
 
-def _list_item_model(path: str) -> type[BaseModel]:
-    ann = _check_path(path)
+def list_item_model(path: str) -> type[BaseModel]:
+    ann = check_path(path)
     if typing.get_origin(ann) is not list:
         raise ValueError(f"record field '{path}' is not a list (a register must be a list)")
     (item,) = typing.get_args(ann)
     return item
-
-
-# --- the kinds ------------------------------------------------------------
-
-
-@register
-class FieldCriterion(Criterion):
-    """Fields are answered; if ``evidence`` names a kind, fresh evidence of it backs them."""
-
-    kind_name: ClassVar[str] = "field"
-    kind: Literal["field"]
-    fields: list[str] = Field(min_length=1)
-    evidence: EvidenceKind | None = None
-    max_age_days: int | None = Field(default=None, ge=1)
-
-    @field_validator("fields")
-    @classmethod
-    def _known_fields(cls, value: list[str]) -> list[str]:
-        for path in value:
-            _check_path(path)
-        return value
-
-    def judge(self, ctx: Context) -> Outcome:
-        gaps = [gap for f in self.fields for gap in unanswered(get_field(ctx.record, f), f)]
-        if gaps:
-            return Outcome("missing", "not answered: " + ", ".join(gaps))
-        if self.evidence is None:
-            return Outcome("met", "answered")
-        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
-        if backed is None:
-            return Outcome("unverified", f"answered, but no {self.evidence} evidence is cited")
-        return backed
-
-
-@register
-class EvidenceCriterion(Criterion):
-    """Evidence of a kind is cited, readable and fresh."""
-
-    kind_name: ClassVar[str] = "evidence"
-    kind: Literal["evidence"]
-    evidence: EvidenceKind
-    max_age_days: int | None = Field(default=None, ge=1)
-
-    def judge(self, ctx: Context) -> Outcome:
-        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
-        return backed or Outcome("missing", f"no {self.evidence} evidence is cited")
-
-
-@register
-class RegisterCriterion(Criterion):
-    """A register (list) has enough entries, each complete, and none matching ``forbid``."""
-
-    kind_name: ClassVar[str] = "register"
-    kind: Literal["register"]
-    # "register" is the natural YAML key but shadows a pydantic internal name.
-    register_path: str = Field(alias="register")
-    min_items: int = Field(default=1, ge=0)
-    require: list[str] = Field(default_factory=list)
-    forbid: dict[str, str] = Field(default_factory=dict)
-    forbid_label: str = "forbidden entry"
-
-    @field_validator("register_path")
-    @classmethod
-    def _known_register(cls, value: str) -> str:
-        _list_item_model(value)
-        return value
-
-    @field_validator("require", "forbid")
-    @classmethod
-    def _known_item_fields(cls, value: Any, info: ValidationInfo) -> Any:
-        register = info.data.get("register_path")
-        if register is None:  # the register itself is invalid and already reported
-            return value
-        item = _list_item_model(register)
-        for name in value:
-            if name not in item.model_fields:
-                raise ValueError(
-                    f"unknown field '{name}' in register {register}; "
-                    f"known: {', '.join(item.model_fields)}"
-                )
-            # A misspelt forbidden value would silently switch the criterion off.
-            allowed = _literal_values(item.model_fields[name].annotation)
-            if isinstance(value, dict) and allowed and value[name] not in allowed:
-                raise ValueError(
-                    f"unknown value '{value[name]}' for {register}.{name}; "
-                    f"known: {', '.join(allowed)}"
-                )
-        return value
-
-    @staticmethod
-    def _label(entry: BaseModel, index: int) -> str:
-        for key in ("id", "name", "system", "condition", "trigger"):
-            value = getattr(entry, key, None)
-            if value:
-                return str(value)
-        return f"#{index + 1}"
-
-    def judge(self, ctx: Context) -> Outcome:
-        entries = get_field(ctx.record, self.register_path)
-        counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
-        if len(entries) < self.min_items:
-            have = f"{self.register_path} has {counted}"
-            return Outcome("missing", f"{have}; at least {self.min_items} needed")
-        gaps = []
-        for i, entry in enumerate(entries):
-            lacking = [n for n in self.require if not is_answered(getattr(entry, n))]
-            if lacking:
-                gaps.append(f"{self._label(entry, i)} lacks {', '.join(lacking)}")
-        if gaps:
-            return Outcome("missing", "; ".join(gaps))
-        hits = [
-            self._label(e, i)
-            for i, e in enumerate(entries)
-            if self.forbid and all(str(getattr(e, k)) == v for k, v in self.forbid.items())
-        ]
-        if hits:
-            return Outcome("missing", f"{len(hits)} {self.forbid_label}: {', '.join(hits)}")
-        return Outcome("met", f"{counted}, complete")
-
-
-@register
-class LoggingPlanCriterion(Criterion):
-    """Every listed signal is planned: logged (where, how long) or not logged with a reason."""
-
-    kind_name: ClassVar[str] = "logging_plan"
-    kind: Literal["logging_plan"]
-    signals: list[Signal] = Field(default_factory=lambda: list(SIGNALS))
-
-    def judge(self, ctx: Context) -> Outcome:
-        plan = ctx.record.observability.logging_plan
-        unplanned = []
-        for signal in self.signals:
-            entry = plan.get(signal)
-            decided = entry is not None and (
-                (entry.logged and is_answered(entry.where) and entry.retention_days is not None)
-                or (not entry.logged and is_answered(entry.reason))
-            )
-            if not decided:
-                unplanned.append(signal)
-        if unplanned:
-            return Outcome("missing", "no complete plan for: " + ", ".join(unplanned))
-        logged = sum(1 for s in self.signals if plan[s].logged)
-        return Outcome("met", f"{logged} of {len(self.signals)} signals logged, the rest justified")
-
-
-@register
-class SignoffCriterion(Criterion):
-    """Someone in ``role`` signed off ``signoff_gate`` for the current digest."""
-
-    kind_name: ClassVar[str] = "signoff"
-    kind: Literal["signoff"]
-    role: Role
-    signoff_gate: Gate | None = None
-
-    def judge(self, ctx: Context) -> Outcome:
-        gate = self.signoff_gate or self.gate
-        # A sign-off dated after the assessment date had not been given yet.
-        given = [
-            s
-            for s in ctx.record.signoffs
-            if s.gate == gate and s.role == self.role and s.date <= ctx.as_of
-        ]
-        if not given:
-            return Outcome("missing", f"no {self.role} sign-off for the {gate} gate")
-        current = [s for s in given if ctx.digest.startswith(s.digest)]
-        if current:
-            s = current[-1]
-            return Outcome("met", f"signed by {s.name} on {s.date}")
-        s = max(given, key=lambda s: s.date)
-        return Outcome(
-            "stale",
-            f"signed by {s.name} on {s.date} for an earlier version ({s.digest[:12]}); "
-            f"the current digest is {ctx.digest[:12]}",
-        )

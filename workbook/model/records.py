@@ -70,6 +70,19 @@ Severity = Literal["low", "medium", "high", "critical"]
 GapStatus = Literal["open", "mitigated", "closed"]
 Classification = Literal["public", "internal", "confidential", "restricted"]
 Role = Literal["business_owner", "support_owner", "security", "risk", "sponsor"]
+ROLES: tuple[str, ...] = get_args(Role)
+ReviewOutcome = Literal["approved", "approved_with_conditions", "rejected"]
+CheckOutcome = Literal["passed", "failed"]
+#: Ways of writing an outcome that mean one of the values above.
+_OUTCOME_WORDS = {
+    "approve": "approved",
+    "conditional": "approved_with_conditions",
+    "conditionally_approved": "approved_with_conditions",
+    "approved_conditionally": "approved_with_conditions",
+    "reject": "rejected",
+    "pass": "passed",
+    "fail": "failed",
+}
 DemoCondition = Literal[
     "clean_data",
     "hand_tuned_prompts",
@@ -108,6 +121,22 @@ def _not_a_number(value: Any) -> Any:
 
 
 Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
+
+
+def _outcome_word(value: Any) -> Any:
+    """``"Approved with conditions"`` -> ``approved_with_conditions``; other text fails."""
+    if not isinstance(value, str):
+        return value
+    word = re.sub(r"[\s-]+", "_", value.strip().lower())
+    word = _OUTCOME_WORDS.get(word, word)
+    # Anything else is kept as typed, so the error quotes what was written.
+    return word if word in get_args(ReviewOutcome) + get_args(CheckOutcome) else value
+
+
+#: The outcome of a security review (approved, approved with conditions, rejected).
+Decision = Annotated[ReviewOutcome, BeforeValidator(_outcome_word)]
+#: The outcome of any recorded review, drill or training.
+AnyOutcome = Annotated[ReviewOutcome | CheckOutcome, BeforeValidator(_outcome_word)]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
 Name = Annotated[
     str, Field(min_length=1, max_length=200), AfterValidator(_plain_text), AfterValidator(_one_line)
@@ -140,6 +169,9 @@ class ControlledUse(Section):
     )
     max_daily_volume: int | None = Field(
         default=None, ge=0, description="At most how many requests a day during controlled use?"
+    )
+    max_users: int | None = Field(
+        default=None, ge=0, description="At most how many distinct users during controlled use?"
     )
 
 
@@ -198,6 +230,10 @@ class DataGap(Section):
     owner: Text | None = Field(default=None, description="Who is fixing it?")
     due: Date | None = Field(default=None, description="By when?")
     status: GapStatus = Field(default="open", description="Is it open, mitigated or closed?")
+    closure_evidence: Text | None = Field(
+        default=None,
+        description="If closed: which cited evidence (its path or link) shows it is closed?",
+    )
     columns: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list,
         description="Which columns of the data extract does it concern? (links measured gaps)",
@@ -294,6 +330,10 @@ class SupportOwner(Section):
     team: Text | None = Field(default=None, description="Which team supports it?")
     hours: Text | None = Field(default=None, description="During which hours?")
     contact: Text | None = Field(default=None, description="How is that team reached?")
+    lead: Text | None = Field(
+        default=None,
+        description="Who leads that team and signs for it (the support owner's sign-off)?",
+    )
 
 
 class Escalation(Section):
@@ -324,6 +364,10 @@ class Ownership(Section):
     enablement: Enablement = Field(
         default_factory=Enablement, description="Can the owning team run it without its builders?"
     )
+    builders: list[Text] = Field(
+        default_factory=list,
+        description="Who built it? (A builder may not approve its waivers.)",
+    )
 
 
 # --- observability -------------------------------------------------------
@@ -334,6 +378,11 @@ class SignalPlan(Section):
     where: Text | None = Field(default=None, description="Where is it logged?")
     retention_days: int | None = Field(default=None, ge=0, description="How many days is it kept?")
     redacted: bool = Field(default=False, description="Is personal data redacted from it?")
+    keeps_personal_data: bool = Field(
+        default=False,
+        description="If not redacted: have privacy and compliance decided it may keep personal "
+        "data (the decision written in privacy_decisions)?",
+    )
     reason: Text | None = Field(
         default=None, description="If it is not logged: why not (privacy, compliance, cost)?"
     )
@@ -356,10 +405,26 @@ class Observability(Section):
 # --- governance ----------------------------------------------------------
 
 
+class OpenFindings(Section):
+    critical: int = Field(default=0, ge=0, description="How many critical findings are open?")
+    high: int = Field(default=0, ge=0, description="How many high findings are open?")
+    medium: int = Field(default=0, ge=0, description="How many medium findings are open?")
+    low: int = Field(default=0, ge=0, description="How many low findings are open?")
+
+
 class SecurityReview(Section):
     reviewer: Text | None = Field(default=None, description="Who carried out the security review?")
     date: Date | None = Field(default=None, description="When?")
-    outcome: Text | None = Field(default=None, description="What did it conclude?")
+    outcome: Decision | None = Field(
+        default=None,
+        description="What did it decide: approved, approved_with_conditions or rejected?",
+    )
+    open_findings: OpenFindings | None = Field(
+        default=None, description="How many of its findings are still open, by severity?"
+    )
+    notes: Text | None = Field(
+        default=None, description="What did it find, and which conditions did it set?"
+    )
 
 
 class Governance(Section):
@@ -368,6 +433,9 @@ class Governance(Section):
     )
     security_review: SecurityReview = Field(
         default_factory=SecurityReview, description="Has security reviewed it?"
+    )
+    risk_owner: Text | None = Field(
+        default=None, description="Who owns its risk (signs in the risk role)?"
     )
 
 
@@ -384,7 +452,14 @@ def _relative_path(value: str | None) -> str | None:
 # --- how evidence files are read -------------------------------------------
 
 #: Where a log sample keeps each signal, besides the nine: when and which request.
-LOG_TARGETS: tuple[str, ...] = ("timestamp", "request_id", "start_time", "end_time", *SIGNALS)
+LOG_TARGETS: tuple[str, ...] = (
+    "timestamp",
+    "request_id",
+    "start_time",
+    "end_time",
+    "user",
+    *SIGNALS,
+)
 _KEY = r'(?:[A-Za-z0-9_@$:/-]+|"[^"\\]{1,200}")'
 _FIELD_PATH = rf"^{_KEY}(?:\.{_KEY})*$"
 #: A field in a log record: ``a.b.c``; a key holding dots is quoted: ``attributes."gen_ai.system"``.
@@ -489,6 +564,14 @@ class EvidenceItem(Section):
     columns: EvalColumns | None = Field(
         default=None, description="Evaluation results: which columns hold case, result, slice?"
     )
+    outcome: AnyOutcome | None = Field(
+        default=None,
+        description="Review, drill or training: what was the outcome (approved, "
+        "approved_with_conditions, rejected; passed, failed)?",
+    )
+    open_findings: OpenFindings | None = Field(
+        default=None, description="Review: how many findings are still open, by severity?"
+    )
 
     @model_validator(mode="after")
     def _one_location(self) -> EvidenceItem:
@@ -497,6 +580,9 @@ class EvidenceItem(Section):
         for name, kind in _SETTINGS_KIND.items():
             if getattr(self, name) is not None and self.kind != kind:
                 raise ValueError(f"{name} belongs to {kind} evidence, not {self.kind}")
+        if self.outcome is not None and self.kind in _SETTINGS_KIND.values():
+            raise ValueError(f"{self.kind} evidence is measured; an outcome is for a review, "
+                             "drill or training")  # fmt: skip
         return self
 
     @property
@@ -508,6 +594,7 @@ class Waiver(Section):
     criterion: Name = Field(description="Which criterion is waived?")
     reason: Text = Field(min_length=1, description="Why may the initiative advance without it?")
     approver: Name = Field(description="Who approved the waiver?")
+    granted: Date | None = Field(default=None, description="When was the waiver granted?")
     expires: Date = Field(description="When does the waiver expire?")
 
 
@@ -584,6 +671,11 @@ class Record(Section):
         default_factory=list, description="Which criteria do not apply, and why?"
     )
     signoffs: list[SignOff] = Field(default_factory=list, description="Who signed off which gate?")
+    catalogue_pin: Annotated[str, Field(pattern=r"^[0-9a-f]{12,64}$")] | None = Field(
+        default=None,
+        description="Which gate catalogue (its fingerprint, at least 12 hex characters) is it "
+        "held to, even if the catalogue in use is relaxed later?",
+    )
 
     @field_validator("target_stage")
     @classmethod

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from workbook.model.assess import CriterionResult
-from workbook.model.criteria import GATES, SignoffCriterion
+from workbook.model.criteria import GATES
+from workbook.model.kinds import SignoffCriterion
 
 __all__ = ["blocking", "gates_required", "may_sign"]
 

@@ -26,9 +26,9 @@ from workbook.model.criteria import (
     Outcome,
     Reading,
     register,
-    select_evidence,
 )
 from workbook.model.records import SIGNALS
+from workbook.model.selection import select_evidence
 
 Measure = Literal[
     "signal_coverage",
