@@ -106,29 +106,42 @@ def _evidence(kind: str, date: str = "2026-11-01", path: str | None = None) -> d
     return {"kind": kind, "path": path or f"evidence/{kind}.txt", "date": date}
 
 
+#: Outcomes a reviewer accepts, for the kinds whose evidence records one.
+PASSED_OUTCOME = {"drill": "passed", "training": "passed", "security_review": "approved"}
+
+#: A record that meets every criterion of the default catalogue (with ``findings``): every
+#: answer a reviewer would accept (descriptions of five words or more, no placeholder),
+#: named owners who sign (Ann as business owner, Bo as support lead), a sponsor (Cy) and a
+#: builder (Di) who may not approve its waivers, an approved security review and a passed
+#: drill and training, thresholds within the catalogue's limits.
 FULL: dict[str, Any] = {
     "schema_version": 1,
     "id": "full",
     "name": "Everything answered",
+    "sponsor": "Cy, Chief Operating Officer",
     "stage": "production",
     "scope": {
-        "workflow": "Motor claims intake",
-        "ai_step": "Suggest a triage queue",
-        "in_scope": ["motor claims"],
-        "out_of_scope": ["injury claims"],
-        "controlled_use": {"users": "Team A", "max_daily_volume": 200},
-        "user_expectations": ["a suggestion, not a decision"],
-        "never_assume": ["that fraud was checked"],
+        "workflow": "Motor claims intake, from first notice to a queue",
+        "ai_step": "Suggests a triage queue for each new claim, with a reason",
+        "in_scope": ["Personal motor claims reported online or by phone"],
+        "out_of_scope": ["Any claim that mentions an injury"],
+        # log_measures() shows at most 143 requests a day: within 200.
+        "controlled_use": {"users": "The 40 intake handlers in Leeds", "max_daily_volume": 200},
+        "user_expectations": ["A suggested queue with its reason, not a decision"],
+        "never_assume": ["That cover or fraud has been checked"],
         "demo_conditions": [
             {
                 "condition": "clean_data",
-                "description": "40 picked claims",
-                "real_use_handling": "gap register",
+                "description": "The demo used 40 hand-picked claims with complete descriptions",
+                "real_use_handling": "Incomplete claims go to manual triage and are counted "
+                "on the dashboard",
             }
         ],
     },
     "data": {
-        "sources": [{"name": "Claims", "system_of_record": "ClaimsDB", "owner": "Claims ops"}],
+        "sources": [
+            {"name": "Claims", "system_of_record": "ClaimsDB", "owner": "Claims operations team"}
+        ],
         "boundaries": {
             "may_use": ["claim text"],
             "must_not_use": ["health data"],
@@ -137,21 +150,27 @@ FULL: dict[str, Any] = {
         "gaps": [
             {
                 "id": "g1",
-                "description": "dupes",
+                "description": "Duplicate policy numbers in the claims extract",
                 "severity": "high",
                 "owner": "Data team",
                 "due": "2026-12-31",
                 "status": "open",
             }
         ],
-        "grounding": "Retrieval over the claims handbook",
+        "grounding": "Retrieval over the routing chapter of the claims handbook, cited per answer",
     },
     "trust": {
-        "evaluation": "300 labelled claims",
-        "guardrails": ["no payout advice"],
-        "review_path": "Team lead queue",
-        "failure_handling": {"wrong": "a", "delayed": "b", "blocked": "c", "unsafe": "d"},
-        "fallback": "manual triage",
+        "evaluation": "Three hundred labelled claims, re-scored after each change",
+        "guardrails": ["No payout or cover advice; only the four queue names"],
+        "review_path": "Flagged suggestions reach the team lead's review queue every morning",
+        "failure_handling": {
+            "wrong": "The handler overrides the queue and the override is logged",
+            "delayed": "After five seconds the claim falls back to manual triage",
+            "blocked": "A blocked or refused claim is routed by hand and logged",
+            "unsafe": "Unsafe output is discarded and reported to the privacy team",
+        },
+        "fallback": "The manual triage screen opens whenever the assistant is off",
+        # Within the catalogue's limits (10,000 ms, 10%, at least 70%).
         "thresholds": {"latency_p95_ms": 2000, "error_rate": 0.02, "quality_pass_rate": 0.9},
     },
     "integration": {
@@ -159,26 +178,47 @@ FULL: dict[str, Any] = {
         "in_workflow": "Side panel of the claims screen",
     },
     "ownership": {
-        "business_owner": "Head of Claims",
-        "support_owner": {"team": "App support", "hours": "8-18", "contact": "#claims-ai"},
+        "business_owner": "Ann, Head of Claims",
+        "support_owner": {
+            "team": "Claims application support",
+            "hours": "8-18",
+            "contact": "#claims-ai",
+            "lead": "Bo",
+        },
         "escalation": [{"trigger": "error rate > 5%", "target": "on-call"}],
         "change_control": "Prompt changes via pull request and re-evaluation",
-        "enablement": {"trained_team": "App support", "runbook": "wiki/runbook"},
+        "enablement": {"trained_team": "Claims application support", "runbook": "wiki/runbook"},
+        "builders": ["Di"],
     },
     "observability": {
         "logging_plan": {
             s: {"logged": True, "where": "log store", "retention_days": 30, "redacted": True}
             for s in SIGNALS
         },
-        "privacy_decisions": "Redact names",
+        "privacy_decisions": "Names and contact details are redacted before logging; kept 30 days",
         "dashboards": ["health"],
         "alerts": ["p95 latency"],
     },
     "governance": {
-        "usage_policy": "Claims staff only",
-        "security_review": {"reviewer": "Sec", "date": "2026-10-01", "outcome": "pass"},
+        "usage_policy": "Claims staff may use it to suggest queues for motor claims only",
+        "security_review": {
+            "reviewer": "Ines, Application Security",
+            "date": "2026-10-01",
+            "outcome": "approved",
+            "notes": "Approved; both low findings were closed before the review ended",
+        },
     },
-    "evidence": [_evidence(k) for k in EVIDENCE_KINDS if k != "document"],
+    "evidence": [
+        {**_evidence(k), **({"outcome": PASSED_OUTCOME[k]} if k in PASSED_OUTCOME else {})}
+        for k in EVIDENCE_KINDS
+        if k != "document"
+    ],
+}
+# The extract declares the three expectations PASSING's measurements report on.
+next(e for e in FULL["evidence"] if e["kind"] == "data_extract")["expectations"] = {
+    "required_columns": ["claim_id"],
+    "unique_key": ["claim_id"],
+    "allowed_values": {"channel": ["web", "call", "broker"]},
 }
 
 
@@ -228,8 +268,16 @@ def fully_signed(catalogue: Catalogue) -> Record:
     )
 
 
+#: The week log_measures() covers: 1,000 records over 7 days (143 a day, 142 on the last),
+#: enough for the catalogue's minimum sample (200 records over 7 days, records on 5) and
+#: within FULL's controlled use of 200 a day. Its last entry (2026-10-31) is a day before the
+#: sample's date in FULL, 23 days before the assessment date.
+WEEK = tuple(dt.date(2026, 10, 25) + dt.timedelta(days=i) for i in range(7))
+
+
 def log_measures(**changes: Any) -> LogMeasures:
-    """Measurements of a clean 1,000-record log sample (every signal, fast, no errors)."""
+    """Measurements of a clean 1,000-record log sample over a week (every signal, fast, few
+    errors). ``distinct`` is left unmeasured: a test of constant or canned values sets it."""
     base = LogMeasures(
         records=1000,
         mapping=dict(PRESETS["flat"]),
@@ -239,19 +287,28 @@ def log_measures(**changes: Any) -> LogMeasures:
         errors=5,
         retried=20,
         overridden=40,
-        per_day={dt.date(2026, 10, 30): 500, dt.date(2026, 10, 31): 500},
-        first=dt.datetime(2026, 10, 30, 8),
+        per_day={d: 143 if i < 6 else 142 for i, d in enumerate(WEEK)},
+        first=dt.datetime(2026, 10, 25, 8),
         last=dt.datetime(2026, 10, 31, 18),
     )
     return dataclasses.replace(base, **changes)
 
 
-#: What passing measurements look like for each measurable kind (FULL's thresholds).
+#: What passing measurements look like for each measurable kind (FULL's thresholds): 300
+#: evaluated cases, an extract of 40 rows meeting the three expectations FULL declares.
 PASSING: dict[str, Any] = {
     "log_sample": log_measures(),
     "evaluation": EvalMeasures(PassRate(None, 300, 295), (), "'passed' column"),
     "data_extract": ExtractMeasures(
-        40, ("id",), (Check("required", "id", True, "present"),), None, None
+        40,
+        ("claim_id", "channel"),
+        (
+            Check("required", "claim_id", True, "present"),
+            Check("unique key", "claim_id", True, "no repeated key"),
+            Check("allowed values", "channel", True, "every value allowed"),
+        ),
+        None,
+        None,
     ),
 }
 
@@ -294,20 +351,29 @@ HOSTILE_EVIDENCE = """  - {kind: evaluation, path: evidence/hostile/eval.csv, da
 """
 
 
+#: Records in the hostile log sample: 30 a day for 7 days.
+HOSTILE_RECORDS = 210
+
+
 def _write_hostile_evidence(folder: Path) -> None:
     """Evidence whose contents try to inject markup and carry personal data."""
+    import datetime as dt
     import gzip
     import json
 
     folder.mkdir(parents=True)
+    first = dt.datetime(2026, 10, 27, 8, 0)
     lines = []
-    for i in range(40):
+    # A week of traffic, 30 requests a day (27 October to 2 November), so the sample is big
+    # and long enough to judge; every input and output differs (no canned load test).
+    for i in range(HOSTILE_RECORDS):
+        day, minute = divmod(i, 30)
         lines.append(
             {
-                "timestamp": f"2026-11-02T08:{i:02d}:00Z",
+                "timestamp": f"{first + dt.timedelta(days=day, minutes=minute):%Y-%m-%dT%H:%M:%SZ}",
                 "request_id": f"h-{i}",
-                "input": f"<img src=x onerror=window.__pwned=2> ask {PLANTED_PII[i % 3]}",
-                "output": "<script>window.__pwned=3</script>",
+                "input": f"<img src=x onerror=window.__pwned=2> ask {PLANTED_PII[i % 3]} #{i}",
+                "output": f"<script>window.__pwned=3</script> reply {i}",
                 "error": None,
                 "latency_ms": 900 + 10 * i,
                 "human_override": None,

@@ -8,13 +8,36 @@ import json
 
 import pytest
 
-from conftest import AS_OF, findings, full_record, fully_signed, make_record, signoff
+from conftest import AS_OF, findings, full_record, fully_signed, log_measures, make_record, signoff
 from workbook.model.assess import assess, stage_label
 from workbook.model.criteria import PASSING, STATUSES
 from workbook.model.records import SIGNALS
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 LOGS = {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01"}
+#: Answers a reviewer accepts: a description in five words or more, the owner by name.
+WORKFLOW = "Motor claims intake, from first notice to a queue"
+EVALUATION = "Three hundred labelled claims, re-scored after each change"
+OWNER = "Ann, Head of Claims"
+#: A waiver reason that is an argument (eight words at least): what, why it may wait.
+REASON = "Log export blocked by the vendor until the January release ships"
+RENEWED = "Renewed: the vendor moved the log export to its March release"
+GAP = "Duplicate policy numbers in the claims extract"
+#: A week of traffic (1,000 records over 7 days): enough for the catalogue's minimum sample
+#: of 200 records over 7 days with records on 5. Its last entry (2026-10-31) is a day before
+#: the sample's date, 23 days before the assessment date.
+WEEK = [dt.date(2026, 10, 25) + dt.timedelta(days=i) for i in range(7)]
+MEASURED = {
+    "log_sample": log_measures(
+        per_day={d: 143 if i < 6 else 142 for i, d in enumerate(WEEK)},
+        first=dt.datetime(2026, 10, 25, 8),
+    )
+}
+
+
+def measured(record, unreadable=None):
+    """``conftest.findings`` with a week of logs."""
+    return findings(record, unreadable, MEASURED)
 
 
 def status_of(result, criterion_id: str) -> str:
@@ -33,10 +56,10 @@ STATUS_TABLE = [
         "missing",
         "not answered: scope.workflow",
     ),
-    ("field answered", {"scope.workflow": "Intake"}, {}, "t.workflow", "met", "answered"),
+    ("field answered", {"scope.workflow": WORKFLOW}, {}, "t.workflow", "met", "answered"),
     (
         "answered, evidence absent",
-        {"trust.evaluation": "300 cases"},
+        {"trust.evaluation": EVALUATION},
         {},
         "t.eval",
         "unverified",
@@ -44,7 +67,7 @@ STATUS_TABLE = [
     ),
     (
         "answered and evidenced",
-        {"trust.evaluation": "x", "evidence": [EVAL]},
+        {"trust.evaluation": EVALUATION, "evidence": [EVAL]},
         {},
         "t.eval",
         "met",
@@ -52,7 +75,7 @@ STATUS_TABLE = [
     ),
     (
         "evidence file unreadable",
-        {"trust.evaluation": "x", "evidence": [EVAL]},
+        {"trust.evaluation": EVALUATION, "evidence": [EVAL]},
         {"e.csv": "file not found"},
         "t.eval",
         "unreadable",
@@ -60,7 +83,7 @@ STATUS_TABLE = [
     ),
     (
         "evidence stale",
-        {"trust.evaluation": "x", "evidence": [{**EVAL, "date": "2026-01-01"}]},
+        {"trust.evaluation": EVALUATION, "evidence": [{**EVAL, "date": "2026-01-01"}]},
         {},
         "t.eval",
         "stale",
@@ -69,7 +92,7 @@ STATUS_TABLE = [
     ),
     (
         "evidence exactly at window",
-        {"trust.evaluation": "x", "evidence": [{**EVAL, "date": "2026-08-15"}]},
+        {"trust.evaluation": EVALUATION, "evidence": [{**EVAL, "date": "2026-08-15"}]},
         {},
         "t.eval",
         "met",
@@ -78,7 +101,7 @@ STATUS_TABLE = [
     (
         "one fresh among stale",
         {
-            "trust.evaluation": "x",
+            "trust.evaluation": EVALUATION,
             "evidence": [{**EVAL, "date": "2025-01-01"}, {**EVAL, "path": "f.csv"}],
         },
         {},
@@ -104,17 +127,18 @@ STATUS_TABLE = [
         "log_sample evidence l.jsonl of 2026-11-01",
     ),
     (
-        "link evidence counts",
+        # A link shows that a log exists, not how much it holds: nothing to judge its size by.
+        "a link to a log sample is not enough",
         {"evidence": [{"kind": "log_sample", "url": "https://x.example/l", "date": "2026-11-01"}]},
         {},
         "t.logs",
-        "met",
-        "log_sample evidence https://x.example/l of 2026-11-01",
+        "unverified",
+        "log_sample evidence https://x.example/l of 2026-11-01 is a link; measuring needs the file",
     ),
     ("empty register allowed", {}, {}, "t.gaps", "met", "0 entries, complete"),
     (
         "register entry incomplete",
-        {"data.gaps": [{"id": "g1", "description": "d"}]},
+        {"data.gaps": [{"id": "g1", "description": GAP}]},
         {},
         "t.gaps",
         "missing",
@@ -122,7 +146,11 @@ STATUS_TABLE = [
     ),
     (
         "open critical gap",
-        {"data.gaps": [{"id": "g1", "description": "d", "owner": "o", "severity": "critical"}]},
+        {
+            "data.gaps": [
+                {"id": "g1", "description": GAP, "owner": "Data team", "severity": "critical"}
+            ]
+        },
         {},
         "t.gaps",
         "missing",
@@ -134,8 +162,8 @@ STATUS_TABLE = [
             "data.gaps": [
                 {
                     "id": "g1",
-                    "description": "d",
-                    "owner": "o",
+                    "description": GAP,
+                    "owner": "Data team",
                     "severity": "critical",
                     "status": "closed",
                 }
@@ -156,11 +184,34 @@ STATUS_TABLE = [
     ),
     (
         "sign-off for earlier version",
-        {"signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")]},
+        {
+            "ownership.business_owner": OWNER,
+            "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")],
+        },
         {},
         "t.signoff",
         "stale",
         "signed by Ann on 2026-11-01 for an earlier version (abcdef012345); the current digest is",
+    ),
+    (
+        "sign-off by someone the record does not name",
+        {
+            "ownership.business_owner": OWNER,
+            "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Bo")],
+        },
+        {},
+        "t.signoff",
+        "missing",
+        "signed by Bo, but the record names Ann as business owner (ownership.business_owner)",
+    ),
+    (
+        "sign-off with no business owner named",
+        {"signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")]},
+        {},
+        "t.signoff",
+        "missing",
+        "the record names no business owner (ownership.business_owner), "
+        "so no business_owner sign-off can count",
     ),
     (
         "sign-off by other role",
@@ -172,11 +223,26 @@ STATUS_TABLE = [
     ),
     (
         "not applicable, justified",
-        {"not_applicable": [{"criterion": "t.workflow", "justification": "batch tool"}]},
+        {
+            "not_applicable": [
+                {
+                    "criterion": "t.workflow",
+                    "justification": "A nightly batch with no person in the loop",
+                }
+            ]
+        },
         {},
         "t.workflow",
         "not_applicable",
-        "batch tool",
+        "A nightly batch with no person in the loop",
+    ),
+    (
+        "not applicable, a placeholder reason",
+        {"not_applicable": [{"criterion": "t.workflow", "justification": "N/A"}]},
+        {},
+        "t.workflow",
+        "missing",
+        "marked not applicable, but the justification is a placeholder ('N/A')",
     ),
     (
         "not applicable, no reason",
@@ -197,7 +263,7 @@ STATUS_TABLE = [
     (
         "not applicable refused by catalogue",
         {
-            "trust.evaluation": "x",
+            "trust.evaluation": EVALUATION,
             "not_applicable": [{"criterion": "t.eval", "justification": "no"}],
         },
         {},
@@ -228,57 +294,78 @@ STATUS_TABLE = [
         "renewed waiver supersedes expired one",
         {
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-10-01"},
                 {
                     "criterion": "t.logs",
-                    "reason": "renewed",
+                    "reason": REASON,
                     "approver": "CIO",
-                    "expires": "2027-06-30",
+                    "expires": "2026-10-01",
+                },
+                {
+                    "criterion": "t.logs",
+                    "reason": RENEWED,
+                    "approver": "CIO",
+                    "expires": "2027-04-30",
                 },
             ]
         },
         {},
         "t.logs",
         "waived",
-        "waived by CIO until 2027-06-30: renewed",
+        f"waived by CIO until 2027-04-30: {RENEWED}",
     ),
     (
         "evidence dated after as-of not counted",
         {"evidence": [{**LOGS, "date": "2027-01-01"}]},
         {},
         "t.logs",
-        "missing",
-        "no log_sample evidence is cited",
+        "unverified",
+        "log_sample evidence l.jsonl is dated 2027-01-01, after the assessment date "
+        "2026-11-23, so it does not count yet",
     ),
     (
         "waived",
         {
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-12-31"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2026-12-31",
+                }
             ]
         },
         {},
         "t.logs",
         "waived",
-        "waived by CIO until 2026-12-31: r",
+        f"waived by CIO until 2026-12-31: {REASON}",
     ),
     (
         "waiver expires today",
         {
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-23"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2026-11-23",
+                }
             ]
         },
         {},
         "t.logs",
         "waived",
-        "waived by CIO until 2026-11-23: r",
+        f"waived by CIO until 2026-11-23: {REASON}",
     ),
     (
         "waiver expired",
         {
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-22"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2026-11-22",
+                }
             ]
         },
         {},
@@ -291,7 +378,12 @@ STATUS_TABLE = [
         {
             "evidence": [LOGS],
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-01-01"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2026-01-01",
+                }
             ],
         },
         {},
@@ -309,25 +401,30 @@ STATUS_TABLE = [
 )
 def test_status(tiny, changes, unreadable, criterion, expected, phrase):
     record = make_record(changes)
-    result = assess(record, tiny, AS_OF, findings(record, unreadable))
+    result = assess(record, tiny, AS_OF, measured(record, unreadable))
     row = next(r for r in result.results if r.criterion.id == criterion)
     assert (row.status, row.detail[: len(phrase)]) == (expected, phrase)
     assert row.detail == phrase or (criterion, expected) == ("t.signoff", "stale"), row.detail
     assert row.passes == (expected in PASSING)
 
 
-def test_status_table_covers_every_status_but_below_threshold():
+def test_status_table_covers_every_status_but_the_measured_ones():
+    # below_threshold and insufficient come from measured evidence (tests/test_thresholds.py,
+    # tests/test_gaming_measured.py); failed from a recorded outcome (tests/test_gaming_answers.py).
     seen = {row[4] for row in STATUS_TABLE}
-    assert seen == set(STATUSES) - {"below_threshold"}
+    assert seen == set(STATUSES) - {"below_threshold", "insufficient", "failed"}
 
 
 def test_current_signoff_is_met(tiny):
-    draft = make_record()
-    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
+    draft = make_record({"ownership.business_owner": OWNER})
+    digest = assess(draft, tiny, AS_OF, measured(draft)).digest
     signed = make_record(
-        {"signoffs": [signoff(digest[:16], "2026-11-20", "business_owner", "Ann")]}
+        {
+            "ownership.business_owner": OWNER,
+            "signoffs": [signoff(digest[:16], "2026-11-20", "business_owner", "Ann")],
+        }
     )
-    result = assess(signed, tiny, AS_OF, findings(signed))
+    result = assess(signed, tiny, AS_OF, measured(signed))
     assert result.digest == digest, "sign-offs must not change the digest they sign"
     assert status_of(result, "t.signoff") == "met"
     assert [s.current for s in result.signoffs] == [True]
@@ -338,25 +435,30 @@ GATE_TABLE = [
     ("nothing answered", {}, (False, False, False), "prototype"),
     (
         "mvp only",
-        {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]},
+        {"scope.workflow": WORKFLOW, "trust.evaluation": EVALUATION, "evidence": [EVAL]},
         (True, False, False),
         "mvp",
     ),
     ("candidate needs mvp first", {"evidence": [LOGS]}, (False, True, False), "prototype"),
     (
         "candidate",
-        {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL, LOGS]},
+        {"scope.workflow": WORKFLOW, "trust.evaluation": EVALUATION, "evidence": [EVAL, LOGS]},
         (True, True, False),
         "production_candidate",
     ),
     (
         "waivers carry a gate",
         {
-            "scope.workflow": "w",
-            "trust.evaluation": "e",
+            "scope.workflow": WORKFLOW,
+            "trust.evaluation": EVALUATION,
             "evidence": [EVAL],
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2027-01-01"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2027-01-01",
+                }
             ],
         },
         (True, True, False),
@@ -372,7 +474,7 @@ GATE_TABLE = [
 )
 def test_gates_and_supported_stage(tiny, changes, gates, supported):
     record = make_record(changes)
-    result = assess(record, tiny, AS_OF, findings(record))
+    result = assess(record, tiny, AS_OF, measured(record))
     assert tuple(result.gates.values()) == gates
     assert result.supported_stage == supported
 
@@ -383,18 +485,26 @@ def test_gates_and_supported_stage(tiny, changes, gates, supported):
         ("prototype", {}, False),
         ("mvp", {}, True),
         ("production", {}, True),
-        ("mvp", {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]}, False),
-        ("prototype", {"scope.workflow": "w", "trust.evaluation": "e", "evidence": [EVAL]}, False),
+        (
+            "mvp",
+            {"scope.workflow": WORKFLOW, "trust.evaluation": EVALUATION, "evidence": [EVAL]},
+            False,
+        ),
+        (
+            "prototype",
+            {"scope.workflow": WORKFLOW, "trust.evaluation": EVALUATION, "evidence": [EVAL]},
+            False,
+        ),
     ],
 )
 def test_overclaimed(tiny, claimed, supported_changes, overclaimed):
     record = make_record({"stage": claimed, **supported_changes})
-    assert assess(record, tiny, AS_OF, findings(record)).overclaimed is overclaimed
+    assert assess(record, tiny, AS_OF, measured(record)).overclaimed is overclaimed
 
 
 def test_full_record_reaches_production_with_both_signoffs(default_catalogue):
     record = fully_signed(default_catalogue)
-    result = assess(record, default_catalogue, AS_OF, findings(record))
+    result = assess(record, default_catalogue, AS_OF, measured(record))
     assert [r.criterion.id for r in result.results if not r.passes] == []
     assert result.supported_stage == "production"
     assert result.blockers == [] and result.next_gate is None and result.weakest_area is None
@@ -405,8 +515,8 @@ def test_full_record_reaches_production_with_both_signoffs(default_catalogue):
 
 
 def test_blockers_ordered_by_gate_then_area_and_headline(default_catalogue):
-    record = make_record({"stage": "production_candidate", "scope.workflow": "w"})
-    result = assess(record, default_catalogue, AS_OF, findings(record))
+    record = make_record({"stage": "production_candidate", "scope.workflow": WORKFLOW})
+    result = assess(record, default_catalogue, AS_OF, measured(record))
     keys = [(r.criterion.gate, r.criterion.area) for r in result.blockers]
     gate_order = ["mvp", "production_candidate"]
     areas = ["scope", "data", "trust", "integration", "ownership", "observability", "governance"]
@@ -419,8 +529,8 @@ def test_blockers_ordered_by_gate_then_area_and_headline(default_catalogue):
 
 
 def test_honest_label_headline_names_the_next_stage(tiny):
-    record = make_record({"scope.workflow": "w"})
-    result = assess(record, tiny, AS_OF, findings(record))
+    record = make_record({"scope.workflow": WORKFLOW})
+    result = assess(record, tiny, AS_OF, measured(record))
     assert result.headline == (
         "Labelled prototype; the evidence supports prototype. 1 condition is not yet met for mvp."
     )
@@ -428,34 +538,35 @@ def test_honest_label_headline_names_the_next_stage(tiny):
 
 def test_target_stage_widens_the_horizon(tiny):
     record = make_record({"target_stage": "production_candidate"})
-    result = assess(record, tiny, AS_OF, findings(record))
+    result = assess(record, tiny, AS_OF, measured(record))
     assert {r.criterion.gate for r in result.blockers} == {"mvp", "production_candidate"}
 
 
 def test_readiness_and_weakest_area(default_catalogue):
     # Everything for mvp but the data sources and boundaries: data is weakest (0 of 2).
     record = full_record({"stage": "prototype", "data.sources": [], "data.boundaries.may_use": []})
-    result = assess(record, default_catalogue, AS_OF, findings(record))
+    result = assess(record, default_catalogue, AS_OF, measured(record))
     assert result.next_gate == "mvp"
     ready = {a.area: (a.met, a.total) for a in result.readiness}
-    assert ready == {"scope": (4, 4), "data": (0, 2), "trust": (2, 2), "ownership": (1, 1)}
+    # scope: workflow, boundaries, demo conditions, controlled use and use within it (5).
+    assert ready == {"scope": (5, 5), "data": (0, 2), "trust": (2, 2), "ownership": (1, 1)}
     assert result.weakest_area == "data"
 
 
 def test_weakest_area_is_lowest_share_not_most_failures(default_catalogue):
     # candidate gate: trust 1 of 5 failing (80%) vs ownership 1 of 3 failing (67%)
     record = full_record({"stage": "mvp", "trust.fallback": None, "ownership.change_control": None})
-    result = assess(record, default_catalogue, AS_OF, findings(record))
+    result = assess(record, default_catalogue, AS_OF, measured(record))
     assert result.next_gate == "production_candidate"
     assert result.weakest_area == "ownership"
 
 
 def test_assess_is_reproducible_and_as_of_matters(tiny):
     record = make_record({"evidence": [LOGS]})
-    first = assess(record, tiny, AS_OF, findings(record))
-    again = assess(record, tiny, AS_OF, findings(record))
+    first = assess(record, tiny, AS_OF, measured(record))
+    again = assess(record, tiny, AS_OF, measured(record))
     assert first.to_dict() == again.to_dict()
-    later = assess(record, tiny, AS_OF + dt.timedelta(days=40), findings(record))
+    later = assess(record, tiny, AS_OF + dt.timedelta(days=40), measured(record))
     assert (status_of(first, "t.logs"), status_of(later, "t.logs")) == ("met", "stale")
     assert later.digest == first.digest, "the date changes the verdict, not what was assessed"
 
@@ -472,16 +583,16 @@ def test_digest_changes_with_the_record(tiny, change):
     base = make_record({"evidence": [LOGS]})
     changed = make_record({"evidence": [LOGS], **change})
     assert (
-        assess(base, tiny, AS_OF, findings(base)).digest
-        != assess(changed, tiny, AS_OF, findings(changed)).digest
+        assess(base, tiny, AS_OF, measured(base)).digest
+        != assess(changed, tiny, AS_OF, measured(changed)).digest
     )
 
 
 def test_digest_changes_with_evidence_bytes_and_catalogue(tiny, default_catalogue):
     record = make_record({"evidence": [LOGS]})
-    a = assess(record, tiny, AS_OF, findings(record))
-    gone = assess(record, tiny, AS_OF, findings(record, {"l.jsonl": "file not found"}))
-    other = assess(record, default_catalogue, AS_OF, findings(record))
+    a = assess(record, tiny, AS_OF, measured(record))
+    gone = assess(record, tiny, AS_OF, measured(record, {"l.jsonl": "file not found"}))
+    other = assess(record, default_catalogue, AS_OF, measured(record))
     assert len({a.digest, gone.digest, other.digest}) == 3
 
 
@@ -491,16 +602,22 @@ def test_to_dict_is_the_check_json_contract(tiny):
         {
             "stage": "mvp",
             "target_stage": "production_candidate",
-            "scope.workflow": "w",
-            "trust.evaluation": "e",
+            "scope.workflow": WORKFLOW,
+            "trust.evaluation": EVALUATION,
             "evidence": [EVAL, LOGS],
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-01"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2026-11-01",
+                }
             ],
             "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")],
+            "ownership.business_owner": OWNER,
         }
     )
-    result = assess(record, tiny, AS_OF, findings(record))
+    result = assess(record, tiny, AS_OF, measured(record))
     digest = result.digest
     assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
     # mvp: workflow answered, evaluation answered and evidenced (53 days <= 100): passes.
@@ -518,6 +635,7 @@ def test_to_dict_is_the_check_json_contract(tiny):
         "date": "2026-10-01",
         "readable": True,
         "reason": None,
+        "sha256": "0" * 64,  # conftest.findings: every readable file hashes to zeros
         "measured": {
             "rule": "'passed' column",
             "cases": 300,
@@ -528,13 +646,14 @@ def test_to_dict_is_the_check_json_contract(tiny):
             "slices": [],
         },
     }
-    # The clean 1,000-record sample of conftest.log_measures.
+    # The clean 1,000-record sample of conftest.log_measures, spread over a week (MEASURED).
     logs = {
         "kind": "log_sample",
         "location": "l.jsonl",
         "date": "2026-11-01",
         "readable": True,
         "reason": None,
+        "sha256": "0" * 64,
         "measured": {
             "records": 1000,
             "coverage": dict.fromkeys(SIGNALS, 1.0),
@@ -542,10 +661,16 @@ def test_to_dict_is_the_check_json_contract(tiny):
             "error_rate": 5 / 1000,
             "retry_rate": 20 / 1000,
             "override_rate": 40 / 1000,
-            "per_day": {"2026-10-30": 500, "2026-10-31": 500},
-            "first": "2026-10-30T08:00:00",
+            "per_day": {d.isoformat(): 143 if d.day < 31 else 142 for d in WEEK},
+            "first": "2026-10-25T08:00:00",
             "last": "2026-10-31T18:00:00",
             "personal_data": {},
+            # Nothing of these was measured in the synthetic sample.
+            "personal_data_elsewhere": {},
+            "distinct": {},
+            "users": None,
+            "error_fields": {},
+            "latency_unit": "ms",
         },
     }
     assert result.to_dict() == {
@@ -556,6 +681,8 @@ def test_to_dict_is_the_check_json_contract(tiny):
         "supported_stage": "production_candidate",
         "overclaimed": False,
         "shadow_production": None,
+        "uncontrolled_use": None,
+        "goalposts": [],
         "next_gate": "production",
         "weakest_area": "governance",
         "headline": "Labelled mvp; the evidence supports production candidate. "
@@ -608,7 +735,7 @@ def test_to_dict_is_the_check_json_contract(tiny):
 
 def test_an_overclaimed_record_in_json(tiny):
     record = make_record({"stage": "mvp"})
-    data = assess(record, tiny, AS_OF, findings(record)).to_dict()
+    data = assess(record, tiny, AS_OF, measured(record)).to_dict()
     assert (data["claimed_stage"], data["supported_stage"], data["overclaimed"]) == (
         "mvp",
         "prototype",
@@ -622,13 +749,18 @@ def test_an_overclaimed_record_in_json(tiny):
 
 
 def test_signoff_dated_after_as_of_does_not_count(tiny):
-    draft = make_record()
-    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
-    signed = make_record({"signoffs": [signoff(digest, "2026-11-24", "business_owner", "Ann")]})
-    result = assess(signed, tiny, AS_OF, findings(signed))
+    draft = make_record({"ownership.business_owner": OWNER})
+    digest = assess(draft, tiny, AS_OF, measured(draft)).digest
+    signed = make_record(
+        {
+            "ownership.business_owner": OWNER,
+            "signoffs": [signoff(digest, "2026-11-24", "business_owner", "Ann")],
+        }
+    )
+    result = assess(signed, tiny, AS_OF, measured(signed))
     assert status_of(result, "t.signoff") == "missing"
     assert result.signoffs == ()
-    tomorrow = assess(signed, tiny, AS_OF + dt.timedelta(days=1), findings(signed))
+    tomorrow = assess(signed, tiny, AS_OF + dt.timedelta(days=1), measured(signed))
     assert status_of(tomorrow, "t.signoff") == "met"
 
 
@@ -636,7 +768,7 @@ def test_section_field_detail_names_the_missing_parts(default_catalogue):
     record = full_record(
         {"ownership.enablement.runbook": None, "trust.thresholds.error_rate": None}
     )
-    result = assess(record, default_catalogue, AS_OF, findings(record))
+    result = assess(record, default_catalogue, AS_OF, measured(record))
     details = {r.criterion.id: r.detail for r in result.results if not r.passes}
     assert details == {
         "trust.thresholds": "not answered: trust.thresholds.error_rate",
@@ -651,24 +783,29 @@ def test_digest_ignores_values_left_at_their_default(tiny):
     plain = make_record()
     explicit = make_record({"scope.in_scope": [], "data.gaps": [], "target_stage": None})
     assert (
-        assess(plain, tiny, AS_OF, findings(plain)).digest
-        == assess(explicit, tiny, AS_OF, findings(explicit)).digest
+        assess(plain, tiny, AS_OF, measured(plain)).digest
+        == assess(explicit, tiny, AS_OF, measured(explicit)).digest
     )
 
 
 def test_headline_says_when_gates_pass_only_by_waiver(tiny):
     record = make_record(
         {
-            "scope.workflow": "w",
-            "trust.evaluation": "e",
+            "scope.workflow": WORKFLOW,
+            "trust.evaluation": EVALUATION,
             "evidence": [EVAL],
             "stage": "production_candidate",
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2027-01-01"}
+                {
+                    "criterion": "t.logs",
+                    "reason": REASON,
+                    "approver": "CIO",
+                    "expires": "2027-01-01",
+                }
             ],
         }
     )
-    result = assess(record, tiny, AS_OF, findings(record))
+    result = assess(record, tiny, AS_OF, measured(record))
     assert result.headline == (
         "Labelled production candidate; the evidence supports production candidate. "
         "1 condition is not yet met for production. 1 passes only by waiver."
@@ -684,9 +821,9 @@ def test_rewording_the_catalogue_keeps_the_digest(tiny):
     )
     stricter = dataclasses.replace(tiny, freshness_days={**tiny.freshness_days, "log_sample": 10})
     record = make_record()
-    digests = {assess(record, c, AS_OF, findings(record)).digest for c in (tiny, reworded)}
+    digests = {assess(record, c, AS_OF, measured(record)).digest for c in (tiny, reworded)}
     assert len(digests) == 1
-    assert assess(record, stricter, AS_OF, findings(record)).digest not in digests
+    assert assess(record, stricter, AS_OF, measured(record)).digest not in digests
 
 
 def test_the_digest_is_the_sha256_of_what_was_assessed(tiny):
@@ -704,7 +841,7 @@ def test_the_digest_is_the_sha256_of_what_was_assessed(tiny):
             "signoffs": [signoff("abcdef012345", "2026-11-01", "business_owner", "Ann")],
         }
     )
-    result = assess(record, tiny, AS_OF, findings(record, {"e.csv": "file not found"}))
+    result = assess(record, tiny, AS_OF, measured(record, {"e.csv": "file not found"}))
     assessed = {
         "record": {
             "schema_version": 1,
@@ -725,7 +862,7 @@ def test_the_digest_is_the_sha256_of_what_was_assessed(tiny):
 
 
 def test_waiver_days_left_and_expiry_day(tiny):
-    waiver = {"reason": "r", "approver": "CIO"}
+    waiver = {"reason": REASON, "approver": "CIO"}
     record = make_record(
         {
             "waivers": [
@@ -734,18 +871,23 @@ def test_waiver_days_left_and_expiry_day(tiny):
             ]
         }
     )
-    states = assess(record, tiny, AS_OF, findings(record)).waivers
+    states = assess(record, tiny, AS_OF, measured(record)).waivers
     # 2026-11-23 to 2026-12-31: 7 days of November and 31 of December.
     assert [(s.days_left, s.expired) for s in states] == [(38, False), (0, False)]
-    later = assess(record, tiny, AS_OF + dt.timedelta(days=1), findings(record)).waivers
+    later = assess(record, tiny, AS_OF + dt.timedelta(days=1), measured(record)).waivers
     assert [(s.days_left, s.expired) for s in later] == [(37, False), (-1, True)]
 
 
 def test_a_signoff_dated_on_the_assessment_day_counts(tiny):
-    draft = make_record()
-    digest = assess(draft, tiny, AS_OF, findings(draft)).digest
-    signed = make_record({"signoffs": [signoff(digest, "2026-11-23", "business_owner", "Ann")]})
-    result = assess(signed, tiny, AS_OF, findings(signed))
+    draft = make_record({"ownership.business_owner": OWNER})
+    digest = assess(draft, tiny, AS_OF, measured(draft)).digest
+    signed = make_record(
+        {
+            "ownership.business_owner": OWNER,
+            "signoffs": [signoff(digest, "2026-11-23", "business_owner", "Ann")],
+        }
+    )
+    result = assess(signed, tiny, AS_OF, measured(signed))
     assert [s.current for s in result.signoffs] == [True]
     assert status_of(result, "t.signoff") == "met"
     assert next(r for r in result.results if r.criterion.id == "t.signoff").detail == (
@@ -755,12 +897,12 @@ def test_a_signoff_dated_on_the_assessment_day_counts(tiny):
 
 def test_a_stale_signoff_names_the_latest_and_quotes_twelve_characters(tiny):
     signoffs = [
-        signoff("0123456789abcdef", "2026-11-10", "business_owner", "Bo"),
+        signoff("0123456789abcdef", "2026-11-10", "business_owner", "Ann"),
         signoff("fedcba9876543210", "2026-11-20", "business_owner", "Ann"),
-        signoff("00000000aaaaaaaa", "2026-11-01", "business_owner", "Cy"),
+        signoff("00000000aaaaaaaa", "2026-11-01", "business_owner", "Ann"),
     ]
-    record = make_record({"signoffs": signoffs})
-    result = assess(record, tiny, AS_OF, findings(record))
+    record = make_record({"ownership.business_owner": OWNER, "signoffs": signoffs})
+    result = assess(record, tiny, AS_OF, measured(record))
     detail = next(r for r in result.results if r.criterion.id == "t.signoff").detail
     assert detail == (
         "signed by Ann on 2026-11-20 for an earlier version (fedcba987654); "
@@ -777,10 +919,10 @@ def test_stage_label(stage, label):
 
 
 def test_a_renewal_supersedes_the_waiver_it_replaces(tiny):
-    first = {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-11-01"}
-    renewal = {**first, "reason": "renewed", "expires": "2027-06-30"}
+    first = {"criterion": "t.logs", "reason": REASON, "approver": "CIO", "expires": "2026-11-01"}
+    renewal = {**first, "reason": RENEWED, "expires": "2027-04-30"}
     record = make_record({"waivers": [first, renewal]})
-    old, new = assess(record, tiny, AS_OF, findings(record)).waivers
+    old, new = assess(record, tiny, AS_OF, measured(record)).waivers
     # The first ran out on 2026-11-01, but it was replaced: it neither counts nor expires.
     assert (old.superseded_by, old.superseded, old.expired) == (record.waivers[1], True, False)
     assert (new.superseded_by, new.superseded, new.expired) == (None, False, False)

@@ -690,9 +690,34 @@ CATALOGUE_CASES = [
         "catalogues/unknown_top_level_key.yaml",
         "gates",
         "unknown field",
-        "catalogue_version, criteria",
+        "catalogue_version, controlled_use, criteria",
     ),
     cat("catalogues/catalogue_version_2.yaml", "catalogue_version", "unsupported version 2"),
+    # The rules beside the criteria are checked as strictly as the criteria.
+    cat(
+        "catalogues/min_sample_unknown_kind.yaml",
+        "min_sample.selfie",
+        "unknown evidence kind 'selfie'",
+        "log_sample",
+    ),
+    cat(
+        "catalogues/limit_out_of_range.yaml",
+        "limits.error_rate",
+        "got 2",
+        "less than or equal to 1",
+    ),
+    cat(
+        "catalogues/role_unknown_field.yaml",
+        "roles.business_owner",
+        "unknown record field 'ownership.busines_owner'",
+        "did you mean 'business_owner'?",
+    ),
+    cat(
+        "catalogues/answers_wrong_type.yaml",
+        "answers.min_description_words",
+        "got 'many'",
+        "integer",
+    ),
     cat("catalogues/no_criteria.yaml", "criteria", "missing or empty"),
     # The YAML defences hold for catalogues too.
     cat("python_object_tag.yaml", None, "could not determine a constructor"),

@@ -106,6 +106,8 @@ FROM_THE_MODEL = (
     "supported_stage",
     "overclaimed",
     "shadow_production",
+    "uncontrolled_use",
+    "goalposts",
     "next_gate",
     "weakest_area",
     "headline",
@@ -117,7 +119,8 @@ FROM_THE_MODEL = (
     "signoffs",
 )
 #: ... and what the run did with it.
-FROM_THE_RUN = ("path", "outcome", "dossier", "error", "changes")
+#: (shared_evidence: files another initiative of the run cites too, found across records.)
+FROM_THE_RUN = ("path", "outcome", "dossier", "error", "changes", "shared_evidence")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -896,6 +899,7 @@ def test_summary_json_and_csv_follow_the_contract(baseline, rerun):
             assert i["path"] == display_path(records / f"{i['id']}.yaml")
             assert (i["outcome"], i["dossier"], i["error"]) == (outcome, f"{i['id']}.html", None)
             assert i["changes"] == NO_CHANGES
+            assert i["shared_evidence"] == [], "each example cites its own files"
         assert len(load_summary(out).initiatives) == len(IDS), "the portfolio reads it"
         rows = list(csv.reader((out / "summary.csv").read_text().splitlines()))
         assert rows[0] == CSV_HEADER
@@ -1042,7 +1046,7 @@ def test_pipeline_first_run_writes_every_output(in_process, tmp_path):
     assert seen == [("rendered", n, 4) for n in (1, 2, 3, 4)]
     assert sorted(json.loads((out / STATE_NAME).read_text())) == sorted(IDS)
     data = summary(out)
-    assert (data["summary_version"], data["run_id"], data["previous_run_id"]) == (1, 1, None)
+    assert (data["summary_version"], data["run_id"], data["previous_run_id"]) == (2, 1, None)
     assert [(i["id"], i["outcome"], i["dossier"]) for i in data["initiatives"]] == [
         (rid, "rendered", f"{rid}.html") for rid in sorted(IDS)
     ]

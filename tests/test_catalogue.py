@@ -86,7 +86,7 @@ def _with_criterion(**fields) -> dict:
             {"colour": "red"},
             "tiny.yaml: criteria[0].colour: unknown field (expected a key of a field criterion: id, gate, "
             "area, kind, question, rationale, satisfied_by, tags, allow_not_applicable, waivable, fields, "
-            "evidence, max_age_days)",
+            "evidence, max_age_days, min_sample)",
         ),
     ],
 )
@@ -126,7 +126,7 @@ def test_custom_catalogue_is_loaded(tmp_path):
 def test_custom_catalogue_is_used_by_check(tmp_path):
     (tmp_path / "ours.yaml").write_text(OURS)
     record = {"schema_version": 1, "id": "r", "name": "R", "stage": "mvp",
-              "scope": {"workflow": "Intake"}}  # fmt: skip
+              "scope": {"workflow": "Motor claims intake, from first notice to the queue"}}  # fmt: skip
     (tmp_path / "r.yaml").write_text(yaml.safe_dump(record))
 
     def check(*gates: str) -> dict:

@@ -18,7 +18,9 @@ def test_readiness_chart_shows_shares_and_highlights_weakest(default_catalogue):
     (bar,) = charts.readiness_chart(a).data
     assert bar["x"] == [1.0, 0.0, 1.0, 1.0]
     assert bar["y"] == ["scope", "data (weakest)", "trust", "ownership"]
-    assert bar["text"] == ["4 of 4 met", "0 of 2 met", "2 of 2 met", "1 of 1 met"]
+    # scope has five mvp criteria in the default catalogue: workflow, boundaries,
+    # demo_conditions, controlled_use and within_controlled_use (templates/gates/default.yaml).
+    assert bar["text"] == ["5 of 5 met", "0 of 2 met", "2 of 2 met", "1 of 1 met"]
     assert bar["marker"]["color"] == [charts.STRONG, charts.WEAK, charts.STRONG, charts.STRONG]
     assert bar["textposition"] == ["inside", "outside", "inside", "inside"], (
         "an empty bar still says 0 of 2"
@@ -33,7 +35,13 @@ def test_readiness_chart_absent_when_every_gate_passes(default_catalogue):
 
 
 def test_status_matrix_one_labelled_cell_per_criterion(default_catalogue):
-    record = make_record({"stage": "mvp", "scope.workflow": "w", "scope.ai_step": "s"})
+    record = make_record(
+        {
+            "stage": "mvp",
+            "scope.workflow": "Motor claims intake at the regional desk",
+            "scope.ai_step": "Suggests a claim category for the adjuster",
+        }
+    )
     a = assess(record, default_catalogue, AS_OF, findings(record))
     (heat,) = charts.status_matrix(a).data
     assert heat["y"] == [r.criterion.id for r in a.results]
@@ -53,10 +61,11 @@ def test_status_matrix_values_by_hand(tiny):
     # sample (t.logs waived); no sign-off (t.signoff missing).
     record = make_record(
         {
-            "scope.workflow": "Motor claims intake",
-            "trust.evaluation": "300 labelled claims",
+            "scope.workflow": "Motor claims intake at the regional desk",
+            "trust.evaluation": "300 labelled claims scored by two adjusters",
             "waivers": [
-                {"criterion": "t.logs", "reason": "r", "approver": "CIO", "expires": "2026-12-31"}
+                {"criterion": "t.logs", "approver": "CIO", "expires": "2026-12-31",
+                 "reason": "pilot on one desk while the log export is being built"}
             ],
             "data.gaps": [
                 {"id": "g", "description": "d", "severity": "critical", "owner": "o",

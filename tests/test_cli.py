@@ -14,16 +14,19 @@ from workbook.cli import main
 from workbook.model.records import load_record
 from workbook.model.scaffold import slugify
 
+#: A waiver reason a reviewer accepts (the catalogue's default asks for 8 words or more).
+PILOT = "pilot on one desk while the log export is being built"
+
 RECORD = {
     "schema_version": 1,
     "id": "claims",
     "name": "Claims <b>triage</b>",
     "stage": "mvp",
-    "scope": {"workflow": "Motor claims intake"},
-    "trust": {"evaluation": "300 labelled claims"},
+    "scope": {"workflow": "Motor claims intake at the regional desk"},
+    "trust": {"evaluation": "300 labelled claims scored by two adjusters"},
     "evidence": [{"kind": "evaluation", "path": "eval.csv", "date": "2026-11-01"}],
     "waivers": [
-        {"criterion": "t.logs", "reason": "pilot", "approver": "CIO", "expires": "2026-11-01"}
+        {"criterion": "t.logs", "reason": PILOT, "approver": "CIO", "expires": "2026-11-01"}
     ],
 }
 
@@ -37,7 +40,8 @@ def runner() -> CliRunner:
 def portfolio(tmp_path: Path) -> Path:
     folder = tmp_path / "portfolio"
     folder.mkdir()
-    (folder / "eval.csv").write_text("case_id,passed\n1,true\n")
+    # 40 cases: above the default catalogue's minimum of 30 real cases for an evaluation.
+    (folder / "eval.csv").write_text("case_id,passed\n" + "".join(f"{i},true\n" for i in range(40)))
     (folder / "claims.yaml").write_text(yaml.safe_dump(RECORD))
     (tmp_path / "gates.yaml").write_text(TINY_CATALOGUE)
     return folder
@@ -276,20 +280,20 @@ def test_gates_lists_criteria_counts(runner, portfolio):
 
 
 def test_check_text_shows_active_waivers_and_not_applicable(runner, portfolio):
+    # Eight words or more: a justification the default answer rules accept.
+    no_workflow = "no workflow: a nightly batch job that no person ever steps into"
     record = {
         **RECORD,
         "waivers": [
-            {"criterion": "t.logs", "reason": "pilot", "approver": "CIO", "expires": "2027-01-31"}
+            {"criterion": "t.logs", "reason": PILOT, "approver": "CIO", "expires": "2027-01-31"}
         ],
-        "not_applicable": [
-            {"criterion": "t.workflow", "justification": "no workflow: a batch job"}
-        ],
+        "not_applicable": [{"criterion": "t.workflow", "justification": no_workflow}],
     }
     (portfolio / "claims.yaml").write_text(yaml.safe_dump(record))
     result = check_claims(runner, portfolio)
     lines = result.stdout.splitlines()
     assert "  Waived until 2027-01-31 by CIO: t.logs" in lines
-    assert "  Not applicable: t.workflow (no workflow: a batch job)" in lines
+    assert f"  Not applicable: t.workflow ({no_workflow})" in lines
 
 
 def test_new_into_a_file_path_is_one_line_error(runner, tmp_path):

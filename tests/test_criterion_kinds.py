@@ -9,13 +9,20 @@ from typing import ClassVar, Literal
 import pytest
 import yaml
 
-from conftest import AS_OF, TINY_CATALOGUE, findings, full_record, make_record
+from conftest import AS_OF, FULL, TINY_CATALOGUE, findings, full_record, make_record
 from workbook.errors import CatalogueError
 from workbook.model import criteria
 from workbook.model.assess import assess
 from workbook.model.catalogue import parse_catalogue
 from workbook.model.criteria import KINDS, Criterion, Outcome, known_kinds, register
 from workbook.model.records import SIGNALS
+
+#: A gap described as a reviewer needs it described (five words at least).
+GAP = "Duplicate policy numbers in the claims extract"
+#: Cited evidence of a fix: what lets a critical gap count as closed.
+FIX = {"kind": "document", "path": "evidence/dedupe-fix.md", "date": "2026-11-10"}
+#: A workflow written as a description (the catalogue asks for five words at least).
+WORKFLOW = "Motor claims intake, from first notice to a queue"
 
 
 def judged(catalogue, record, criterion_id):
@@ -43,12 +50,19 @@ REGISTER_LABELS = [
     ),
     (
         "scope.demo_conditions",
-        {"scope.demo_conditions": [{"condition": "clean_data", "description": "d"}]},
+        {
+            "scope.demo_conditions": [
+                {
+                    "condition": "clean_data",
+                    "description": "Forty claims picked by hand for the demo",
+                }
+            ]
+        },
         "clean_data lacks real_use_handling",
     ),
     (
         "data.gap_register",
-        {"data.gaps": [{"id": "g1", "description": "d"}]},
+        {"data.gaps": [{"id": "g1", "description": GAP}]},
         "g1 lacks severity, owner, due",
     ),
     (
@@ -57,20 +71,24 @@ REGISTER_LABELS = [
             "data.gaps": [
                 {
                     "id": "g1",
-                    "description": "d",
+                    "description": GAP,
                     "severity": "critical",
-                    "owner": "o",
+                    "owner": "Data team",
                     "due": "2027-01-01",
                 },
+                # Closed, and the fix is cited evidence: not open (the default catalogue
+                # asks for closure evidence on this criterion).
                 {
                     "id": "g2",
-                    "description": "d",
+                    "description": GAP,
                     "severity": "critical",
-                    "owner": "o",
+                    "owner": "Data team",
                     "due": "2027-01-01",
                     "status": "closed",
+                    "closure_evidence": "evidence/dedupe-fix.md",
                 },
-            ]
+            ],
+            "evidence": [*FULL["evidence"], FIX],
         },
         "1 open critical gap(s): g1",
     ),
@@ -154,13 +172,13 @@ UNKNOWN_FIELDS = [
     (
         "scope.controlled_use.userz",
         "unknown record field 'scope.controlled_use.userz'; did you mean 'users'? "
-        "known in scope.controlled_use: users, max_daily_volume",
+        "known in scope.controlled_use: users, max_daily_volume, max_users",
     ),
     (
         "xyzzy",
         "unknown record field 'xyzzy'; known in the record: schema_version, id, name, summary, "
         "sponsor, stage, target_stage, scope, data, trust, integration, ownership, "
-        "observability, governance, evidence, waivers, not_applicable, signoffs",
+        "observability, governance, evidence, waivers, not_applicable, signoffs, catalogue_pin",
     ),
     # A text has no fields of its own.
     (
@@ -270,8 +288,9 @@ criteria:
 def drills(*items: tuple[str, str], unreadable: dict[str, str] | None = None) -> dict[str, tuple]:
     """(status, detail) of both criteria for drill records (file, date) on 2026-11-23."""
     catalogue = parse_catalogue(yaml.safe_load(MAX_AGE), Path("drills.yaml"))
-    evidence = [{"kind": "drill", "path": p, "date": d} for p, d in items]
-    record = make_record({"scope.workflow": "w", "evidence": evidence})
+    # A drill counts only with a passing outcome (the catalogue's outcomes rule).
+    evidence = [{"kind": "drill", "path": p, "date": d, "outcome": "passed"} for p, d in items]
+    record = make_record({"scope.workflow": WORKFLOW, "evidence": evidence})
     result = assess(record, catalogue, AS_OF, findings(record, unreadable))
     return {r.criterion.id: (r.status, r.detail) for r in result.results}
 
@@ -298,13 +317,14 @@ def test_of_several_stale_files_the_newest_is_named():
 
 
 def test_every_unreadable_file_is_named_with_its_reason():
+    # Both of the newest date: the newest decides, and each broken file of it is named.
     unreadable = {"a.md": "file not found", "b.md": "file is empty"}
-    found = drills(("a.md", "2026-11-20"), ("b.md", "2026-11-21"), unreadable=unreadable)
+    found = drills(("a.md", "2026-11-21"), ("b.md", "2026-11-21"), unreadable=unreadable)
     assert found["m.drill"] == ("unreadable", "a.md: file not found; b.md: file is empty")
 
 
 def test_a_registers_too_few_entries_are_counted():
-    one = [{"name": "Claims", "system_of_record": "ClaimsDB", "owner": "o"}]
+    one = [{"name": "Claims", "system_of_record": "ClaimsDB", "owner": "Claims data office"}]
     catalogue = parse_catalogue(
         yaml.safe_load(
             """
@@ -324,7 +344,7 @@ criteria:
 
 
 def test_every_forbidden_entry_is_named(default_catalogue):
-    gap = {"description": "d", "severity": "critical", "owner": "o", "due": "2027-01-01"}
+    gap = {"description": GAP, "severity": "critical", "owner": "Data team", "due": "2027-01-01"}
     record = full_record({"data.gaps": [{"id": "g1", **gap}, {"id": "g2", **gap}]})
     r = judged(default_catalogue, record, "data.no_open_critical_gap")
     assert (r.status, r.detail) == ("missing", "2 open critical gap(s): g1, g2")
@@ -344,6 +364,7 @@ def test_judging_fields_are_json_and_use_the_catalogue_names(default_catalogue):
         "require": ["system_of_record", "owner"],
         "forbid": {},
         "forbid_label": "forbidden entry",
+        "closed_needs_evidence": False,
     }
 
     class Dated(Criterion):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 
 import pytest
 
 from conftest import AS_OF, log_measures, make_record
 from workbook.evidence import EvidenceFinding, find_evidence, finding_dict
+from workbook.evidence.documents import DocumentMeasures
 from workbook.evidence.evals import EvalMeasures, PassRate
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import FieldPII
@@ -43,10 +45,46 @@ def test_readable_file_is_fingerprinted(tmp_path):
         (
             lambda d: (d / "link.jsonl").symlink_to("/etc/hostname"),
             "link.jsonl",
+            "the file is a symbolic link; cite the file itself",
+        ),
+        (
+            # A link is refused even when it stays inside the folder: the file cited is read.
+            lambda d: [
+                (d / "real.jsonl").write_text("{}\n"),
+                (d / "in.jsonl").symlink_to("real.jsonl"),
+            ],
+            "in.jsonl",
+            "the file is a symbolic link; cite the file itself",
+        ),
+        (
+            lambda d: [
+                (d / "real").mkdir(),
+                (d / "real" / "l.jsonl").write_text("{}\n"),
+                (d / "ev").symlink_to("real"),
+            ],
+            "ev/l.jsonl",
+            "folder 'ev' is a symbolic link; cite the file itself",
+        ),
+        (
+            lambda d: [(d / "a").mkdir(), (d / "a" / "l.jsonl").write_text("{}\n")],
+            "a/../../records/a/l.jsonl",
             "path leaves the record's folder",
         ),
+        (lambda d: (d / "f.jsonl").write_text("{}\n"), "f.jsonl/x.jsonl", "file not found"),
+        (lambda d: os.mkfifo(d / "pipe.jsonl"), "pipe.jsonl", "not a regular file"),
     ],
-    ids=["missing", "empty", "folder", "dot-dot", "symlink-out"],
+    ids=[
+        "missing",
+        "empty",
+        "folder",
+        "dot-dot",
+        "symlink-out",
+        "symlink-in",
+        "symlink-folder",
+        "dot-dot-back-in",
+        "under-a-file",
+        "named-pipe",
+    ],
 )
 def test_unusable_evidence_is_unreadable_with_reason(tmp_path, setup, path, reason):
     base = tmp_path / "records"
@@ -59,7 +97,10 @@ def test_unusable_evidence_is_unreadable_with_reason(tmp_path, setup, path, reas
 def test_symlink_loop_is_unreadable(tmp_path):
     (tmp_path / "loop.jsonl").symlink_to(tmp_path / "loop.jsonl")
     (found,) = find_evidence(cite("loop.jsonl"), tmp_path).items
-    assert (found.readable, found.reason) == (False, "symlink loop")
+    assert (found.readable, found.reason) == (
+        False,
+        "the file is a symbolic link; cite the file itself",
+    )
 
 
 def test_unchanged_evidence_is_measured_once(tmp_path, monkeypatch):
@@ -151,8 +192,21 @@ def test_an_unreadable_finding_in_json_says_why():
         "date": "2026-11-01",
         "readable": False,
         "reason": "file is empty",
+        "sha256": None,
         "measured": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("measured", "shown"),
+    [
+        (DocumentMeasures("text", 157), {"format": "text", "words": 157}),
+        # A PDF's words are not counted: only that it is one.
+        (DocumentMeasures("a PDF"), {"format": "a PDF", "words": None}),
+    ],
+)
+def test_a_document_in_json_says_what_it_is(measured, shown):
+    assert finding_dict(finding("policy", measured), AS_OF)["measured"] == shown
 
 
 def test_an_extract_in_json_lists_every_expectation_with_freshness_as_of_the_day():
@@ -225,6 +279,11 @@ def test_a_log_sample_in_json_rounds_coverage_and_names_fields_with_personal_dat
         "first": None,
         "last": None,
         "personal_data": {"input": {"emails": 1, "phones": 0, "cards": 0, "ibans": 0}},
+        "personal_data_elsewhere": {},
+        "distinct": {},
+        "users": None,
+        "error_fields": {},
+        "latency_unit": "ms",
     }
 
 
@@ -303,7 +362,7 @@ def test_the_measurement_cache_keeps_the_newest_and_drops_the_oldest(tmp_path, m
     monkeypatch.setattr(evidence, "_MEASURED_MAX", 2)
     calls = []
     inspect = logs.inspect_log
-    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a[0].name) or inspect(*a))
+    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a[0].path.name) or inspect(*a))
     for name in ("a", "b", "c", "a"):
         line = f'{{"timestamp": "2026-11-01T08:00:00Z", "request_id": "{name}"}}\n'
         (tmp_path / f"{name}.jsonl").write_text(line)

@@ -64,10 +64,11 @@ def test_every_example_is_reported(report):
 def test_supported_stages_and_overclaimed_labels(report):
     supported = Counter(e["supported_stage"] for e in report)
     assert set(supported) == set(STAGES)
-    assert supported == {"production": 1, "production_candidate": 2, "mvp": 5, "prototype": 4}
+    assert supported == {"production": 1, "production_candidate": 2, "mvp": 4, "prototype": 5}
     assert sorted(e["id"] for e in report if e["overclaimed"]) == [
         "hr-policy-assistant",
         "invoice-coding",
+        "it-ticket-routing",
         "kyc-document-check",
         "sales-forecast-narrative",
     ]
@@ -95,7 +96,8 @@ BLOCKERS = {
             "trust.measured_performance",
             "trust.fallback_exercised",  # no drill evidence cited
             "ownership.enablement",  # runbook: null
-            # spans-2026-11-18.jsonl: 36 of 60 spans carry decision_context (60% < 95%).
+            # spans-2026-11-12-to-18.jsonl.gz: only the North West's spans carry
+            # decision_context (about 60% < 95%); the Midlands runs summariser 2.2.
             "observability.log_sample",
             "observability.dashboards_alerts",  # dashboards: [] and alerts: []
             "governance.signoff_business",  # signoffs: []
@@ -111,15 +113,31 @@ BLOCKERS = {
             # coded-lines-extract: CC230, CC405, CC230 outside the allowed cost centres, and
             # INV-242740 line 1 twice: 2 of its 18 expectations (8+3+2+1+3+1) fail.
             "data.quality_measured",
-            # eval-2026-11-release.csv (the newest): 56 of 60, lower bound 0.841 < 0.9.
+            # eval-2026-11-release.csv (the newest): 60 cases, fewer than the 100 this
+            # criterion's min_sample asks for: too small to judge.
             "trust.measured_performance",
-            # logs-2026-05-01.jsonl is 206 days old, the window is 90: every log measure is stale.
+            # logs-2026-05-01.jsonl: newest entry 2026-04-30, 207 days before 2026-11-23; the
+            # window is 90: every log measure is stale.
             "trust.latency",
             "trust.error_rate",
             "observability.log_sample",
             "observability.personal_data",
             "governance.signoff_business",  # signed for digest 0d824c48…, an earlier version
             "governance.signoff_support",  # never signed
+        ],
+    ),
+    # Claims mvp, targets production_candidate; in use far beyond its controlled limits, so
+    # the MVP gate fails: prototype.
+    "it-ticket-routing": (
+        "prototype",
+        [
+            # gateway-requests-2026-11-16-to-22.jsonl.gz: busiest day 1,046 requests against
+            # the declared 300 (+10% tolerance: 330), 48 agents against max_users 6.
+            "scope.within_controlled_use",
+            "scope.user_expectations",  # dispatcher-notice.md was deleted: unreadable
+            "observability.logging_plan",  # retries and decision_context have no plan
+            "observability.log_privacy",  # privacy_decisions: null
+            "governance.usage_policy",  # usage_policy: null
         ],
     ),
     # Claims prototype, targets mvp: only the MVP gate is the horizon.
@@ -129,6 +147,7 @@ BLOCKERS = {
             "scope.boundaries",  # out_of_scope: []
             "scope.demo_conditions",  # both conditions have real_use_handling: null
             "scope.controlled_use",  # max_daily_volume: null
+            "scope.within_controlled_use",  # no ceiling to compare the gateway log with
             "data.sources",  # the compliance rulebook's owner: null
             "data.boundaries",  # classification: null
             "trust.baseline_evaluation",  # evaluation: null
@@ -136,7 +155,8 @@ BLOCKERS = {
         ],
     ),
     # Claims production_candidate, targets production. Quality passes: 131 of 150, lower bound
-    # 0.811 >= 0.8; p95 latency about 4,000 ms <= 5,000; 1 error in 80 (1.25% <= 3%).
+    # 0.811 >= 0.8; a week of logs (237 requests, 13 to 19 November): p95 latency under
+    # 5,000 ms, a few timeouts well under 3%.
     "support-reply-drafting": (
         "production_candidate",
         [
@@ -145,7 +165,8 @@ BLOCKERS = {
             # outputs are planned as redacted, yet hold 2 e-mail addresses and 3 phone numbers.
             "observability.personal_data",
             "observability.dashboards_alerts",  # alerts: []
-            "governance.security_review",  # review of 2025-09-18: 431 days old, window 365
+            # approved with conditions, one high finding open (and 431 days old, window 365)
+            "governance.security_review",
             "governance.signoff_business",  # signoffs: []
             "governance.signoff_support",
         ],
@@ -198,12 +219,8 @@ MEASUREMENTS = [
     (
         "invoice-coding",
         "trust.measured_performance",
-        "below_threshold",
-        [
-            "pass rate 93.3% (56 of 60), 95% interval 84.1% to 97.4%",
-            "the lower bound must reach 90.0%",
-            "eval-2026-11-release.csv",
-        ],
+        "insufficient",
+        ["too small to judge: 60 real cases", "at least 100 real cases", "release.csv"],
     ),
     (
         "invoice-coding",
@@ -217,7 +234,7 @@ MEASUREMENTS = [
             "required: all",
         ],
     ),
-    ("invoice-coding", "observability.log_sample", "stale", ["206 days old; at most 90 days"]),
+    ("invoice-coding", "observability.log_sample", "stale", ["207 days old; at most 90 days"]),
     (
         "support-reply-drafting",
         "observability.personal_data",
@@ -225,16 +242,22 @@ MEASUREMENTS = [
         [
             "measured outputs (field output): 2 e-mail addresses, 3 phone numbers",
             "the logging plan says these are redacted, so none is allowed",
-            "logs-2026-11-19.jsonl",
+            "logs-2026-11-13-to-19.jsonl",
         ],
     ),
     (
         "support-reply-drafting",
         "observability.log_sample",
         "met",
-        ["9 planned signals each in at least 95.0% of 80 records"],
+        ["9 planned signals each in at least 95.0% of 237 records"],
     ),
-    ("support-reply-drafting", "trust.error_rate", "met", ["1.2% (1 of 80), within 3.0%"]),
+    ("support-reply-drafting", "trust.error_rate", "met", ["of 237), within 3.0%"]),
+    (
+        "support-reply-drafting",
+        "governance.security_review",
+        "failed",
+        ["1 high finding"],
+    ),
     (
         "support-reply-drafting",
         "data.quality_measured",
@@ -247,16 +270,16 @@ MEASUREMENTS = [
         "below_threshold",
         [
             "measured ",
-            "decision_context 60.0% (36 of 60)",
+            "decision_context ",
             "required at least 95.0% of records for every planned signal",
-            "spans-2026-11-18.jsonl",
+            "spans-2026-11-12-to-18.jsonl.gz",
         ],
     ),
     (
         "field-service-notes",
         "trust.latency",
         "met",
-        ["over 60 requests, within 10,000 ms", "spans-2026-11-18.jsonl"],
+        ["over 218 requests, within 10,000 ms", "spans-2026-11-12-to-18.jsonl.gz"],
     ),
     (
         "field-service-notes",
@@ -292,13 +315,17 @@ def test_failed_measurements_say_what_was_measured_and_what_was_required(by_id):
         "trust.measured_performance",
         "observability.log_sample",
         "observability.personal_data",
+        "scope.within_controlled_use",
     }
     for b in failed:
-        assert re.search(r"\b(measured|pass rate|expectations fail)\b", b["detail"]), b
-        assert re.search(r"\b(required|must reach|none is allowed)\b", b["detail"]), b
+        # Use beyond the controlled limits says what the logs show against what was declared.
+        assert re.search(r"\b(measured|pass rate|expectations fail|logs show)\b", b["detail"]), b
+        assert re.search(r"\b(required|must reach|none is allowed|declared)\b", b["detail"]), b
 
 
-def test_invoice_coding_passes_on_average_but_not_on_the_lower_bound(assessments):
+def test_invoice_coding_release_check_is_too_small_to_prove_production_quality(assessments):
+    """56 of 60 passes on average, but 60 cases are too few to prove anything at production
+    (the catalogue asks for 100), and its lower bound would fall short anyway."""
     a = assessments["invoice-coding"]
     threshold = a.record.trust.thresholds.quality_pass_rate
     (finding,) = [
@@ -313,7 +340,50 @@ def test_invoice_coding_passes_on_average_but_not_on_the_lower_bound(assessments
     assert round(measured.lower, 4) == 0.8407
     assert measured.lower < threshold < measured.rate
     status = {r.criterion.id: r.status for r in a.results}
-    assert status["trust.measured_performance"] == "below_threshold"
+    assert status["trust.measured_performance"] == "insufficient"
+    # 60 cases are enough for the MVP baseline (at least 30).
+    assert status["trust.baseline_evaluation"] == "met"
+
+
+def _lines(path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.mark.parametrize(
+    ("example", "file", "time_field", "input_of"),
+    [
+        ("claims-triage", "logs-2026-11-10-to-16.jsonl", "timestamp", lambda r: r["input"]),
+        ("support-reply-drafting", "logs-2026-11-13-to-19.jsonl", "timestamp",
+         lambda r: r["input"]),
+        ("field-service-notes", "spans-2026-11-12-to-18.jsonl.gz", "start_time",
+         lambda r: r["attributes"]["gen_ai.input.messages"]),
+    ],
+)  # fmt: skip
+def test_production_log_samples_are_a_week_of_varied_traffic(example, file, time_field, input_of):
+    """Read by hand: each log sample a production verdict rests on meets the default
+    catalogue's minimum sample (200 records over 7 days, records on 5) and looks like real
+    use (at least half the inputs distinct), and its last entry is at most 2 days before
+    the date the record gives it."""
+    rows = _lines(EXAMPLES / "evidence" / example / file)
+    days = sorted({dt.date.fromisoformat(r[time_field][:10]) for r in rows})
+    assert len(rows) >= 200
+    assert (days[-1] - days[0]).days + 1 >= 7 and len(days) >= 5
+    assert len({input_of(r) for r in rows}) / len(rows) >= 0.5
+    record = (EXAMPLES / f"{example}.yaml").read_text()
+    dated = re.search(rf"path: evidence/{example}/{re.escape(file)}\n    date: (\S+)", record)
+    assert 0 <= (dt.date.fromisoformat(dated.group(1)) - days[-1]).days <= 2
+
+
+def test_field_service_decision_context_share_is_counted_from_the_spans(assessments):
+    rows = _lines(EXAMPLES / "evidence/field-service-notes/spans-2026-11-12-to-18.jsonl.gz")
+    carried = sum("tallis.summary.decision_context" in r["attributes"] for r in rows)
+    midlands = [r for r in rows if r["resource"]["attributes"]["tallis.region"] == "midlands"]
+    # Only the Midlands spans (summariser 2.2) lack the attribute.
+    assert carried == len(rows) - len(midlands) and 0.5 < carried / len(rows) < 0.7
+    detail = outcome(assessments, "field-service-notes", "observability.log_sample").detail
+    assert f"decision_context {carried / len(rows):.1%} ({carried} of {len(rows)})" in detail
 
 
 def test_only_the_busy_prototype_is_flagged_as_shadow_production(by_id):
@@ -329,11 +399,61 @@ def test_only_the_busy_prototype_is_flagged_as_shadow_production(by_id):
     )
 
 
+ROUTING_LOG = "evidence/it-ticket-routing/gateway-requests-2026-11-16-to-22.jsonl.gz"
+
+
+def test_only_the_mvp_used_beyond_its_limits_is_flagged_as_uncontrolled_use(by_id, assessments):
+    """Counted by hand from the gateway log: a week of requests, each line one request."""
+    rows = _lines(EXAMPLES / ROUTING_LOG)
+    per_day = Counter(r["timestamp"][:10] for r in rows)
+    users = {r["user_id"] for r in rows}
+    # Monday 16 to Sunday 22 November, the week before the portfolio's date.
+    assert (min(per_day), max(per_day), len(per_day)) == ("2026-11-16", "2026-11-22", 7)
+    busiest_day, busiest = per_day.most_common(1)[0]
+    assert (busiest_day, busiest) == ("2026-11-16", 1046)
+    # The record declares 300 a day and 6 users; the catalogue's tolerance is 10%: 330.
+    over = sum(n > 330 for n in per_day.values())
+    assert over == 5  # every working day; the weekend's on-call traffic stays below
+    assert len(users) == 48  # the 6 declared dispatchers and 42 more agents
+
+    flagged = {i: e["uncontrolled_use"] for i, e in by_id.items() if e["uncontrolled_use"]}
+    assert list(flagged) == ["it-ticket-routing"]
+    entry = by_id["it-ticket-routing"]
+    assert (entry["claimed_stage"], entry["supported_stage"]) == ("mvp", "prototype")
+    assert not entry["gates"]["mvp"]
+    volume = f"logs show up to {busiest:,} requests a day ({over} days more than 10% above the "
+    assert entry["headline"].startswith(
+        "Labelled mvp; the evidence supports prototype. 5 conditions are not yet met. "
+        f"Uncontrolled use: {volume}declared 300); logs show "
+    )
+    # Users are counted exactly: a declared user limit is compared with the figure.
+    assert entry["headline"].endswith(
+        f"logs show {len(users)} distinct users (the declared limit is 6)."
+    )
+    r = outcome(assessments, "it-ticket-routing", "scope.within_controlled_use")
+    assert r.status == "below_threshold"
+    assert f"{ROUTING_LOG} shows 7 days of use" in r.detail
+    # Every other example with a log sample stays within its declared limits.
+    for example in ("claims-triage", "support-reply-drafting", "field-service-notes"):
+        assert outcome(assessments, example, "scope.within_controlled_use").status == "met"
+
+
+def test_ticket_routing_log_is_a_week_of_real_looking_traffic():
+    """The gateway log is dated the day after its last entry and is not one canned ticket."""
+    rows = _lines(EXAMPLES / ROUTING_LOG)
+    assert rows[-1]["timestamp"][:10] == "2026-11-22"
+    record = (EXAMPLES / "it-ticket-routing.yaml").read_text()
+    assert f"path: {ROUTING_LOG}\n    date: 2026-11-23\n" in record
+    assert len({r["ticket"] for r in rows}) / len(rows) > 0.5  # reassignments ask again
+    assert (EXAMPLES / ROUTING_LOG).read_bytes()[4:8] == b"\0\0\0\0"  # reproducible gzip
+
+
 @pytest.mark.parametrize(
     ("path", "magic"),
     [
         ("field-service-notes/visit-extract-2026-11-17.parquet", b"PAR1"),
         ("marketing-copy-review/gateway-requests-2026-10-26-to-11-08.jsonl.gz", b"\x1f\x8b"),
+        ("it-ticket-routing/gateway-requests-2026-11-16-to-22.jsonl.gz", b"\x1f\x8b"),
     ],
 )
 def test_binary_evidence_formats_are_exercised(path, magic):
@@ -361,7 +481,7 @@ def test_examples_exercise_waivers_signoffs_and_statuses(report):
     assert any(s["current"] for s in signoffs) and any(not s["current"] for s in signoffs)
     statuses = {b["status"] for e in report for b in e["blockers"]}
     assert {"missing", "unverified", "stale", "waiver_expired", "unreadable"} <= statuses
-    assert "below_threshold" in statuses
+    assert {"below_threshold", "insufficient", "failed"} <= statuses
 
 
 def test_readme_table_matches_the_check(by_id):

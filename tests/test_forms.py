@@ -72,13 +72,13 @@ def test_save_writes_the_edit_keeps_comments_and_refreshes_the_verdict(tmp_path,
         "scope.workflow" in f.verdict.value
         and "✗ missing" in f.verdict.value.split("scope.workflow")[1][:400]
     )
-    field(f, "scope.workflow").input.value = "Motor claims intake"
-    field(f, "scope.ai_step").input.value = "Suggest a triage queue"
+    field(f, "scope.workflow").input.value = "Motor claims intake, from first notice to a queue"
+    field(f, "scope.ai_step").input.value = "Suggest a triage queue for each new claim"
     assert f.save()
     record = load_record(path)
     assert (record.scope.workflow, record.scope.ai_step) == (
-        "Motor claims intake",
-        "Suggest a triage queue",
+        "Motor claims intake, from first notice to a queue",
+        "Suggest a triage queue for each new claim",
     )
     text = path.read_text()
     assert "# Which business workflow does it serve?" in text

@@ -5,6 +5,7 @@ What changed between two stored assessments is ``model.history.compare`` (tests/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sqlite3
@@ -16,15 +17,24 @@ from conftest import AS_OF, findings, make_record
 from workbook.errors import LedgerError, WorkbookError
 from workbook.ledger import LEDGER_NAME, Ledger
 from workbook.model.assess import Assessment, assess
+from workbook.model.goalposts import catalogue_from_body
 from workbook.model.history import Changes, HistoryRow, compare
 
 EVAL = {"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}
 # Answers the mvp gate of the tiny catalogue: supported stage mvp, next blocker t.logs.
-AT_MVP = {"scope.workflow": "Intake", "trust.evaluation": "300 cases", "evidence": [EVAL]}
+# (Answers of five words or more: shorter ones are too short for a description.)
+WORKFLOW = "Motor claims intake, from first notice to a queue"
+AT_MVP = {
+    "scope.workflow": WORKFLOW,
+    "trust.evaluation": "Three hundred labelled claims, re-scored after each change",
+    "evidence": [EVAL],
+}
+# A waiver reason of eight words or more, approved by someone who neither sponsors nor builds it.
+REASON = "The pilot runs on twenty handlers only until the evaluation lands"
 WAIVED_EVAL = {
-    "scope.workflow": "Intake",
+    "scope.workflow": WORKFLOW,
     "waivers": [
-        {"criterion": "t.eval", "reason": "pilot", "approver": "CRO", "expires": "2026-12-01"}
+        {"criterion": "t.eval", "reason": REASON, "approver": "CRO", "expires": "2026-12-01"}
     ],
 }
 
@@ -62,17 +72,109 @@ def raw(path: Path) -> sqlite3.Connection:
 # --- schema -------------------------------------------------------------------
 
 
-def test_new_ledger_is_created_in_wal_mode_with_schema_version_1(tmp_path):
+def test_new_ledger_is_created_in_wal_mode_with_schema_version_2(tmp_path):
     path = tmp_path / LEDGER_NAME
     Ledger(path).close()
     con = raw(path)
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-        assert {"runs", "assessments", "assessments_by_initiative"} <= names
+        assert {"runs", "assessments", "assessments_by_initiative", "catalogues"} <= names
     finally:
         con.close()
+
+
+#: The version 1 schema exactly as workbook 0.x created it (no catalogues).
+V1_SCHEMA = """
+CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT,
+    options TEXT NOT NULL, counts TEXT, status TEXT);
+CREATE TABLE assessments (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),
+    initiative TEXT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL, as_of TEXT NOT NULL,
+    claimed TEXT NOT NULL, supported TEXT NOT NULL, overclaimed INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('rendered', 'skipped', 'failed', 'invalid')),
+    dossier TEXT, duration REAL, error TEXT, statuses TEXT NOT NULL, blockers TEXT NOT NULL,
+    recorded_at TEXT NOT NULL);
+CREATE INDEX assessments_by_initiative ON assessments (initiative, run_id);
+INSERT INTO runs VALUES (1, '2026-11-01T02:00:00+00:00', '2026-11-01T02:05:00+00:00', '{}',
+    '{"rendered": 1}', 'ok');
+INSERT INTO assessments VALUES (1, 1, 'r', 'R', 'abc', '2026-11-01', 'mvp', 'prototype', 1,
+    'rendered', 'r.html', 1.0, NULL, '{"t.workflow": "missing"}', '["t.workflow"]',
+    '2026-11-01T02:04:00+00:00');
+PRAGMA application_id = 1463962695;
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_ledger_is_upgraded_in_place_keeping_its_history(tmp_path, tiny):
+    path = tmp_path / LEDGER_NAME
+    con = raw(path)
+    con.executescript(V1_SCHEMA)  # 1463962695 is 0x57424C47, "WBLG"
+    con.close()
+    with Ledger(path) as ledger:
+        (row,) = ledger.history("r")
+        assert (row.run_id, row.supported, row.blockers) == (1, "prototype", ["t.workflow"])
+        # An assessment from before catalogues were kept used an unknown one: never "earlier".
+        assert ledger.earlier_catalogue("r", tiny.fingerprint()) is None
+        fingerprint = ledger.keep_catalogue(tiny)
+        assert [c.name for c in ledger.catalogues(fingerprint[:12])] == ["Tiny"]
+    con = raw(path)
+    try:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+        columns = [r[1] for r in con.execute("PRAGMA table_info(assessments)")]
+        assert columns[-1] == "catalogue"
+    finally:
+        con.close()
+
+
+def test_a_failed_upgrade_leaves_the_version_1_file_as_it_was(tmp_path, monkeypatch):
+    import workbook.ledger as ledger_module
+
+    path = tmp_path / LEDGER_NAME
+    con = raw(path)
+    con.executescript(V1_SCHEMA)
+    con.close()
+    # The second statement of the upgrade fails: the first (CREATE TABLE) must not remain.
+    monkeypatch.setitem(
+        ledger_module._UPGRADES, 1, "CREATE TABLE catalogues (x TEXT); NOT SQL AT ALL"
+    )
+    with pytest.raises(LedgerError):
+        Ledger(path)
+    con = raw(path)
+    try:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        assert "catalogues" not in names
+    finally:
+        con.close()
+
+
+def test_each_assessment_keeps_the_catalogue_it_used(ledger, make, tiny):
+    relaxed = dataclasses.replace(tiny, criteria=tiny.criteria[1:], name="Tiny, relaxed")
+    first = ledger.keep_catalogue(tiny)
+    assert ledger.keep_catalogue(tiny) == first == tiny.fingerprint()  # kept once
+    run = ledger.start_run({})
+    ledger.record(run, make(), "rendered", catalogue=first)
+    second = ledger.keep_catalogue(relaxed)
+    ledger.record(ledger.start_run({}), make(), "rendered", catalogue=second)
+
+    found = ledger.earlier_catalogue("r", second)
+    assert found is not None
+    row, stored = found
+    assert (row.run_id, stored.fingerprint, stored.name) == (run, first, "Tiny")
+    # Rebuilt from what the ledger holds, it judges exactly as the catalogue it was.
+    assert catalogue_from_body(stored.body, "stored").fingerprint() == first
+    assert ledger.earlier_catalogue("r", first) is not None  # the other way round too
+    assert ledger.earlier_catalogue("someone-else", second) is None
+    with pytest.raises(ValueError, match=r"no catalogue 0+ in"):
+        ledger.record(run, make(), "rendered", catalogue="0" * 64)
+
+
+def test_catalogues_are_found_by_fingerprint_prefix_only(ledger, tiny):
+    fingerprint = ledger.keep_catalogue(tiny)
+    assert [c.fingerprint for c in ledger.catalogues(fingerprint[:12])] == [fingerprint]
+    # A LIKE wildcard or anything not hex matches nothing.
+    assert ledger.catalogues("%") == ledger.catalogues("_" * 12) == []
 
 
 def test_foreign_keys_are_enforced(ledger, make):
@@ -340,12 +442,12 @@ def test_a_newer_schema_version_is_refused_clearly(tmp_path):
     path = tmp_path / LEDGER_NAME
     Ledger(path).close()
     con = raw(path)
-    con.execute("PRAGMA user_version = 2")
+    con.execute("PRAGMA user_version = 3")
     con.close()
     with pytest.raises(LedgerError) as caught:
         Ledger(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}: ledger schema version 2 is newer than this workbook reads")
+    assert message.startswith(f"{path}: ledger schema version 3 is newer than this workbook reads")
     assert "upgrade workbook" in message
     assert "\n" not in message
 

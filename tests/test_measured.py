@@ -81,8 +81,8 @@ def test_log_view_escapes_file_text_and_shows_personal_data_only_redacted(hostil
     rows = [
         [td.get_text(" ", strip=True) for td in tr.select("td")] for tr in pii.select("tbody tr")
     ]
-    # 40 lines cycle through an e-mail, a card and a phone number: 14, 13, 13.
-    assert [r[:7] for r in rows] == [["input", "inputs", "no", "14", "13", "13", "0"]]
+    # 210 lines cycle through an e-mail, a card and a phone number: 70 each.
+    assert [r[:7] for r in rows] == [["input", "inputs", "no", "70", "70", "70", "0"]]
     examples = pii.select("td ul li code")
     assert 1 <= len(examples) <= 2
     assert all("[" in e.get_text() for e in examples), "each example shows a redaction label"
@@ -98,7 +98,8 @@ def test_unreadable_evidence_is_shown_with_its_reason(hostile):
     # cut.jsonl.gz (2026-11-03) is newer than logs.jsonl (2026-11-02): the log criteria
     # judge it, and logs.jsonl is shown as not judged.
     judged = [p.get_text(" ", strip=True) for p in soup(html).select(".wb-judged")]
-    assert judged[0].startswith("Criteria that judge this file: trust.latency ⚠ unreadable")
+    assert judged[0].startswith("Criteria that judge this file: ")
+    assert "trust.latency ⚠ unreadable" in judged[0]
     assert judged[1] == (
         "No criterion judges this file; they judge evidence/hostile/cut.jsonl.gz (2026-11-03)."
     )
@@ -110,10 +111,10 @@ def test_coverage_view_marks_each_planned_signal_as_the_criterion_judged(hostile
         tr.select("td")[0].get_text(): [td.get_text(" ", strip=True) for td in tr.select("td")]
         for tr in page.select("table.wb-coverage tbody tr")
     }
-    # kyc plans exceptions, latency and human overrides as logged: all present in 40 of 40,
+    # kyc plans exceptions, latency and human overrides as logged: all present in 210 of 210,
     # each judged against observability.log_sample's 95%; the others are not required.
     assert rows["latency"][1:] == [
-        "logged", "latency_ms", "100.0%", "40", "100.0% (reaches 95.0%)"
+        "logged", "latency_ms", "100.0%", "210", "100.0% (reaches 95.0%)"
     ]  # fmt: skip
     assert rows["exceptions"][3] == "100.0%", "a present null error field counts (nothing failed)"
     assert rows["prompts"][1:] == ["no plan", "prompt", "0.0%", "0", "not required"]
@@ -158,8 +159,8 @@ def test_charts_carry_the_measured_values(hostile, hostile_readable):
     assert bar["x"][bar["y"].index("latency (planned: logged)")] == 1.0
     assert coverage.layout["shapes"][0]["x0"] == 0.95
     latency = charts.latency_chart(hostile_readable)
-    assert sum(latency.data[0]["y"]) == 40
-    values = [900 + 10 * i for i in range(40)]  # what the hostile sample logged
+    assert sum(latency.data[0]["y"]) == 210
+    values = [900 + 10 * i for i in range(210)]  # what the hostile sample logged
     expected = [percentile(values, q) for q in (0.5, 0.95, 0.99)]
     assert [s["x0"] for s in latency.layout["shapes"]][:3] == pytest.approx(expected)
     rates = charts.pass_rate_chart(hostile)
@@ -205,8 +206,8 @@ def test_check_json_reports_measurements_and_unreadable_evidence(hostile_path):
     assert (cut["readable"], cut["measured"]) == (False, None)
     assert cut["reason"].startswith("compressed data is damaged or cut short")
     logs = by_place["evidence/hostile/logs.jsonl"]["measured"]
-    assert logs["records"] == 40
-    assert logs["personal_data"] == {"input": {"emails": 14, "phones": 13, "cards": 13, "ibans": 0}}
+    assert logs["records"] == 210
+    assert logs["personal_data"] == {"input": {"emails": 70, "phones": 70, "cards": 70, "ibans": 0}}
     evaluation = by_place["evidence/hostile/eval.csv"]["measured"]
     assert (evaluation["cases"], evaluation["passed"]) == (30, 24)
     assert entry["shadow_production"] is None  # claims production candidate, not prototype

@@ -71,7 +71,7 @@ def make_summary(hostile: bool = False) -> dict[str, Any]:
     by_id["invoice-coding"]["changes"]["resolved"] = ["data.gap_register", "trust.thresholds"]
     by_id["hr-policy-assistant"]["changes"].update(stage_from="prototype", stage_to="mvp")
     summary = {
-        "summary_version": 1,
+        "summary_version": 2,
         "generated_at": "2026-11-23T12:00:00Z",
         "as_of": "2026-11-23",
         "catalogue": "Default readiness gates",
@@ -143,6 +143,9 @@ def hand(iid: str, name: str, claimed: str, supported: str, **fields: Any) -> di
         "supported_stage": supported,
         "overclaimed": over.index(claimed) > over.index(supported),
         "shadow_production": None,
+        "uncontrolled_use": None,
+        "goalposts": [],
+        "shared_evidence": [],
         "next_gate": None,
         "weakest_area": None,
         "headline": "",
@@ -174,7 +177,7 @@ def blocker(criterion: str, gate: str, area: str, status: str = "missing") -> di
 
 
 HAND_WRITTEN: dict[str, Any] = {
-    "summary_version": 1,
+    "summary_version": 2,
     "generated_at": "2026-11-23T02:30:00+00:00",
     "as_of": "2026-11-23",
     "catalogue": "Hand-written gates",
@@ -429,28 +432,36 @@ def test_counts_of_the_example_portfolio(pf):
     #            sales-forecast-narrative); prototype 3 (month-end-variance-commentary,
     #            supplier-risk-summaries, marketing-copy-review).
     # supported  production 1 (claims-triage); production candidate 2 (support-reply-drafting,
-    #            field-service-notes); mvp 5 (invoice-coding, hr-policy-assistant,
-    #            contract-clause-extraction, it-ticket-routing, month-end-variance-commentary);
-    #            prototype 4 (kyc-document-check, sales-forecast-narrative,
-    #            supplier-risk-summaries, marketing-copy-review).
-    # overclaimed: invoice-coding, hr-policy-assistant, kyc-document-check and
-    # sales-forecast-narrative; possible shadow production: marketing-copy-review.
+    #            field-service-notes); mvp 4 (invoice-coding, hr-policy-assistant,
+    #            contract-clause-extraction, month-end-variance-commentary);
+    #            prototype 5 (kyc-document-check, sales-forecast-narrative,
+    #            supplier-risk-summaries, marketing-copy-review, it-ticket-routing).
+    # overclaimed: hr-policy-assistant, invoice-coding, it-ticket-routing (mvp, in use beyond
+    # its controlled limits: prototype), kyc-document-check and sales-forecast-narrative;
+    # possible shadow production: marketing-copy-review; uncontrolled use: it-ticket-routing.
+    # No example cites another's file, and check_paths without a ledger moves no goalposts.
     # make_summary() failed one dossier and has one record not assessed.
     n = portfolio.headline_numbers(pf)
     assert [i.id for i in pf.initiatives if i.overclaimed] == [
         "hr-policy-assistant",
         "invoice-coding",
+        "it-ticket-routing",
         "kyc-document-check",
         "sales-forecast-narrative",
     ]
     assert {k: v for k, v in n.items() if k != "blockers"} == {
         "initiatives": 12,
-        "overclaimed": 4,
+        "overclaimed": 5,
         "shadow_production": 1,
+        "uncontrolled_use": 1,
+        "goalposts_moved": 0,
+        "held_to_pin": 0,
+        "pin_not_found": 0,
+        "shared_evidence": 0,
         "dossiers_failed": 1,
         "not_assessed": 1,
-        "supported_prototype": 4,
-        "supported_mvp": 5,
+        "supported_prototype": 5,
+        "supported_mvp": 4,
         "supported_production_candidate": 2,
         "supported_production": 1,
         "claimed_prototype": 3,
@@ -460,7 +471,8 @@ def test_counts_of_the_example_portfolio(pf):
     }
     text = pf.overview().text
     assert "12 initiatives, as of 2026-11-23, catalogue Default readiness gates" in text
-    assert "supported: prototype 4, mvp 5, production_candidate 2, production 1" in text
+    assert "supported: prototype 5, mvp 4, production_candidate 2, production 1" in text
+    assert "uncontrolled use: 1" in text
     assert "possible shadow production: 1" in text
     assert "dossiers failed: 1; not assessed: 1" in text
     assert "NOT ASSESSED data/initiatives/broken.yaml" in text
@@ -480,6 +492,7 @@ def test_initiatives_table_rows(pf, summary):
         flags = [
             "⚠ OVERCLAIMED" if entry["overclaimed"] else "",
             "⚠ POSSIBLE SHADOW PRODUCTION" if entry["shadow_production"] else "",
+            "⚠ UNCONTROLLED USE" if entry["uncontrolled_use"] else "",
         ]
         assert row[3] == (" ".join(f for f in flags if f) or "no")
         assert row[4] == (entry["weakest_area"] or "—")
@@ -488,6 +501,13 @@ def test_initiatives_table_rows(pf, summary):
         r for r, e in zip(rows, summary["initiatives"], strict=True) if e["id"] == FAILED_ID
     )
     assert failed[6] == "⚠ FAILED: cell 7 (chapter 'Data and data gaps'): KeyError"
+    # The README's story: it-ticket-routing is overclaimed and in use beyond its limits.
+    ticket = next(
+        r
+        for r, e in zip(rows, summary["initiatives"], strict=True)
+        if e["id"] == "it-ticket-routing"
+    )
+    assert ticket[3] == "⚠ OVERCLAIMED ⚠ UNCONTROLLED USE"
 
 
 def test_heatmap_cells_match_gates(pf, summary):
@@ -585,19 +605,22 @@ def test_expiring_waivers_window_boundaries(summary):
 
 def test_a_renewal_supersedes_the_old_waiver_by_the_models_word():
     # contract-clause-extraction's one waiver (observability.logging_plan) expired on
-    # 2026-10-31, 23 days before AS_OF. Renewed until 2027-06-01 (190 days after AS_OF:
-    # 7 left in November + 31 + 31 + 28 + 31 + 30 + 31 + 1), nothing is expired or
-    # expiring within 30 days any more, and the model says which waiver counts: the old
-    # one is superseded, so it is not expired either (it no longer counts at all).
+    # 2026-10-31, 23 days before AS_OF. Renewed on 2026-11-20 until 2027-04-30 (158 days
+    # after AS_OF: 7 left in November + 31 + 31 + 28 + 31 + 30; 161 from the grant, within
+    # the default 180-day limit), nothing is expired or expiring within 30 days any more,
+    # and the model says which waiver counts: the old one is superseded, so it is not
+    # expired either (it no longer counts at all).
     record = load_record(EXAMPLES / "contract-clause-extraction.yaml")
     (old,) = record.waivers
-    renewal = old.model_copy(update={"expires": dt.date(2027, 6, 1)})
+    renewal = old.model_copy(
+        update={"granted": dt.date(2026, 11, 20), "expires": dt.date(2027, 4, 30)}
+    )
     renewed = record.model_copy(update={"waivers": [old, renewal]})
     a = assess(renewed, load_catalogue(), AS_OF, find_evidence(renewed, EXAMPLES))
     entry = contract.initiative(a, path="x.yaml", outcome="rendered", dossier="x.html")
     assert [(w.expires.isoformat(), w.expired, w.superseded) for w in entry.waivers] == [
         ("2026-10-31", False, True),
-        ("2027-06-01", False, False),
+        ("2027-04-30", False, False),
     ]
     assert {r.criterion: r.status for r in entry.results}["observability.logging_plan"] == (
         "waived"
@@ -731,12 +754,14 @@ AREAS_EXPECTED = (
         ("d.pop('initiatives')", "summary.json: initiatives: required field is missing"),
         (
             "d.pop('summary_version')",
-            "summary.json: summary_version: missing (expected 1; a summary from another "
+            "summary.json: summary_version: missing (expected 2; a summary from another "
             "workbook version: run the batch again)",
         ),
         (
-            "d['summary_version'] = 2",
-            "summary.json: summary_version: unsupported version 2 (expected 1; a summary from "
+            # Version 1 predates uncontrolled use, goalposts and shared files: a reader
+            # showing it would say "none" where nothing was checked; it is refused.
+            "d['summary_version'] = 1",
+            "summary.json: summary_version: unsupported version 1 (expected 2; a summary from "
             "another workbook version: run the batch again)",
         ),
         (

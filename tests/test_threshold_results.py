@@ -11,6 +11,7 @@ Every expected figure below is worked out by hand in the comment beside it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 import pickle
@@ -20,8 +21,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import AS_OF, FULL, findings, full_record, log_measures
+import conftest
+from conftest import AS_OF, FULL, full_record
 from workbook.evidence.evals import EvalMeasures, PassRate
+from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import FieldPII, Percentiles
 from workbook.model.assess import Assessment, CriterionResult, assess
 from workbook.model.catalogue import parse_catalogue
@@ -31,6 +34,31 @@ from workbook.present import charts, measured
 
 OLD_LOG = "evidence/log_sample.txt"  # FULL cites one file per kind, dated 2026-11-01
 WHERE = f"{OLD_LOG} of 2026-11-01"
+#: A week of traffic before the sample's date (2026-10-25 to 10-31), 5 days or more with
+#: records: the default minimum sample (200 records over 7 days, 5 active) is met.
+WEEK = {dt.date(2026, 10, 25) + dt.timedelta(days=i): 143 - (i == 6) for i in range(7)}
+
+
+def log_measures(**changes):
+    """conftest's clean log sample spread over a week, every input distinct."""
+    records = changes.get("records", 1000)
+    return conftest.log_measures(**{
+        "per_day": WEEK, "first": dt.datetime(2026, 10, 25, 8),
+        "last": dt.datetime(2026, 10, 31, 18),
+        "distinct": {"inputs": records, "outputs": records}, **changes,
+    })  # fmt: skip
+
+
+def findings(record, unreadable=None, measured=None):
+    """conftest's findings with a log sample and an extract big and tight enough to judge."""
+    checks = (
+        Check("required", "id", True, "present"),
+        Check("required", "amount", True, "present"),
+        Check("type number", "amount", True, "all number"),
+    )
+    passing = {"log_sample": log_measures(),
+               "data_extract": ExtractMeasures(40, ("id", "amount"), checks)}  # fmt: skip
+    return conftest.findings(record, unreadable, {**passing, **(measured or {})})
 
 
 def result(a: Assessment, criterion_id: str) -> CriterionResult:
@@ -159,19 +187,20 @@ def test_latency_view_and_chart_read_the_criterions_figures(slow):
 
 def test_quality_lower_bound_shows_distinct_figures(default_catalogue):
     record = full_record()  # quality threshold 0.9
-    evals = EvalMeasures(PassRate(None, 98, 94), (), "'passed' column")
+    # 112 cases: above the 100 trust.measured_performance asks for.
+    evals = EvalMeasures(PassRate(None, 112, 107), (), "'passed' column")
     a = assess(record, default_catalogue, AS_OF, findings(record, measured={"evaluation": evals}))
-    # Wilson's lower bound of 94 of 98 is 0.89971...: "90.0%" at one decimal, like the
+    # Wilson's lower bound of 107 of 112 is 0.89973...: "90.0%" at one decimal, like the
     # threshold; at two, 89.97% against 90.00%.
-    low = wilson_lower(94, 98)
+    low = wilson_lower(107, 112)
     assert 0.8997 < low < 0.8998
     (reading,) = result(a, "trust.measured_performance").measurement.readings
     assert (reading.passed, reading.shown, reading.limit_shown) == (False, "89.97%", "90.00%")
     text = seen(page(measured.evaluations_view(a)))
     assert "lower bound 89.97% falls short of the threshold 90.00%" in text
     (points,) = charts.pass_rate_chart(a).data
-    # 94 / 98 = 95.9%; the lower bound is the criterion's figure, not a rounded one.
-    assert points["text"][0].startswith("95.9% (89.97%–")
+    # 107 / 112 = 95.5%; the lower bound is the criterion's figure, not a rounded one.
+    assert points["text"][0].startswith("95.5% (89.97%–")
     assert points["marker"]["color"] == [charts.WEAK]
     (note,) = charts.pass_rate_chart(a).layout["annotations"]
     assert note["text"] == "threshold 90.00%: the lower bound must reach it"
@@ -362,7 +391,9 @@ def test_without_a_threshold_criterion_the_newest_measured_file_is_drawn_unjudge
 
 
 def test_a_waived_threshold_still_shows_what_was_measured(default_catalogue):
-    waiver = {"criterion": "trust.error_rate", "reason": "known retry storm", "approver": "CIO",
+    # A reason of at least eight words (waiver rules): a short one would not count.
+    reason = "A known retry storm in the claims system is fixed in the December release"
+    waiver = {"criterion": "trust.error_rate", "reason": reason, "approver": "CIO",
               "expires": "2026-12-31"}  # fmt: skip
     record = full_record({"waivers": [waiver]})
     logs = log_measures(errors=30)  # 30 of 1,000 = 3.0%, over FULL's 2.0%

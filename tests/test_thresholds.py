@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, findings, full_record, log_measures, make_record
+import conftest
+from conftest import AS_OF, full_record, make_record
 from samples import percentile, write_csv, write_jsonl
 from workbook.errors import CatalogueError
 from workbook.evidence import find_evidence
@@ -19,11 +20,54 @@ from workbook.evidence.evals import EvalMeasures, PassRate
 from workbook.evidence.extracts import Check, ExtractMeasures
 from workbook.evidence.logs import FieldPII, Percentiles
 from workbook.model.assess import assess
-from workbook.model.catalogue import load_catalogue, parse_catalogue
+from workbook.model.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 from workbook.model.criteria import Measurement, Reading
 from workbook.model.records import SIGNALS, Record
 
 WHERE = "evidence/log_sample.txt of 2026-11-01"
+#: A week of traffic before the sample's date (2026-10-25 to 10-31): 6 days of 143 and one
+#: of 142 make 1,000 records, above the default minimum of 200 records over 7 days, 5 active.
+WEEK = {dt.date(2026, 10, 25) + dt.timedelta(days=i): 143 - (i == 6) for i in range(7)}
+
+
+def log_measures(**changes):
+    """A clean 1,000-record log sample over a week: every signal, fast, few errors."""
+    records = changes.get("records", 1000)
+    settings = {
+        "per_day": WEEK,
+        "first": dt.datetime(2026, 10, 25, 8),
+        "last": dt.datetime(2026, 10, 31, 18),
+        # Every input distinct: real traffic, not a canned load test.
+        "distinct": {"inputs": records, "outputs": records, "decision_context": 200},
+        **changes,
+    }
+    return conftest.log_measures(**settings)
+
+
+def passing_extract(rows: int = 40) -> ExtractMeasures:
+    """An extract meeting three expectations (the fewest that count)."""
+    checks = (
+        Check("required", "id", True, "present"),
+        Check("required", "amount", True, "present"),
+        Check("type number", "amount", True, "all number"),
+    )
+    return ExtractMeasures(rows, ("id", "amount"), checks, None, None)
+
+
+#: Passing measurements for each measured kind, each sample big enough to judge:
+#: 1,000 log records over 7 days, 300 evaluation cases (>= 100), 40 extract rows (>= 30).
+PASSING = {
+    "log_sample": log_measures(),
+    "evaluation": EvalMeasures(PassRate(None, 300, 295), (), "'passed' column"),
+    "data_extract": passing_extract(),
+}
+
+
+def findings(record, unreadable=None, measured=None):
+    """conftest's findings, with the passing measurements above."""
+    return conftest.findings(record, unreadable, {**PASSING, **(measured or {})})
+
+
 #: The default catalogue's threshold criteria and the evidence kind each reads.
 CRITERIA = {
     "observability.log_sample": "log_sample",
@@ -56,7 +100,8 @@ def lower_bound(k: int, n: int) -> float:
 
 def test_default_catalogue_has_the_threshold_criteria(default_catalogue):
     ids = {c.id: c for c in default_catalogue if c.kind == "threshold"}
-    assert set(ids) == set(CRITERIA)
+    # scope.within_controlled_use reads every log sample at once (see test_gaming_measured).
+    assert set(ids) == {*CRITERIA, "scope.within_controlled_use"}
     assert ids["observability.log_sample"].min_coverage == 0.95
 
 
@@ -316,18 +361,32 @@ def test_personal_data_in_a_redacted_signal_is_below_threshold(default_catalogue
     )
 
 
-def test_personal_data_allowed_where_the_plan_does_not_redact(default_catalogue):
-    plan = {s: {"logged": True, "redacted": s != "inputs"} for s in SIGNALS}
-    record = full_record({"observability.logging_plan": plan})
+#: A written privacy decision (at least five words: a description).
+DECISION = "Privacy office allows customer contact details in the logged inputs for 30 days"
+
+
+def test_personal_data_allowed_where_privacy_decided_to_keep_it(default_catalogue):
+    plan = {
+        s: {"logged": True, "redacted": s != "inputs", "keeps_personal_data": s == "inputs"}
+        for s in SIGNALS
+    }
+    record = full_record(
+        {"observability.logging_plan": plan, "observability.privacy_decisions": DECISION}
+    )
     r = judged(
         "observability.personal_data", default_catalogue, record=record, measured=with_pii(EMAILS)
     )
-    assert r.status == "met"
-    assert r.detail.startswith("no personal data in the 8 signals planned as redacted (prompts, ")
-    assert "inputs" not in r.detail
+    # EMAILS: 2 e-mail addresses and 1 phone number, all in inputs.
+    assert (r.status, r.detail) == (
+        "met",
+        "no personal data in the 8 signals planned as redacted (prompts, outputs, exceptions, "
+        "latency, retries, workflow_state, human_overrides, decision_context); 3 personal data "
+        f"items are kept in inputs, as privacy decided ({WHERE})",
+    )
 
 
-def test_nothing_planned_as_redacted_keeps_personal_data(default_catalogue):
+def test_nothing_planned_as_redacted_does_not_let_personal_data_pass(default_catalogue):
+    # Issue 11: with no signal marked redacted, personal data used to pass unremarked.
     plan = {s: {"logged": True, "redacted": False} for s in SIGNALS}
     record = full_record({"observability.logging_plan": plan})
     r = judged(
@@ -337,8 +396,30 @@ def test_nothing_planned_as_redacted_keeps_personal_data(default_catalogue):
         measured=with_pii(EMAILS, CARD),
     )
     assert (r.status, r.detail) == (
+        "below_threshold",
+        "measured inputs (field input): 2 e-mail addresses, 1 phone number; outputs (field "
+        "output): 1 payment card number; no privacy decision covers personal data there (the "
+        "signal's plan must say keeps_personal_data, and observability.privacy_decisions record "
+        f"why) ({WHERE})",
+    )
+
+
+def test_personal_data_kept_by_decision_is_counted_in_the_detail(default_catalogue):
+    plan = {s: {"logged": True, "redacted": False, "keeps_personal_data": True} for s in SIGNALS}
+    record = full_record(
+        {"observability.logging_plan": plan, "observability.privacy_decisions": DECISION}
+    )
+    r = judged(
+        "observability.personal_data",
+        default_catalogue,
+        record=record,
+        measured=with_pii(EMAILS, CARD),
+    )
+    # EMAILS: 2 + 1 items in inputs; CARD: 1 in outputs.
+    assert (r.status, r.detail) == (
         "met",
-        f"no signal is planned as redacted; 4 personal data items are kept as the plan allows ({WHERE})",
+        "no signal is planned as redacted; 4 personal data items are kept in inputs, outputs, "
+        f"as privacy decided ({WHERE})",
     )
 
 
@@ -394,25 +475,31 @@ def test_quality_met_on_the_lower_bound(default_catalogue):
 
 
 def test_a_high_rate_on_few_cases_is_not_enough(default_catalogue):
-    """19 of 20 is 95%, above 90%, but its lower bound is 76.4%."""
+    """95 of 100 is 95%, above 90%, but its lower bound is 88.8%.
+
+    By hand: (190 + 3.8415 - 1.96 * sqrt(3.8415 + 19)) / (2 * 103.8415) = 184.474 / 207.683.
+    """
     status, detail = outcome(
-        "trust.measured_performance", default_catalogue, measured=quality(19, 20)
+        "trust.measured_performance", default_catalogue, measured=quality(95, 100)
     )
     assert status == "below_threshold"
-    assert pct(lower_bound(19, 20)) == "76.4%"
-    assert detail.startswith("pass rate 95.0% (19 of 20), 95% interval 76.4% to ")
+    assert pct(lower_bound(95, 100)) == "88.8%"
+    assert detail.startswith("pass rate 95.0% (95 of 100), 95% interval 88.8% to ")
     assert "the lower bound must reach 90.0%" in detail
 
 
 def test_quality_boundary(default_catalogue):
-    """The smallest perfect run whose lower bound reaches 90%: n / (n + z²) >= 0.9."""
-    n = math.ceil(9 * 1.959963984540054**2)
-    assert lower_bound(n, n) >= 0.9 > lower_bound(n - 1, n - 1)
-    assert (
-        judged("trust.measured_performance", default_catalogue, measured=quality(n, n)).status
-        == "met"
-    )
-    below = judged("trust.measured_performance", default_catalogue, measured=quality(n - 1, n - 1))
+    """The smallest perfect run whose lower bound reaches 97%: n / (n + z²) >= 0.97.
+
+    n >= 0.97 / 0.03 * z² = 124.2, so 125 cases (both above the 100 the criterion needs).
+    """
+    n = math.ceil(0.97 / 0.03 * 1.959963984540054**2)
+    assert n == 125
+    assert lower_bound(n, n) >= 0.97 > lower_bound(n - 1, n - 1)
+    record = full_record({"trust.thresholds.quality_pass_rate": 0.97})
+    met = judged("trust.measured_performance", default_catalogue, record, quality(n, n))
+    assert met.status == "met"
+    below = judged("trust.measured_performance", default_catalogue, record, quality(n - 1, n - 1))
     assert below.status == "below_threshold"
 
 
@@ -436,11 +523,17 @@ def test_quality_met_in_full_words(default_catalogue):
     )
 
 
-def test_a_lower_bound_exactly_at_the_threshold_is_met(default_catalogue):
+def test_a_lower_bound_exactly_at_the_threshold_is_met():
     # 0 of 10 has a lower bound of exactly 0 (the formula gives 0 - 0): "at or above" 0%.
+    # Only a catalogue whose limit and minimum sample allow it can ask so little.
+    data = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+    data["limits"] = {"quality_pass_rate": 0}
+    for c in data["criteria"]:
+        c.pop("min_sample", None)
+    data["min_sample"] = {"evaluation": {"records": 10}}
+    lenient = parse_catalogue(data, Path("lenient.yaml"))
     record = full_record({"trust.thresholds.quality_pass_rate": 0})
-    r = judged("trust.measured_performance", default_catalogue, record=record,
-               measured=quality(0, 10))  # fmt: skip
+    r = judged("trust.measured_performance", lenient, record=record, measured=quality(0, 10))
     assert r.status == "met"
     assert r.detail.startswith("pass rate 0.0% (0 of 10), 95% interval 0.0% to 27.8%; ")
 
@@ -477,7 +570,15 @@ def test_quality_names_the_weakest_slice(default_catalogue):
 # ------------------------------------------------------------ data quality
 
 
+#: Two expectations that hold, so that with one more the extract declares the 3 that count.
+HOLDING = (
+    Check("required", "opened", True, "present"),
+    Check("type date", "opened", True, "all date"),
+)
+
+
 def extract(*checks: Check, newest=None, freshness=None) -> dict:
+    checks = (*HOLDING, *checks)
     return {"data_extract": ExtractMeasures(40, ("id", "amount"), checks, newest, freshness)}
 
 
@@ -489,7 +590,7 @@ def test_data_expectations_all_hold(default_catalogue):
     )
     assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
         "met",
-        "all 2 expectations hold on 40 rows (evidence/data_extract.txt of 2026-11-01)",
+        "all 4 expectations hold on 40 rows (evidence/data_extract.txt of 2026-11-01)",
     )
 
 
@@ -500,7 +601,7 @@ def test_data_expectation_failing_is_below_threshold(default_catalogue):
     )
     assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
         "below_threshold",
-        "1 of 2 expectations fails on 40 rows: amount type number: 3 of 40 values are not "
+        "1 of 4 expectations fails on 40 rows: amount type number: 3 of 40 values are not "
         "number (e.g. 'n/a'); required: all (evidence/data_extract.txt of 2026-11-01)",
     )
 
@@ -514,20 +615,20 @@ def test_data_freshness_is_judged_on_the_assessment_date(default_catalogue):
 
 
 def test_no_expectations_is_unverified(default_catalogue):
-    assert outcome("data.quality_measured", default_catalogue, measured=extract()) == (
+    nothing = {"data_extract": ExtractMeasures(40, ("id",), ())}
+    assert outcome("data.quality_measured", default_catalogue, measured=nothing) == (
         "unverified",
         "the extract declares no expectations to check (evidence/data_extract.txt of "
         "2026-11-01); declare them under the evidence item's expectations",
     )
 
 
-def test_one_expectation_on_one_row_in_the_singular(default_catalogue):
-    measured = {
-        "data_extract": ExtractMeasures(1, ("id",), (Check("required", "id", True, "present"),))
-    }
+def test_one_row_is_too_small_to_judge_in_the_singular(default_catalogue):
+    measured = {"data_extract": ExtractMeasures(1, ("id",), extract()["data_extract"].checks)}
     assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
-        "met",
-        "the expectation holds on 1 row (evidence/data_extract.txt of 2026-11-01)",
+        "insufficient",
+        "too small to judge: 1 row in evidence/data_extract.txt of 2026-11-01; at least 30 rows "
+        "are needed (min_sample.data_extract)",
     )
 
 
@@ -539,7 +640,7 @@ def test_two_failing_expectations_are_listed_in_the_plural(default_catalogue):
     )
     assert outcome("data.quality_measured", default_catalogue, measured=measured) == (
         "below_threshold",
-        "2 of 3 expectations fail on 40 rows: vat required: column is missing; id unique key: "
+        "2 of 5 expectations fail on 40 rows: vat required: column is missing; id unique key: "
         "1 row repeats a key already seen; required: all (evidence/data_extract.txt of 2026-11-01)",
     )
 
@@ -622,12 +723,13 @@ def test_the_newest_fresh_file_is_measured(default_catalogue):
         {
             "evidence": [
                 evidence("log_sample", path="old.jsonl", date="2026-10-01"),
-                evidence("log_sample", path="new.jsonl", date="2026-11-10"),
+                # Dated within 2 days of the sample's last entry (2026-10-31): not re-dated.
+                evidence("log_sample", path="new.jsonl", date="2026-11-02"),
             ]
         }
     )
     r = judged("trust.latency", default_catalogue, record=record)
-    assert r.detail.endswith("(new.jsonl of 2026-11-10)")
+    assert r.detail.endswith("(new.jsonl of 2026-11-02)")
 
 
 @pytest.mark.parametrize(
@@ -636,8 +738,8 @@ def test_the_newest_fresh_file_is_measured(default_catalogue):
         (
             {"measure": "latency_p50"},
             "criteria[0].measure: unknown value 'latency_p50' (expected one of signal_coverage, "
-            "latency_p95, error_rate, personal_data, quality_lower_bound, data_expectations or "
-            "gaps_registered)",
+            "latency_p95, error_rate, personal_data, quality_lower_bound, data_expectations, "
+            "gaps_registered or controlled_use)",
         ),
         (
             {"measure": "signal_coverage", "min_coverage": 1.5},
@@ -664,21 +766,24 @@ def cite_full(**files: str) -> Record:
 
 def test_measured_log_sample_decides_latency_and_errors(tmp_path, default_catalogue):
     rng = random.Random(7)
+    # 280 requests over the week before the sample's date (2026-10-26 to 11-01), 40 a day,
+    # each about a different claim: big enough to judge (200 records, 7 days, 5 active).
+    start = dt.datetime(2026, 10, 26, 10)
     rows = [
         {
-            "timestamp": f"2026-10-{20 + i % 5}T10:00:00Z",
+            "timestamp": (start + dt.timedelta(days=i % 7, minutes=i)).isoformat() + "Z",
             "request_id": f"r{i}",
             "prompt": "v1",
-            "input": "claim",
-            "output": "queue",
+            "input": f"claim {i}: water damage in the kitchen",
+            "output": f"queue {i % 4}",
             "error": "Timeout" if i % 25 == 0 else None,
             "latency_ms": rng.randint(200, 3000),
             "retries": 0,
             "workflow_state": "confirmed",
             "human_override": None,
-            "decision_context": "rule 4.2",
+            "decision_context": f"rule 4.{i % 9}",
         }
-        for i in range(200)
+        for i in range(280)
     ]
     write_jsonl(tmp_path / "logs.jsonl", rows)
     record = cite_full(log_sample="logs.jsonl")
@@ -687,11 +792,11 @@ def test_measured_log_sample_decides_latency_and_errors(tmp_path, default_catalo
     p95 = percentile([r["latency_ms"] for r in rows], 0.95)
     assert p95 > 2000
     assert by_id["trust.latency"].status == "below_threshold"
-    assert by_id["trust.latency"].detail.startswith(f"measured p95 {p95:,.0f} ms over 200 requests")
+    assert by_id["trust.latency"].detail.startswith(f"measured p95 {p95:,.0f} ms over 280 requests")
     errors = sum(r["error"] is not None for r in rows)
-    assert errors / 200 > 0.02
+    assert errors / 280 > 0.02
     assert by_id["trust.error_rate"].status == "below_threshold"
-    assert f"({errors} of 200)" in by_id["trust.error_rate"].detail
+    assert f"({errors} of 280" in by_id["trust.error_rate"].detail
     assert by_id["observability.log_sample"].status == "met"
     assert by_id["observability.personal_data"].status == "met"
 
@@ -773,8 +878,8 @@ def test_unreadable_file_reaches_every_criterion_reading_it(
 # -------------------------------------------------------- shadow production
 
 
-def busy(*volumes: int) -> dict:
-    days = {dt.date(2026, 10, 1) + dt.timedelta(days=i): v for i, v in enumerate(volumes)}
+def busy(*volumes: int, start: dt.date = dt.date(2026, 10, 1)) -> dict:
+    days = {start + dt.timedelta(days=i): v for i, v in enumerate(volumes)}
     return {"log_sample": log_measures(records=sum(volumes), per_day=days)}
 
 
@@ -822,31 +927,28 @@ def test_logs_dated_after_the_assessment_are_not_counted(default_catalogue):
 
 
 @pytest.mark.parametrize(
-    ("date", "flagged"),
+    ("start", "flagged"),
     # The default catalogue keeps log samples 90 days: 2026-08-25 is 90 days before
-    # 2026-11-23 (6 days of August, 30 + 31 + 23 after), 2026-08-24 is 91.
-    [("2026-08-25", True), ("2026-08-24", False)],
-    ids=["on the last fresh day", "one day too old"],
+    # 2026-11-23 (6 days of August, 30 + 31 + 23 after), 2026-08-24 is 91. Ten busy days
+    # from 08-20 have 5 on or after 08-25 (08-25 to 08-29): enough; from 08-19, only 4.
+    [(dt.date(2026, 8, 20), 5), (dt.date(2026, 8, 19), None)],
+    ids=["five busy days in the window", "only four"],
 )
-def test_only_a_fresh_log_sample_shows_shadow_production(default_catalogue, date, flagged):
+def test_only_days_within_the_window_show_shadow_production(default_catalogue, start, flagged):
     assert default_catalogue.freshness_days["log_sample"] == 90
-    record = make_record({"evidence": [{**LOGS, "date": date}]})
-    result = shadow(default_catalogue, record, busy(*[500] * 10))
-    expected = "evidence/logs.jsonl shows 10 days with at least 100 requests (up to 500 a day)"
+    # The sample's own date does not matter: its entries' days do (a backdated file counts).
+    record = make_record({"evidence": [{**LOGS, "date": "2026-05-01"}]})
+    result = shadow(default_catalogue, record, busy(*[500] * 10, start=start))
+    expected = (
+        f"evidence/logs.jsonl shows {flagged} days with at least 100 requests (up to 500 a day)"
+    )
     assert result.shadow_production == (expected if flagged else None)
 
 
-@pytest.mark.parametrize(
-    "first",
-    [
-        {**LOGS, "path": "old.jsonl", "date": "2026-06-01"},
-        {**LOGS, "path": "next.jsonl", "date": "2026-12-01"},
-    ],
-    ids=["stale", "dated after the assessment"],
-)
-def test_a_sample_that_does_not_count_does_not_hide_one_that_does(default_catalogue, first):
+def test_a_sample_dated_after_the_assessment_does_not_hide_one_that_does(default_catalogue):
+    later = {**LOGS, "path": "next.jsonl", "date": "2026-12-01"}
     today = {**LOGS, "date": "2026-11-23"}  # dated on the assessment day: it counts
-    record = make_record({"evidence": [first, today]})
+    record = make_record({"evidence": [later, today]})
     result = shadow(default_catalogue, record, busy(*[500] * 10))
     assert result.shadow_production == (
         "evidence/logs.jsonl shows 10 days with at least 100 requests (up to 500 a day)"
@@ -907,7 +1009,9 @@ def gap(column: str, expectation: str = "allowed values") -> Check:
 
 def registered(register: list[dict], checks: list[Check], date: str = "2026-11-01"):
     record = full_record({"data.gaps": register, "evidence": [evidence("data_extract", date=date)]})
-    extract = {"data_extract": ExtractMeasures(40, ("id",), tuple(checks), None, None)}
+    # Three expectations that hold beside the gaps: declared tightly enough to count.
+    holding = (*HOLDING, Check("required", "id", True, "present"))
+    extract = {"data_extract": ExtractMeasures(40, ("id",), (*holding, *checks), None, None)}
     return judged(
         "data.measured_gaps_registered", load_catalogue(), record=record, measured=extract
     )
@@ -983,7 +1087,9 @@ OVER = Reading("error rate", 0.03, 0.02, "at_most", False, "3.0%", "2.0%")
 
 
 def waiver(expires: str) -> dict:
-    return {"criterion": "trust.error_rate", "reason": "r", "approver": "CIO", "expires": expires}
+    reason = "Error budget agreed with claims operations while the retry fix ships in December"
+    return {"criterion": "trust.error_rate", "reason": reason, "approver": "CIO",
+            "expires": expires}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -1097,9 +1203,10 @@ def test_personal_data_reads_the_items_found_per_redacted_signal():
 
 
 def test_quality_reads_the_lower_bound():
-    (reading,) = readings("trust.measured_performance", quality(19, 20))
+    # 95 of 100: lower bound 88.8% (worked out in test_a_high_rate_on_few_cases_is_not_enough).
+    (reading,) = readings("trust.measured_performance", quality(95, 100))
     assert reading == Reading(
-        "lower bound", pytest.approx(lower_bound(19, 20)), 0.9, "at_least", False, "76.4%", "90.0%"
+        "lower bound", pytest.approx(lower_bound(95, 100)), 0.9, "at_least", False, "88.8%", "90.0%"
     )
 
 
@@ -1115,10 +1222,13 @@ def test_readings_are_kept_when_the_threshold_is_met():
     )
 
 
-def test_nothing_planned_as_redacted_reads_nothing():
+def test_personal_data_nobody_decided_on_is_read():
+    # Nothing planned as redacted, no decision to keep personal data: the 3 items EMAILS
+    # finds in inputs are read against none allowed.
     plan = {s: {"logged": True, "redacted": False} for s in SIGNALS}
     assert readings("observability.personal_data", with_pii(EMAILS), full_record(
-        {"observability.logging_plan": plan})) == ()  # fmt: skip
+        {"observability.logging_plan": plan})) == (
+        Reading("inputs", 3, 0, "at_most", False, "3", "0"),)  # fmt: skip
 
 
 def test_a_measurement_without_a_file_in_json():

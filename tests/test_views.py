@@ -143,18 +143,19 @@ def test_cover_headline_and_overclaim(default_catalogue):
 
 
 def test_expired_waiver_is_loud_and_valid_one_counts_days(default_catalogue):
+    reason = "pilot on one desk while the log export is being built"  # 11 words: counts
     record = make_record(
         {
             "waivers": [
                 {
                     "criterion": "scope.workflow",
-                    "reason": "r",
+                    "reason": reason,
                     "approver": "CIO",
                     "expires": "2026-11-01",
                 },
                 {
                     "criterion": "data.sources",
-                    "reason": "r",
+                    "reason": reason,
                     "approver": "CIO",
                     "expires": "2026-12-03",
                 },
@@ -245,7 +246,7 @@ ESCAPED = (
 #: Fields whose value must be one of a fixed set (or a date, an id, a digest).
 NOT_TEXT = {
     "schema_version", "id", "stage", "target_stage", "severity", "status", "classification",
-    "condition", "kind", "date", "due", "expires", "role", "gate", "digest",
+    "condition", "kind", "date", "due", "expires", "role", "gate", "digest", "outcome",
 }  # fmt: skip
 
 
@@ -266,7 +267,9 @@ def payload_assessment(default_catalogue):
          "expires": "2026-12-31"},
         {"criterion": PAYLOAD, "reason": PAYLOAD, "approver": PAYLOAD, "expires": "2026-11-01"},
     ]  # fmt: skip
-    base["not_applicable"] = [{"criterion": "data.grounding", "justification": PAYLOAD}]
+    # Long enough to count as an argument (eight words or more), so the view shows it.
+    argued = f"{PAYLOAD} because nothing is retrieved: the model only classifies"
+    base["not_applicable"] = [{"criterion": "data.grounding", "justification": argued}]
     base["signoffs"] = [signoff(name=PAYLOAD)]
     record = make_record(None, base)
     assert record.name == PAYLOAD and record.scope.in_scope == [PAYLOAD]
@@ -334,10 +337,15 @@ def test_views_write_only_their_own_tags_and_attributes(payload_assessment):
 
 @pytest.fixture
 def renewed(default_catalogue):
-    """contract-clause-extraction with its expired waiver renewed until 2027-06-01."""
+    """contract-clause-extraction with its expired waiver renewed until 2027-04-30.
+
+    Granted 2026-11-20: 161 days, within the default catalogue's 180-day waiver limit.
+    """
     record = load_record(EXAMPLES / "contract-clause-extraction.yaml")
     (old,) = record.waivers
-    renewal = old.model_copy(update={"expires": dt.date(2027, 6, 1)})
+    renewal = old.model_copy(
+        update={"granted": dt.date(2026, 11, 20), "expires": dt.date(2027, 4, 30)}
+    )
     renewed = record.model_copy(update={"waivers": [old, renewal]})
     return assess(renewed, default_catalogue, AS_OF, find_evidence(renewed, EXAMPLES))
 
@@ -359,14 +367,15 @@ def test_the_example_cover_counts_its_one_expired_waiver(default_catalogue):
 
 def test_a_renewed_waiver_is_superseded_not_expired(renewed):
     # Two waivers of observability.logging_plan: the old one (2026-10-31, past AS_OF) and
-    # its renewal (2027-06-01, 190 days after AS_OF). The renewal counts and is in force;
+    # its renewal (2027-04-30: 7 days left in November, then 31 + 31 + 28 + 31 + 30 = 158
+    # days after AS_OF). The renewal counts and is in force;
     # the old one is superseded by it, so nothing is expired: 0 expired, 1 in force.
     a = renewed
     assert [(w.waiver.expires.isoformat(), w.superseded, w.expired) for w in a.waivers] == [
         ("2026-10-31", True, False),
-        ("2027-06-01", False, False),
+        ("2027-04-30", False, False),
     ]
-    assert [w.waiver.expires for w in a.counting_waivers] == [dt.date(2027, 6, 1)]
+    assert [w.waiver.expires for w in a.counting_waivers] == [dt.date(2027, 4, 30)]
     assert a.expired_waivers == []
     facts = cover_facts(views.cover(a))
     assert (facts["Waivers expired"], facts["Waivers in force"]) == ("0", "1")
@@ -374,20 +383,54 @@ def test_a_renewed_waiver_is_superseded_not_expired(renewed):
 
     shown = views.waivers(a)
     assert repr(shown).splitlines() == [
-        "superseded observability.logging_plan (until 2026-10-31) by the renewal until 2027-06-01",
-        "waived observability.logging_plan until 2027-06-01",
+        "superseded observability.logging_plan (until 2026-10-31) by the renewal until 2027-04-30",
+        "waived observability.logging_plan until 2027-04-30",
     ]
     states = [
         tr.select("td")[-1].get_text()
         for tr in BeautifulSoup(shown.html, "html.parser").select("tbody tr")
     ]
-    assert states == ["superseded by the renewal until 2027-06-01", "valid, 190 days left"]
+    assert states == ["superseded by the renewal until 2027-04-30", "valid, 158 days left"]
     assert "EXPIRED" not in shown.html
 
 
 def test_the_check_command_says_superseded_not_expired(tmp_path):
     # The same renewal written into a copy of the example (its evidence beside it), as a
     # team would: the CLI reads the model's word, as the cover does.
+    from click.testing import CliRunner
+
+    from workbook.cli import main
+
+    shutil.copytree(EXAMPLES / "evidence" / "contract-clause-extraction",
+                    tmp_path / "evidence" / "contract-clause-extraction")  # fmt: skip
+    text = (EXAMPLES / "contract-clause-extraction.yaml").read_text()
+    # Granted 2026-11-20, 161 days (within the 180-day limit), a reason of eight words or
+    # more, approved by the Data Protection Officer (not the sponsor): a renewal that counts.
+    renewal = (
+        "  - criterion: observability.logging_plan\n"
+        "    reason: Renewed while the vendor answers whether contract text may be logged.\n"
+        "    approver: Thomas Reid, Data Protection Officer\n"
+        "    granted: 2026-11-20\n"
+        "    expires: 2027-04-30\n"
+    )
+    head, tail = text.split("not_applicable:", 1)
+    (tmp_path / "c.yaml").write_text(head + renewal + "not_applicable:" + tail)
+    run = CliRunner().invoke(main, ["check", str(tmp_path / "c.yaml"), "--as-of", "2026-11-23"])
+    assert run.exit_code == 0, run.output
+    lines = [ln.strip() for ln in run.output.splitlines() if ln.strip().startswith("Waive")]
+    assert lines == [
+        "Waiver until 2026-10-31 superseded by the renewal until 2027-04-30: "
+        "observability.logging_plan",
+        "Waived until 2027-04-30 by Thomas Reid, Data Protection Officer: "
+        "observability.logging_plan",
+    ]
+    assert "EXPIRED" not in run.output
+
+
+def test_a_refused_renewal_is_said_to_not_count(tmp_path, default_catalogue):
+    # The renewal a team under pressure writes: approved by the sponsor (Helena Brandt),
+    # five words of reason, 190 days from AS_OF (2026-11-23 to 2027-06-01; limit 180). The
+    # CLI and the waivers view both say it does not count, never "Waived until".
     from click.testing import CliRunner
 
     from workbook.cli import main
@@ -405,13 +448,23 @@ def test_the_check_command_says_superseded_not_expired(tmp_path):
     (tmp_path / "c.yaml").write_text(head + renewal + "not_applicable:" + tail)
     run = CliRunner().invoke(main, ["check", str(tmp_path / "c.yaml"), "--as-of", "2026-11-23"])
     assert run.exit_code == 0, run.output
-    lines = [ln.strip() for ln in run.output.splitlines() if ln.strip().startswith("Waive")]
-    assert lines == [
-        "Waiver until 2026-10-31 superseded by the renewal until 2027-06-01: "
-        "observability.logging_plan",
-        "Waived until 2027-06-01 by Helena Brandt, General Counsel: observability.logging_plan",
-    ]
-    assert "EXPIRED" not in run.output
+    (line,) = [ln.strip() for ln in run.output.splitlines() if "Waiver until 2027" in ln]
+    assert line.startswith("Waiver until 2027-06-01 DOES NOT COUNT: observability.logging_plan")
+    for why in ("it runs 190 days", "too short (5 words; at least 8)", "sponsor"):
+        assert why in line, why
+    assert "Waived until" not in run.output
+
+    record = load_record(tmp_path / "c.yaml")
+    a = assess(record, default_catalogue, AS_OF, find_evidence(record, tmp_path))
+    shown = views.waivers(a)
+    assert (
+        repr(shown)
+        .splitlines()[1]
+        .startswith("NOT COUNTED observability.logging_plan (until 2027-06-01): it runs 190 days")
+    )
+    state = BeautifulSoup(shown.html, "html.parser").select("tbody tr")[1].select("td")[-1]
+    assert state.get_text().startswith("⚠ DOES NOT COUNT: it runs 190 days")
+    assert cover_facts(views.cover(a))["Waivers in force"] == "0"
 
 
 # --- what changed since the last run: the ledger's comparison -----------------------------
@@ -426,7 +479,7 @@ def test_changes_view_tells_regressions_from_criteria_that_stayed_missing(tiny):
     record = make_record(
         {
             "stage": "production_candidate",
-            "trust.evaluation": "300 labelled claims",
+            "trust.evaluation": "300 labelled claims scored by two adjusters",
             "evidence": [{"kind": "evaluation", "path": "e.csv", "date": "2026-11-01"}],
         }
     )
@@ -474,8 +527,8 @@ def test_the_dossier_compares_with_the_last_finished_run_as_the_portfolio_does(t
     # with the interrupted run 2 (which would show no stage change at all).
     at_mvp = make_record(
         {
-            "scope.workflow": "Intake",
-            "trust.evaluation": "300 cases",
+            "scope.workflow": "Motor claims intake at the regional desk",
+            "trust.evaluation": "300 labelled claims scored by two adjusters",
             "evidence": [{"kind": "evaluation", "path": "e.csv", "date": "2026-10-01"}],
         }
     )
@@ -486,7 +539,7 @@ def test_the_dossier_compares_with_the_last_finished_run_as_the_portfolio_does(t
         ledger.record(first, assess(at_mvp, tiny, AS_OF, findings(at_mvp)), "rendered")
         ledger.finish_run(first, {"rendered": 1}, "ok")
         interrupted = ledger.start_run({})
-        edited = make_record({"scope.workflow": "Intake"})
+        edited = make_record({"scope.workflow": "Motor claims intake at the regional desk"})
         ledger.record(interrupted, assess(edited, tiny, AS_OF, findings(edited)), "rendered")
         ledger.start_run({})  # the run rendering this dossier
     wb = open_initiative(EXAMPLES / "claims-triage.yaml", "2026-11-23", "", str(path))

@@ -1,10 +1,12 @@
 """The ``workbook`` command line: a thin layer that turns library errors into exit codes.
 
-Exit codes: 0 fine, 1 a ``--strict`` check failed, 2 invalid input or usage.
+Exit codes: 0 fine, 1 a ``--strict`` check failed (an overclaimed label, or a gate passed
+only because the catalogue changed), 2 invalid input or usage.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -24,7 +26,7 @@ from workbook.model.criteria import GATES
 from workbook.model.records import AREAS, STAGES, record_schema
 from workbook.model.scaffold import create_record
 from workbook.paths import NOTEBOOKS
-from workbook.pipeline import check_paths, discover
+from workbook.pipeline import History, check_paths, discover
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -147,6 +149,11 @@ def _block(a: Assessment, path: Path) -> list[str]:
                 f"  Waiver until {w.waiver.expires} superseded by the renewal until "
                 f"{w.superseded_by.expires}: {w.waiver.criterion}"
             )
+        elif w.refused:
+            lines.append(
+                f"  Waiver until {w.waiver.expires} DOES NOT COUNT: {w.waiver.criterion} "
+                f"({one_line('; '.join(w.refused))})"
+            )
         elif w.expired:
             lines.append(f"  Waiver EXPIRED on {w.waiver.expires}: {w.waiver.criterion}")
         else:
@@ -179,11 +186,26 @@ def _block(a: Assessment, path: Path) -> list[str]:
     return lines
 
 
+#: The --summary flag of each kind of goalpost shift.
+_SHIFT_FLAGS = {
+    "changed": "GOALPOSTS MOVED",
+    "pinned": "HELD TO PIN",
+    "pin_missing": "PIN NOT FOUND",
+}
+
+
+def flags(a: Assessment) -> list[str]:
+    """What must not be missed about an assessment, one upper-case word or two each."""
+    out = ["OVERCLAIMED" if a.overclaimed else "", "SHADOW?" if a.shadow_production else ""]
+    out.append("UNCONTROLLED" if a.uncontrolled_use else "")
+    out += list(dict.fromkeys(_SHIFT_FLAGS[s.kind] for s in a.goalposts))
+    return [f for f in out if f]
+
+
 def _table(assessments: list[tuple[Path, Assessment]]) -> list[str]:
     rows = [("ID", "CLAIMED", "SUPPORTED", "NOT MET", "WEAKEST AREA", "")]
     for _, a in assessments:
-        flags = ["OVERCLAIMED" if a.overclaimed else "", "SHADOW?" if a.shadow_production else ""]
-        flag = " ".join(f for f in flags if f)
+        flag = " ".join(flags(a))
         rows.append(
             (
                 a.id,
@@ -204,7 +226,20 @@ def _table(assessments: list[tuple[Path, Assessment]]) -> list[str]:
 @as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
 @click.option("--summary", is_flag=True, help="Print only the one-line-per-initiative table.")
-@click.option("--strict", is_flag=True, help="Exit 1 when any initiative is overclaimed.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any initiative is overclaimed, or passes a gate only because the "
+    "catalogue changed since its earlier assessment (with --ledger: moved goalposts).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A batch ledger: say when a gate passes only because the catalogue changed since an "
+    "initiative's earlier assessment, and find pinned catalogues in it.",
+)
 @reports_errors
 def check(
     paths: tuple[Path, ...],
@@ -213,18 +248,28 @@ def check(
     as_json: bool,
     summary: bool,
     strict: bool,
+    ledger_path: Path | None,
 ) -> None:
     """Assess initiative records (files or folders; default data/initiatives).
 
     Prints the claimed and supported stage of each, every condition not yet
     met grouped by gate and area, and the weakest area. Invalid records are
-    listed on stderr, one line each; the others are still reported.
+    listed on stderr, one line each; the others are still reported. A record
+    that pins a catalogue (catalogue_pin) is held to it too.
     """
+    from workbook.ledger import Ledger
+
     catalogue = load_catalogue(gates_file)
     targets = list(paths) or [Path("data/initiatives")]
     require_existing(targets)
     as_of = as_of or dt.date.today()  # one day for every record, even across midnight
-    checked = check_paths(targets, catalogue, as_of)
+    if ledger_path is not None and not ledger_path.is_file():
+        raise UsageError(
+            "no ledger here", path=ledger_path, expected="the ledger.sqlite a batch wrote"
+        )
+    with contextlib.ExitStack() as stack:
+        ledger = stack.enter_context(Ledger(ledger_path)) if ledger_path else None
+        checked = check_paths(targets, catalogue, as_of, History(ledger, gates_file))
     good = [(c.path, c.assessment) for c in checked if c.assessment is not None]
     bad = [c for c in checked if c.error is not None]
     if not checked:
@@ -240,15 +285,23 @@ def check(
             click.echo("\n".join(_block(a, p)) + "\n")
         over = sum(a.overclaimed for _, a in good)
         plural = "s" if len(checked) != 1 else ""
+        # Said only when it happens: most portfolios never see either.
+        loud = [
+            (sum(bool(a.uncontrolled_use) for _, a in good), "in uncontrolled use"),
+            (sum(any(s.gate for s in a.goalposts) for _, a in good), "on moved goalposts"),
+        ]
+        extra = "".join(f", {n} {what}" for n, what in loud if n)
         click.echo(
-            f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed, "
+            f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed{extra}, "
             f"{len(bad)} invalid (as of {as_of}; catalogue: {one_line(catalogue.name)})"
         )
     for c in bad:
         click.echo(one_line(c.error.line() if c.error else c.path), err=True)
     if bad:
         sys.exit(2)
-    if strict and any(a.overclaimed for _, a in good):
+    # A gate passed only under a changed catalogue is a label the earlier gates refused.
+    moved = any(g.kind == "changed" for _, a in good for g in a.goalposts)
+    if strict and (moved or any(a.overclaimed for _, a in good)):
         sys.exit(1)
 
 
@@ -288,6 +341,13 @@ def new(name: str, folder: Path, stage: str) -> None:
 @gates_option
 @as_of_option
 @click.option("--timeout", type=float, default=None, help="Seconds one notebook cell may run.")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="A batch ledger: history, what changed, and whether the catalogue moved since.",
+)
 @notebooks_option
 @reports_errors
 def dossier(
@@ -296,6 +356,7 @@ def dossier(
     gates_file: Path | None,
     as_of: dt.date | None,
     timeout: float | None,
+    ledger_path: Path | None,
     notebooks_dir: Path | None,
 ) -> None:
     """Write one self-contained HTML readiness dossier per record.
@@ -322,6 +383,7 @@ def dossier(
                 gates=gates_file,
                 timeout=timeout,
                 notebooks=notebooks_dir or NOTEBOOKS,
+                ledger=ledger_path,
             )
         except NotebookFailed as exc:
             failed += 1

@@ -8,14 +8,23 @@ file in which its run has no ``ended_at`` (an interrupted run) and every
 assessment recorded before the kill is kept.
 
 It stores and loads ``model.history.HistoryRow``s; what changed between two
-of them is ``model.history.compare``. It sits beside ``pipeline.py``, below
-the presentation layer and the batch, because both read it.
+of them is ``model.history.compare``. It also keeps every catalogue a run
+assessed with (by fingerprint, with its rules), and which one each assessment
+used, so a later run can tell when a gate passes only because the catalogue
+changed (``model.goalposts``), and a record can be held to a pinned catalogue.
+
+Schema versions: 1 had no catalogues; a version 1 file is upgraded in place,
+in one transaction (all or nothing), the first time this version opens it.
+
+It sits beside ``pipeline.py``, below the presentation layer and the batch,
+because both read it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -26,13 +35,15 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from workbook.errors import LedgerError
+from workbook.model.goalposts import catalogue_body
 from workbook.model.history import OUTCOMES, HistoryRow
 
 if TYPE_CHECKING:
     from workbook.model.assess import Assessment
+    from workbook.model.catalogue import Catalogue
 
 LEDGER_NAME = "ledger.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Written to PRAGMA application_id ("WBLG"), so another program's SQLite file is
 #: recognised as such instead of being silently given our tables.
 APPLICATION_ID = 0x57424C47
@@ -67,8 +78,34 @@ CREATE TABLE assessments (
 );
 CREATE INDEX assessments_by_initiative ON assessments (initiative, run_id);
 PRAGMA application_id = {APPLICATION_ID};
-PRAGMA user_version = {SCHEMA_VERSION}
+PRAGMA user_version = 1
 """
+#: Version 1 -> 2: the catalogues a run used, and which one each assessment used (null
+#: for the assessments recorded before: which catalogue they used is not known).
+_UPGRADE_TO_2 = """
+CREATE TABLE catalogues (
+    fingerprint TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+ALTER TABLE assessments ADD COLUMN catalogue TEXT REFERENCES catalogues(fingerprint);
+PRAGMA user_version = 2
+"""
+#: What upgrades a file from each older version to the next.
+_UPGRADES = {1: _UPGRADE_TO_2}
+
+
+@dataclass(frozen=True)
+class StoredCatalogue:
+    """A catalogue a run assessed with: its fingerprint, name, content and first use."""
+
+    fingerprint: str
+    name: str
+    #: ``model.goalposts.catalogue_body``: what ``catalogue_from_body`` rebuilds it from.
+    body: dict[str, Any]
+    #: When a run first recorded it (UTC, ISO).
+    first_seen: str
 
 
 @dataclass(frozen=True)
@@ -151,13 +188,16 @@ class Ledger:
                 # Persistent in the file: set once by its creator; readers of a WAL file
                 # skip this, as switching modes needs the file to themselves.
                 con.execute("PRAGMA journal_mode = WAL")
-            if con.execute("PRAGMA user_version").fetchone()[0] == 0:
+            if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 with self._transaction():
                     # Re-checked under the write lock: another process may have won the race.
-                    if con.execute("PRAGMA user_version").fetchone()[0] == 0:
-                        # Statement by statement: executescript() would COMMIT first and
-                        # so break the transaction that makes creation atomic.
-                        for statement in _SCHEMA.split(";"):
+                    version = con.execute("PRAGMA user_version").fetchone()[0]
+                    steps = [_SCHEMA] if version == 0 else []
+                    steps += [_UPGRADES[v] for v in range(max(version, 1), SCHEMA_VERSION)]
+                    # Statement by statement: executescript() would COMMIT first and so
+                    # break the transaction that makes creation (or an upgrade) atomic.
+                    for script in steps:
+                        for statement in script.split(";"):
                             con.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
@@ -273,8 +313,12 @@ class Ledger:
         dossier: str | None = None,
         duration: float | None = None,
         error: str | None = None,
+        catalogue: str | None = None,
     ) -> None:
-        """Store one assessment made by run ``run_id`` and what became of its dossier."""
+        """Store one assessment made by run ``run_id`` and what became of its dossier.
+
+        ``catalogue``: the fingerprint of the catalogue it used (``keep_catalogue`` first).
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
         r = HistoryRow.of(assessment, run_id=run_id, outcome=outcome)
@@ -294,17 +338,36 @@ class Ledger:
             json.dumps(r.statuses),
             json.dumps(r.blockers),
             _now(),
+            catalogue,
         )
         try:
             with self._write() as con:
                 con.execute(
                     "INSERT INTO assessments (run_id, initiative, name, digest, as_of, claimed,"
                     " supported, overclaimed, outcome, dossier, duration, error, statuses,"
-                    " blockers, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " blockers, recorded_at, catalogue)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
         except sqlite3.IntegrityError:
+            known = catalogue is None or self._read(
+                "SELECT 1 FROM catalogues WHERE fingerprint = ?", (catalogue,)
+            )
+            if not known:
+                raise ValueError(f"no catalogue {catalogue} in {self.path}") from None
             raise ValueError(f"no run {run_id} in {self.path}") from None
+
+    def keep_catalogue(self, catalogue: Catalogue) -> str:
+        """Store ``catalogue`` (once per fingerprint) and return its fingerprint."""
+        fingerprint = catalogue.fingerprint()
+        body = json.dumps(catalogue_body(catalogue), ensure_ascii=False, sort_keys=True)
+        with self._write() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO catalogues (fingerprint, name, body, first_seen)"
+                " VALUES (?, ?, ?, ?)",
+                (fingerprint, catalogue.name, body, _now()),
+            )
+        return fingerprint
 
     # --- reading (anyone, while the batch runs) ------------------------------
 
@@ -342,3 +405,37 @@ class Ledger:
             params = (before_run,)
         rows = self._read(sql + " ORDER BY id DESC LIMIT 1", params)
         return _run_row(rows[0]) if rows else None
+
+    def catalogues(self, prefix: str = "") -> list[StoredCatalogue]:
+        """Stored catalogues whose fingerprint starts with ``prefix`` (hex), oldest first."""
+        if not re.fullmatch(r"[0-9a-f]*", prefix):
+            return []  # not a fingerprint prefix: matches nothing (and no LIKE wildcard)
+        rows = self._read(
+            "SELECT fingerprint, name, body, first_seen FROM catalogues"
+            " WHERE fingerprint LIKE ? ORDER BY first_seen, fingerprint",
+            (prefix + "%",),
+        )
+        return [StoredCatalogue(f, n, json.loads(b), seen) for f, n, b, seen in rows]
+
+    def earlier_catalogue(
+        self, initiative: str, fingerprint: str
+    ) -> tuple[HistoryRow, StoredCatalogue] | None:
+        """The initiative's last assessment made with another catalogue, and that catalogue.
+
+        Assessments recorded before catalogues were kept (schema version 1) are not
+        considered: which catalogue they used is not known.
+        """
+        select = _HISTORY_SELECT.replace(
+            "a.blockers\n", "a.blockers, c.fingerprint, c.name, c.body, c.first_seen\n"
+        )
+        rows = self._read(
+            select + " JOIN catalogues AS c ON c.fingerprint = a.catalogue"
+            " WHERE a.initiative = ? AND a.catalogue != ? ORDER BY a.run_id DESC, a.id DESC"
+            " LIMIT 1",
+            (initiative, fingerprint),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        f, n, b, seen = row[-4:]
+        return _history_row(row[:-4]), StoredCatalogue(f, n, json.loads(b), seen)

@@ -7,7 +7,7 @@ killed mid-way keeps what it finished, then reads the finished BatchResult
 =====================  ========================================================
 WriteSummaries         summary.json and summary.csv, from the summary contract
 WritePortfolio         index.html on a warm worker, unless what it shows is unchanged
-RecordInLedger         one ledger row per assessment; the run's counts and status
+RecordInLedger         one ledger row per assessment (with its catalogue); the run's end
 RememberDossiers       the state file: which key each written dossier was made for
 LogEvents              run.jsonl: one event per initiative, then the run's end
 ShowProgress           the caller's progress callback
@@ -95,8 +95,8 @@ class WritePortfolio(Action):
 class RecordInLedger(Action):
     """Every assessment in the ledger as it is settled; the run closed with its counts."""
 
-    def __init__(self, ledger: Ledger, run_id: int) -> None:
-        self.ledger, self.run_id = ledger, run_id
+    def __init__(self, ledger: Ledger, run_id: int, catalogue: str | None = None) -> None:
+        self.ledger, self.run_id, self.catalogue = ledger, run_id, catalogue
 
     def settled(self, entry: Entry) -> None:
         if entry.assessment is not None:
@@ -107,6 +107,7 @@ class RecordInLedger(Action):
                 dossier=entry.dossier,
                 duration=entry.duration,
                 error=entry.error,
+                catalogue=self.catalogue,
             )
 
     def finished(self, result: BatchResult) -> BatchResult:

@@ -2,8 +2,9 @@
 
 A dossier is a function of its *render key*: the record's digest (record,
 evidence files, what the catalogue judges), the verdict (what the as-of date
-changes: a waiver expiring, evidence going stale, a sign-off coming into force)
-and the environment (chapter notebooks, dossier template, workbook version, and
+changes: a waiver expiring, evidence going stale, a sign-off coming into force;
+and what the run found across records: evidence files another initiative cites,
+goalposts) and the environment (chapter notebooks, dossier template, workbook version, and
 the catalogue's whole content: a reworded question is shown in the dossier,
 though it voids no sign-off and so is not in the digest). The
 state of the last run maps each initiative to the key its dossier was written
@@ -54,6 +55,11 @@ def verdict(a: Assessment) -> dict[str, Any]:
         "waivers": [(w.waiver.criterion, w.expired) for w in a.waivers],
         "signoffs": [(s.signoff.digest, s.current) for s in a.signoffs],
         "shadow_production": a.shadow_production,
+        "uncontrolled_use": a.uncontrolled_use,
+        # What the ledger's history or a pin says: the headline and cover show it.
+        "goalposts": [g.describe() for g in a.goalposts],
+        # Files other initiatives of the run cite too: the kernel is told (``shared``).
+        "shared": sorted((sha, sorted(ids)) for sha, ids in a.evidence.shared.items()),
     }
 
 

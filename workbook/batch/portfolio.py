@@ -17,7 +17,7 @@ from workbook.model import summary as contract
 from workbook.model.catalogue import load_catalogue
 from workbook.model.summary import Failed, Summary
 from workbook.paths import EXAMPLES
-from workbook.pipeline import check_paths
+from workbook.pipeline import History, check_paths
 from workbook.present.notebook import parse_as_of
 from workbook.present.portfolio import Portfolio, load_summary
 
@@ -46,7 +46,8 @@ def example_summary(
             return (Path(folder.name) / p.relative_to(folder)).as_posix()
 
     initiatives, failed = [], []
-    for checked in check_paths([folder], catalogue, when):
+    history = History(gates=Path(gates) if gates else None)  # a pinned catalogue holds
+    for checked in check_paths([folder], catalogue, when, history):
         if checked.assessment is None:
             failed.append(Failed(path=shown(checked.path), error=str(checked.error)))
         else:

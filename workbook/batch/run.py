@@ -41,7 +41,7 @@ from workbook.model.catalogue import load_catalogue
 from workbook.model.history import Changes, HistoryRow, compare
 from workbook.model.summary import DOSSIER_NAME
 from workbook.paths import FAILED_FOLDER
-from workbook.pipeline import check_paths
+from workbook.pipeline import History, check_paths
 
 
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
@@ -54,9 +54,12 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         ledger, log, pool = _open(stack, options)
         run_id = ledger.start_run(options.describe())
         log.event("run-start", run=run_id, **options.describe())
+        fingerprint = ledger.keep_catalogue(catalogue)
 
-        # Every record is assessed here, once; the assessment travels on from here.
-        checked = check_paths(options.paths, catalogue, as_of)
+        # Every record is assessed here, once; the assessment travels on from here. The
+        # ledger's earlier assessments say whether the catalogue moved under a gate.
+        history = History(ledger, options.gates)
+        checked = check_paths(options.paths, catalogue, as_of, history)
         environment = read_environment(options.notebooks, catalogue)
         state = parse_state(_read(out / STATE_NAME))
         planned = plan(checked, environment, state, _dossiers_in(out), force=options.force)
@@ -64,7 +67,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         actions = [
             WriteSummaries(out),
             WritePortfolio(options, pool, environment),
-            RecordInLedger(ledger, run_id),
+            RecordInLedger(ledger, run_id, fingerprint),
             RememberDossiers(out, state),
             LogEvents(log, run_id),
             *([ShowProgress(progress, len(planned))] if progress else []),
@@ -158,6 +161,7 @@ def render(
             timeout=options.timeout,
             ledger=str(options.out_dir / LEDGER_NAME),
             reuse_kernel=options.reuse_kernels,
+            shared=dict(a.evidence.shared),
         )
         for p, a in pending.values()
     ]

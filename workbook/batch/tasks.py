@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook.errors import KernelDidNotStart, WorkbookError
@@ -39,6 +39,8 @@ class Task:
     timeout: float | None
     ledger: str | None = None
     reuse_kernel: bool = False
+    #: The record's evidence files (sha256) other initiatives of the run cite too.
+    shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def record_id(self) -> str:
@@ -86,6 +88,7 @@ def render_dossier(task: Task) -> Rendered:
                 reuse_kernel=task.reuse_kernel,
                 prestart_kernel=not task.reuse_kernel,  # a worker writes many: boot the next early
                 record=task.record,
+                shared=task.shared,
             )
         except KernelDidNotStart as exc:
             if attempts < 2:

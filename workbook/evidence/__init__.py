@@ -1,17 +1,24 @@
 """Evidence files cited by a record: found, readable, fingerprinted and measured.
 
 Log samples, data extracts and evaluation results are opened and measured by
-their inspectors (``logs``, ``extracts``, ``evals``); a file that cannot be
-measured is unreadable, with the reason.
+their inspectors (``logs``, ``extracts``, ``evals``); documents (notices,
+policies, reports, dashboards) are checked to be what their ending says, and
+text ones have their words counted (``documents``). A file that cannot be
+measured, or holds no document, is unreadable, with the reason.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbook.errors import Unreadable
+from workbook.evidence import engine
 from workbook.model.records import EvidenceItem, Record
 
 
@@ -44,35 +51,88 @@ class Findings:
         return [f for f in self.items if f.item.kind == kind]
 
 
-def _fingerprint(path: Path, base_dir: Path) -> tuple[str | None, str | None]:
-    """(sha256, None) for a readable non-empty regular file, else (None, reason)."""
+#: A file's identity while it is read: device, inode, size, modification time (ns).
+Identity = tuple[int, int, int, int]
+CHANGED = "changed while it was read"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _identity(fd: int) -> Identity:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _refusal(exc: OSError, dir_fd: int, name: str, shown: str, folder: bool) -> Unreadable:
+    """Why ``name`` (in the folder ``dir_fd``) could not be opened, in the reader's words."""
     try:
-        # Evidence is read and excerpted into shared dossiers: it must not reach
-        # outside the record's folder, by `..` or by a symlink.
-        if not path.resolve().is_relative_to(base_dir.resolve()):
-            return None, "path leaves the record's folder"
-        if not path.exists():
-            return None, "file not found"
-        if not path.is_file():
-            return None, "not a regular file"
-        with path.open("rb") as f:
-            digest = hashlib.file_digest(f, hashlib.sha256)
-            size = f.tell()
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror}"
-    except RuntimeError:  # a symlink loop, on Python 3.11's resolve()
-        return None, "symlink loop"
-    if size == 0:
-        return None, "file is empty"
-    return digest.hexdigest(), None
+        is_link = stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        is_link = False
+    if is_link:
+        where = f"folder '{shown}'" if folder else "the file"
+        return Unreadable(f"{where} is a symbolic link; cite the file itself")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return Unreadable("file not found")
+    if exc.errno == errno.EISDIR:
+        return Unreadable("not a regular file")
+    return Unreadable(f"cannot read: {exc.strerror}")
+
+
+def open_cited(base_dir: Path, cited: str) -> int:
+    """A descriptor for the cited file, opened once: the file hashed is the file measured.
+
+    Every folder on the way is opened from the record's folder without following a
+    link, so neither ``..`` nor a symbolic link (at the file or any folder above it) can
+    lead elsewhere, and a link swapped in after a check is never read. Raises
+    ``Unreadable`` with the reason.
+    """
+    parts: list[str] = []
+    for part in Path(cited).parts:
+        if part == "..":
+            if not parts:
+                raise Unreadable("path leaves the record's folder")
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    if not parts or Path(cited).is_absolute():
+        raise Unreadable("path leaves the record's folder" if parts else "not a regular file")
+    try:
+        dir_fd = os.open(base_dir, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        raise Unreadable("file not found") from None
+    try:
+        for depth, part in enumerate(parts[:-1], start=1):
+            try:
+                inner = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+            except OSError as exc:
+                raise _refusal(exc, dir_fd, part, "/".join(parts[:depth]), True) from None
+            os.close(dir_fd)
+            dir_fd = inner
+        try:
+            return engine.open_regular(Path(parts[-1]), dir_fd=dir_fd)
+        except OSError as exc:
+            raise _refusal(exc, dir_fd, parts[-1], cited, False) from None
+    finally:
+        os.close(dir_fd)
+
+
+def _digest(fd: int) -> str:
+    """SHA-256 of the open file's bytes, read from its start."""
+    with open(fd, "rb", closefd=False) as f:
+        f.seek(0)
+        digest = hashlib.file_digest(f, hashlib.sha256).hexdigest()
+        f.seek(0)  # where a /dev/fd reader sharing the offset expects it
+    return digest
 
 
 def finding_dict(f: EvidenceFinding, as_of: Any) -> dict[str, Any]:
     """One finding as JSON-able data (``workbook check --json``)."""
-    from workbook.evidence import evals, extracts, logs
+    from workbook.evidence import documents, evals, extracts, logs
 
     m = f.measured
     shown: Any = None
+    if isinstance(m, documents.DocumentMeasures):
+        shown = {"format": m.format, "words": m.words}
     if isinstance(m, logs.LogMeasures):
         shown = logs.as_dict(m)
     elif isinstance(m, evals.EvalMeasures):
@@ -96,16 +156,18 @@ def finding_dict(f: EvidenceFinding, as_of: Any) -> dict[str, Any]:
         "date": f.item.date.isoformat(),
         "readable": f.readable,
         "reason": f.reason,
+        # The SHA-256 of the very bytes measured (None when unread or changed while read).
+        "sha256": f.sha256,
         "measured": shown,
     }
 
 
-def measure(item: EvidenceItem, path: Path) -> Any:
-    """The inspector's measurements for a file of a measurable kind, else None.
+def measure(item: EvidenceItem, path: Path | engine.Source) -> Any:
+    """The inspector's measurements for a file of a measured or document kind, else None.
 
     Raises ``engine.Unreadable`` when the file cannot be measured.
     """
-    from workbook.evidence import evals, extracts, logs
+    from workbook.evidence import documents, evals, extracts, logs
 
     if item.kind == "log_sample":
         return logs.inspect_log(path, item.mapping)
@@ -113,6 +175,9 @@ def measure(item: EvidenceItem, path: Path) -> Any:
         return extracts.inspect_extract(path, item.expectations)
     if item.kind == "evaluation":
         return evals.inspect_evaluation(path, item.columns)
+    if item.kind in documents.DOCUMENT_KINDS:
+        # A PNG named .md, or one byte called a dashboard, is no document.
+        return documents.inspect_document(path)
     return None
 
 
@@ -122,40 +187,62 @@ _MEASURED: dict[tuple[str, str], Any] = {}
 _MEASURED_MAX = 64
 
 
-def _measure_once(item: EvidenceItem, path: Path, sha: str) -> Any:
+def _measure_once(item: EvidenceItem, src: engine.Source, sha: str, before: Identity) -> Any:
     key = (sha, item.model_dump_json(include={"kind", "mapping", "expectations", "columns"}))
     if key not in _MEASURED:
+        measured = measure(item, src)
+        if _identity(src.fd) != before:
+            # Written to while measured: the figures may not be of the bytes hashed.
+            raise Unreadable(CHANGED)
         if len(_MEASURED) >= _MEASURED_MAX:
             _MEASURED.pop(next(iter(_MEASURED)))
-        _MEASURED[key] = measure(item, path)
+        _MEASURED[key] = measured
     return _MEASURED[key]
+
+
+def _examine(item: EvidenceItem, src: engine.Source, inspect: bool) -> EvidenceFinding:
+    """Hash, and with ``inspect`` measure, the one open file."""
+    before = _identity(src.fd)
+    if before[2] == 0:
+        return EvidenceFinding(item, False, "file is empty")
+    try:
+        sha = _digest(src.fd)
+    except OSError as exc:
+        return EvidenceFinding(item, False, f"cannot read: {exc.strerror}")
+    if _identity(src.fd) != before:
+        return EvidenceFinding(item, False, CHANGED)
+    if not inspect:
+        return EvidenceFinding(item, True, None, sha)
+    try:
+        measured = _measure_once(item, src, sha, before)
+    except Unreadable as exc:
+        if exc.reason == CHANGED or _identity(src.fd) != before:
+            return EvidenceFinding(item, False, CHANGED)
+        return EvidenceFinding(item, False, exc.reason, sha)
+    except OSError as exc:
+        return EvidenceFinding(item, False, f"cannot read: {exc.strerror}", sha)
+    return EvidenceFinding(item, True, None, sha, measured)
 
 
 def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findings:
     """Check, and with ``inspect`` measure, every cited evidence item.
 
-    Paths are relative to the record's folder.
+    Paths are relative to the record's folder. Each file is opened once; its digest
+    and its measurements are of the same bytes.
     """
-    from workbook.evidence.engine import Unreadable
-
     found = []
     for item in record.evidence:
         if item.path is None:
             # A link cannot be fetched offline; its date and note are the claim.
             found.append(EvidenceFinding(item, True))
             continue
-        path = base_dir / item.path
-        sha, reason = _fingerprint(path, base_dir)
-        if sha is None or not inspect:
-            found.append(EvidenceFinding(item, sha is not None, reason, sha))
+        try:
+            fd = open_cited(base_dir, item.path)
+        except Unreadable as exc:
+            found.append(EvidenceFinding(item, False, exc.reason))
             continue
         try:
-            measured = _measure_once(item, path, sha)
-        except Unreadable as exc:
-            found.append(EvidenceFinding(item, False, exc.reason, sha))
-            continue
-        except OSError as exc:
-            found.append(EvidenceFinding(item, False, f"cannot read: {exc.strerror}", sha))
-            continue
-        found.append(EvidenceFinding(item, True, None, sha, measured))
+            found.append(_examine(item, engine.Source(base_dir / item.path, fd), inspect))
+        finally:
+            os.close(fd)
     return Findings(tuple(found))

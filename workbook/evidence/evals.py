@@ -9,13 +9,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbook.evidence import engine
+from workbook.evidence.engine import Source
 from workbook.model.records import EvalColumns
+
+if TYPE_CHECKING:  # imported on first use, by engine.connect
+    import duckdb
 
 Z95 = 1.959963984540054
 PASS_WORDS = ("1", "true", "t", "yes", "y", "pass", "passed", "ok")
 FAIL_WORDS = ("0", "false", "f", "no", "n", "fail", "failed")
+#: Columns that say where a case came from, the first present decides.
+PROVENANCE = ("source", "origin", "provenance", "dataset", "data_source", "generator")
+#: Columns that flag a case as synthetic, and the values that mean yes.
+SYNTHETIC_FLAGS = ("synthetic", "is_synthetic")
+TRUE_WORDS = ("1", "true", "t", "yes", "y")
+NO_ORIGIN = "(none)"
+#: Columns that hold a case's pass/fail result by their name. When a record maps its
+#: result to another column, each of these the file has is measured too: the one that
+#: passes the fewest cases decides (a column of 1s mapped as "passed" hides no failure).
+RESULT_COLUMNS = ("passed", "pass", "result", "correct", "success", "is_correct")
 
 
 def wilson(passed: int, cases: int, z: float = Z95) -> tuple[float, float]:
@@ -60,11 +75,15 @@ class EvalMeasures:
     slices: tuple[PassRate, ...]
     #: How a pass was decided, in words.
     rule: str
-    #: Cases per value of the file's provenance column (source, origin, provenance, dataset,
-    #: generator), if it has one; the assessment matches them with the catalogue's markers.
-    origins: dict[str, int] = field(default_factory=dict)
+    #: (cases, passed) per value of the file's first provenance column (``PROVENANCE``), if
+    #: it has one ("(none)" for an empty cell); the assessment matches them with the
+    #: catalogue's synthetic markers.
+    origins: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: Cases a boolean ``synthetic`` / ``is_synthetic`` column marks as synthetic.
     flagged_synthetic: int = 0
+    #: When a result column (``RESULT_COLUMNS``) passes fewer cases than the column the
+    #: record maps, and so decides: which column decided and what the mapped one shows.
+    overruled: str = ""
 
 
 def _column(columns: list[str], named: str, what: str) -> str:
@@ -83,15 +102,20 @@ def _pick(columns: list[str], named: str | None, default: str, what: str) -> str
     return default if default in columns else None
 
 
-def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMeasures:
+def inspect_evaluation(path: Path | Source, columns: EvalColumns | None = None) -> EvalMeasures:
     """Pass rates of an evaluation file (CSV or JSON lines, one row per case)."""
+    with engine.held(path) as src:
+        return _measure(src, columns)
+
+
+def _measure(src: Source, columns: EvalColumns | None) -> EvalMeasures:
     spec = columns or EvalColumns()
-    fmt = engine.file_format(path)
+    fmt = engine.file_format(src)
     if fmt == "parquet":
         raise engine.Unreadable("evaluation results are read from CSV or JSON lines")
     con = engine.connect()
-    source = engine.table(path, fmt)
-    have = engine.columns(con, source, path)
+    source = engine.table(src, fmt)
+    have = engine.columns(con, source, src)
     case = _column(have, spec.case, "case id")
     slice_col = _pick(have, spec.slice, "slice", "slice")
     if spec.score is not None:
@@ -124,7 +148,7 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
         f"count(*) FILTER (WHERE coalesce({case_text}, '') = ''), "
         # "C-1" and "C-1 " are the same case written twice.
         f"count({case_text}) - count(DISTINCT {case_text}) FROM {source}",
-        path,
+        src,
     )
     if unnamed:
         raise engine.Unreadable(f"{unnamed} case(s) have no case id in column '{case}'")
@@ -139,14 +163,70 @@ def inspect_evaluation(path: Path, columns: EvalColumns | None = None) -> EvalMe
         )
     if repeated:
         raise engine.Unreadable(f"{repeated} case id(s) repeat; one row per case is expected")
+    overruled = ""
+    if spec.passed is not None or spec.score is not None:
+        named = spec.score if spec.score is not None else spec.passed
+        found = _fewest_passing(con, source, src, have, verdict, named)
+        if found is not None:
+            verdict, rule, overruled = found
     rows = engine.query(
         con,
         f"SELECT {group} AS s, count(*), count_if({verdict}) FROM {source} GROUP BY s ORDER BY s",
-        path,
+        src,
     )
-    con.close()
     if not rows:
+        con.close()
         raise engine.Unreadable("no cases in the file")
+    origins: dict[str, tuple[int, int]] = {}
+    origin_col = next((c for c in PROVENANCE if c in have), None)
+    if origin_col is not None:
+        value = f"coalesce(nullif(trim(CAST({engine.ident(origin_col)} AS VARCHAR)), ''), "
+        value += f"{engine.literal(NO_ORIGIN)})"
+        by_origin = f"SELECT {value} AS o, count(*), count_if({verdict}) FROM {source} GROUP BY o"
+        origins = {o: (n, k) for o, n, k in engine.query(con, f"{by_origin} ORDER BY o", src)}
+    flagged = 0
+    flag_col = next((c for c in SYNTHETIC_FLAGS if c in have), None)
+    if flag_col is not None:
+        yes = ", ".join(engine.literal(w) for w in TRUE_WORDS)
+        text = f"lower(trim(CAST({engine.ident(flag_col)} AS VARCHAR)))"
+        (flagged,) = engine.first_row(con, f"SELECT count_if({text} IN ({yes})) FROM {source}", src)
+    con.close()
     slices = tuple(PassRate(s, n, k) for s, n, k in rows if slice_col)
     overall = PassRate(None, sum(r[1] for r in rows), sum(r[2] for r in rows))
-    return EvalMeasures(overall, slices, rule)
+    return EvalMeasures(overall, slices, rule, origins, int(flagged), overruled)
+
+
+def _fewest_passing(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    src: Source,
+    have: list[str],
+    verdict: str,
+    named: str | None,
+) -> tuple[str, str, str] | None:
+    """A result column passing fewer cases than the mapped ``named`` one: (its verdict in
+    SQL, the rule in words, what was overruled); None when the mapped column decides.
+
+    A column counts when at least half its cases read as pass or fail (a column of
+    labels named ``result`` is no result); a case it leaves unreadable does not pass.
+    """
+    words = ", ".join(engine.literal(w) for w in PASS_WORDS)
+    fails = ", ".join(engine.literal(w) for w in FAIL_WORDS)
+    others = [c for c in RESULT_COLUMNS if c in have and c != named]
+    if not others:
+        return None
+    counts = [f"count(*), count_if({verdict})"]
+    for column in others:
+        text = f"lower(trim(CAST({engine.ident(column)} AS VARCHAR)))"
+        counts.append(f"count_if({text} IN ({words}, {fails})), count_if({text} IN ({words}))")
+    total, mapped, *found = engine.first_row(con, f"SELECT {', '.join(counts)} FROM {source}", src)
+    best: tuple[int, str] | None = None
+    for column, readable, passed in zip(others, found[::2], found[1::2], strict=True):
+        if 2 * readable >= total and passed < mapped and (best is None or passed < best[0]):
+            best = (passed, column)
+    if best is None:
+        return None
+    passed, column = best
+    text = f"lower(trim(CAST({engine.ident(column)} AS VARCHAR)))"
+    note = f"from column '{column}'; the mapped '{named}' shows {mapped:,} of {total:,} passing"
+    return f"{text} IN ({words})", f"'{column}' column, not the mapped '{named}'", note

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.evidence import engine, pii
+from workbook.evidence.engine import Source
 from workbook.model.records import DataExpectations
 
 SQL_TYPES = {
@@ -83,16 +84,21 @@ def _examples(values: list[str]) -> str:
     return f" (e.g. {', '.join(shown)})"
 
 
-def inspect_extract(path: Path, expect: DataExpectations | None = None) -> ExtractMeasures:
+def inspect_extract(path: Path | Source, expect: DataExpectations | None = None) -> ExtractMeasures:
     """Measure an extract (CSV or Parquet) against its declared expectations."""
+    with engine.held(path) as src:
+        return _measure(src, expect)
+
+
+def _measure(src: Source, expect: DataExpectations | None) -> ExtractMeasures:
     expect = expect or DataExpectations()
-    fmt = engine.file_format(path)
+    fmt = engine.file_format(src)
     if fmt not in ("csv", "parquet"):
         raise engine.Unreadable("data extracts are read from CSV or Parquet")
     con = engine.connect()
-    source = engine.table(path, fmt)
-    have = engine.columns(con, source, path)
-    (rows,) = engine.first_row(con, f"SELECT count(*) FROM {source}", path)
+    source = engine.table(src, fmt)
+    have = engine.columns(con, source, src)
+    (rows,) = engine.first_row(con, f"SELECT count(*) FROM {source}", src)
     if not rows:
         raise engine.Unreadable("the extract has a header but no rows")
     checks: list[Check] = []
@@ -115,7 +121,7 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
             con,
             f"SELECT count_if({bad}), list(DISTINCT CAST({col} AS VARCHAR) ORDER BY "
             f"CAST({col} AS VARCHAR)) FILTER (WHERE {bad})[1:3] FROM {source}",
-            path,
+            src,
         )
         detail = f"{n} of {rows} values are not {kind}{_examples(examples)}" if n else f"all {kind}"
         checks.append(Check(f"type {kind}", column, not n, detail, n))
@@ -129,7 +135,7 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
             con,
             f"SELECT count_if({bad}), list(DISTINCT CAST({col} AS VARCHAR) ORDER BY "
             f"CAST({col} AS VARCHAR)) FILTER (WHERE {bad})[1:3] FROM {source}",
-            path,
+            src,
         )
         detail = (
             f"{n} of {rows} values outside {', '.join(allowed)}{_examples(examples)}"
@@ -145,7 +151,7 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
                 con,
                 f"SELECT coalesce(sum(k - 1), 0) FROM (SELECT count(*) AS k FROM {source} "
                 f"GROUP BY {cols} HAVING count(*) > 1)",
-                path,
+                src,
             )
             rows_word = "1 row repeats" if n == 1 else f"{n:,} rows repeat"
             detail = f"{rows_word} a key already seen" if n else "every key is unique"
@@ -154,7 +160,7 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
         if absent(column, "missing share"):
             continue
         (n,) = engine.first_row(
-            con, f"SELECT count_if({_missing(engine.ident(column))}) FROM {source}", path
+            con, f"SELECT count_if({_missing(engine.ident(column))}) FROM {source}", src
         )
         share = n / rows
         ok = share <= limit
@@ -174,7 +180,7 @@ def inspect_extract(path: Path, expect: DataExpectations | None = None) -> Extra
                 con,
                 f"SELECT max(coalesce(TRY_CAST({text} AS DATE), "
                 f"CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))) FROM {source}",
-                path,
+                src,
             )
     con.close()
     return ExtractMeasures(rows, tuple(have), tuple(checks), newest, fresh)

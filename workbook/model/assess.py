@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbook.evidence import Findings, finding_dict
+from workbook.model.answers import argument_problem, is_placeholder, person_name, same_person
 from workbook.model.catalogue import Catalogue
 from workbook.model.criteria import GATES, PASSING, Context, Criterion, Measurement, Status
-from workbook.model.records import AREAS, STAGES, Record, SignOff, Waiver
+from workbook.model.records import AREAS, STAGES, Record, SignOff, Waiver, get_field
+from workbook.model.rules import Rules
 from workbook.model.traffic import shadow_traffic, uncontrolled_use
+from workbook.model.yamlio import shown
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class WaiverState:
     #: The renewal (a later expiry for the same criterion) that replaced this waiver: a
     #: replaced waiver neither counts nor expires.
     superseded_by: Waiver | None = None
+    #: Why the waiver does not count although it is in force (``waiver_problems``), or empty.
+    refused: tuple[str, ...] = ()
 
     @property
     def superseded(self) -> bool:
@@ -140,8 +145,9 @@ class Assessment:
 
     @property
     def counting_waivers(self) -> list[WaiverState]:
-        """The waivers that count: one per waived criterion, the latest renewal."""
-        return [w for w in self.waivers if not w.superseded]
+        """The waivers that count: one per waived criterion, the latest renewal, unless
+        it is refused (too long, no reason, approved by the sponsor or a builder)."""
+        return [w for w in self.waivers if not w.superseded and not w.refused]
 
     @property
     def expired_waivers(self) -> list[WaiverState]:
@@ -279,17 +285,78 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+#: Who may not approve a waiver, as the record names them (``rules.waivers.independent_of``).
+_ROLE_WORDS = {
+    "sponsor": "the initiative's sponsor",
+    "business_owner": "its business owner",
+    "builders": "one of its builders",
+}
+
+
+def _people(record: Record, rules: Rules, role: str) -> list[str]:
+    """The people the record names in ``role`` (``builders``: each builder)."""
+    if role == "builders":
+        return list(record.ownership.builders)
+    where = rules.roles.get(role)
+    named = get_field(record, where) if where else None
+    return [named] if isinstance(named, str) else []
+
+
+def waiver_problems(waiver: Waiver, record: Record, rules: Rules, as_of: dt.date) -> list[str]:
+    """Why ``waiver`` does not count, each in a phrase; empty when it counts.
+
+    A waiver is a dated, reasoned decision by someone independent of the initiative: it runs
+    at most ``rules.waivers.max_days`` (from its grant, and from the assessment date), gives
+    a reason that is an argument, and is approved by neither its sponsor nor its builders.
+    """
+    out = []
+    most = rules.waivers.max_days
+    if waiver.granted is not None and waiver.granted > as_of:
+        out.append(f"it is granted on {waiver.granted}, after the assessment date")
+    # Counted from its grant (or, without one, from today): from an earlier grant the
+    # length is never shorter than what is left of it, so one figure covers both.
+    start = waiver.granted if waiver.granted is not None and waiver.granted <= as_of else as_of
+    days = (waiver.expires - start).days
+    if days > most:
+        out.append(
+            f"it runs {days:,} days, from {start} to {waiver.expires}, and "
+            f"waivers.max_days allows at most {most}"
+        )
+    reason = argument_problem(waiver.reason, rules.answers)
+    if reason:
+        out.append(f"its reason {reason}")
+    if is_placeholder(waiver.approver, rules.answers):
+        out.append(f"its approver {shown(waiver.approver)} names nobody")
+    else:
+        for role in rules.waivers.independent_of:
+            if any(same_person(waiver.approver, p) for p in _people(record, rules, role)):
+                out.append(
+                    f"{person_name(waiver.approver)} is {_ROLE_WORDS[role]} and cannot "
+                    "approve its exception"
+                )
+    return out
+
+
 def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
-    """The criterion's own verdict, then not-applicable and waivers where the catalogue allows."""
+    """The criterion's own verdict, then not-applicable and waivers where the catalogue allows.
+
+    A not-applicable needs a justification that is an argument; a waiver counts only when
+    ``waiver_problems`` finds nothing, else the criterion is judged as if it were not waived
+    and the detail says why the waiver does not count.
+    """
     record = ctx.record
     refused: list[str] = []
     na = next((n for n in record.not_applicable if n.criterion == criterion.id), None)
     if na is not None and criterion.allow_not_applicable:
-        if na.justification and na.justification.strip():
-            return CriterionResult(criterion, "not_applicable", na.justification.strip())
-        return CriterionResult(
-            criterion, "missing", "marked not applicable without a justification"
-        )
+        if not (na.justification or "").strip():
+            return CriterionResult(
+                criterion, "missing", "marked not applicable without a justification"
+            )
+        problem = argument_problem(na.justification, ctx.rules.answers)
+        if problem is None:
+            return CriterionResult(criterion, "not_applicable", (na.justification or "").strip())
+        detail = f"marked not applicable, but the justification {problem}"
+        return CriterionResult(criterion, "missing", detail)
     if na is not None:
         refused.append("the catalogue does not accept not-applicable for this criterion")
     outcome = criterion.judge(ctx)
@@ -301,11 +368,14 @@ def _judge(criterion: Criterion, ctx: Context) -> CriterionResult:
         refused.append("the catalogue does not accept waivers for this criterion")
     elif waivers:
         w = counting_waiver(waivers)
-        if w.expires >= ctx.as_of:
+        if w.expires < ctx.as_of:
+            detail = f"waiver by {w.approver} expired on {w.expires}; {outcome.detail}"
+            return CriterionResult(criterion, "waiver_expired", detail, measured)
+        problems = waiver_problems(w, record, ctx.rules, ctx.as_of)
+        if not problems:
             detail = f"waived by {w.approver} until {w.expires}: {w.reason}"
             return CriterionResult(criterion, "waived", detail, measured)
-        detail = f"waiver by {w.approver} expired on {w.expires}; {outcome.detail}"
-        return CriterionResult(criterion, "waiver_expired", detail, measured)
+        refused.append(f"waiver by {w.approver} does not count ({'; '.join(problems)})")
     detail = "; ".join([*refused, outcome.detail])
     return CriterionResult(criterion, outcome.status, detail, measured)
 
@@ -342,6 +412,9 @@ def assess(
                 expired=w is counting[w.criterion] and w.expires < as_of,
                 days_left=(w.expires - as_of).days,
                 superseded_by=None if w is counting[w.criterion] else counting[w.criterion],
+                refused=tuple(waiver_problems(w, record, catalogue.rules, as_of))
+                if w is counting[w.criterion] and w.expires >= as_of
+                else (),
             )
             for w in record.waivers
         ),

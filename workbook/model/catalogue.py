@@ -16,7 +16,7 @@ import workbook.model.thresholds  # noqa: F401  (registers the threshold kind)
 from workbook.errors import CatalogueError
 from workbook.model.criteria import GATES, KINDS, Criterion, check_path, known_kinds
 from workbook.model.records import AREAS, EVIDENCE_KINDS, ROLES, describe_error
-from workbook.model.rules import RULE_KEYS, Rules
+from workbook.model.rules import RULE_KEYS, Rules, SampleRule, sample_for
 from workbook.model.yamlio import load_mapping
 from workbook.paths import TEMPLATES
 
@@ -239,15 +239,35 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
         seen.add(c.id)
     # Present criteria gate by gate, then area by area, whatever order the file uses.
     criteria.sort(key=lambda c: (GATES.index(c.gate), AREAS.index(c.area)))
+    rules = _rules(data, path)
     return Catalogue(
         name=name.strip(),
-        criteria=tuple(criteria),
+        criteria=tuple(_resolved_sample(c, rules) for c in criteria),
         freshness_days=dict(fresh),
         description=str(data.get("description") or ""),
         source=path.name,
         shadow_production=shadow,
-        rules=_rules(data, path),
+        rules=rules,
     )
+
+
+def _resolved_sample(criterion: Criterion, rules: Rules) -> Criterion:
+    """The criterion with its ``min_sample`` override spelled out in full.
+
+    A criterion's ``min_sample`` overrides only the fields it names (``sample_for``); the
+    rest come from the catalogue's ``min_sample`` for its evidence kind. Stored as given,
+    the fields left out would read as their model defaults when written out (``to_dict``,
+    the fingerprint): ``{records: 100}`` would come back as ``span_days: 1`` overriding the
+    catalogue's 7. Spelled out, what is written is what judges, and it reads back the same.
+    """
+    override = getattr(criterion, "min_sample", None)
+    kind = getattr(criterion, "evidence", None)
+    if override is None or kind is None:
+        return criterion
+    effective = sample_for(rules, kind, override)
+    assert effective is not None  # an override always gives a rule
+    full = SampleRule(**effective.model_dump())  # every field set: all of it overrides
+    return criterion.model_copy(update={"min_sample": full})
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:

@@ -1,13 +1,28 @@
 """The criterion kinds judged from what a record states: field, evidence, register,
 logging plan, sign-off. (Measured verdicts are the ``threshold`` kind, in ``thresholds``.)
+
+What counts as an answer is the catalogue's rule (``model.answers``): a placeholder or a
+two-word description is no answer, a closed gap needs evidence of its closure where the
+catalogue asks for it, and a sign-off counts only from the person the record names.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from workbook.model.answers import (
+    Gap,
+    describe_gaps,
+    entry_gaps,
+    field_gaps,
+    is_answered,
+    is_placeholder,
+    person_name,
+    required_texts,
+    same_person,
+)
 from workbook.model.criteria import (
     Context,
     Criterion,
@@ -22,23 +37,41 @@ from workbook.model.records import (
     SIGNALS,
     EvidenceKind,
     Role,
+    SecurityReview,
     Signal,
+    Thresholds,
     get_field,
-    is_answered,
-    unanswered,
 )
+from workbook.model.rules import SampleRule, looser_than_limits, outcome_problem
 from workbook.model.selection import evidence_outcome
+from workbook.model.yamlio import shown
+
+
+def _along(record: BaseModel, path: str) -> list[Any]:
+    """Every value on the way to ``path``: the record's section, its part, ..., the field."""
+    out, value = [], record
+    for part in path.split("."):
+        value = getattr(value, part)
+        out.append(value)
+    return out
 
 
 @register
 class FieldCriterion(Criterion):
-    """Fields are answered; if ``evidence`` names a kind, fresh evidence of it backs them."""
+    """Fields are answered; if ``evidence`` names a kind, fresh evidence of it backs them.
+
+    Answered means no placeholder, and enough words where the question asks for a
+    description. Thresholds may not be looser than the catalogue's limits, and a
+    security review section counts only with a passing outcome.
+    """
 
     kind_name: ClassVar[str] = "field"
     kind: Literal["field"]
     fields: list[str] = Field(min_length=1)
     evidence: EvidenceKind | None = None
     max_age_days: int | None = Field(default=None, ge=1)
+    #: Overrides the catalogue's ``min_sample`` for measured ``evidence`` (only what it sets).
+    min_sample: SampleRule | None = None
 
     @field_validator("fields")
     @classmethod
@@ -48,15 +81,59 @@ class FieldCriterion(Criterion):
         return value
 
     def judge(self, ctx: Context) -> Outcome:
-        gaps = [gap for f in self.fields for gap in unanswered(get_field(ctx.record, f), f)]
+        gaps = [g for f in self.fields for g in field_gaps(ctx.record, f, ctx.rules.answers)]
         if gaps:
-            return Outcome("missing", "not answered: " + ", ".join(gaps))
+            return Outcome("missing", describe_gaps(gaps))
+        looser = self._looser_than_limits(ctx)
+        if looser:
+            return Outcome("missing", "; ".join(looser))
+        review = self._review_problem(ctx)
+        if review is not None:
+            return review
         if self.evidence is None:
             return Outcome("met", "answered")
-        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
+        backed = evidence_outcome(ctx, self.evidence, self.max_age_days, min_sample=self.min_sample)
         if backed is None:
             return Outcome("unverified", f"answered, but no {self.evidence} evidence is cited")
         return backed
+
+    def _looser_than_limits(self, ctx: Context) -> list[str]:
+        """Each threshold among the fields that is looser than the organisation allows."""
+        out: list[str] = []
+        for path in self.fields:
+            values = _along(ctx.record, path)
+            if isinstance(values[-1], Thresholds):
+                found = looser_than_limits(values[-1], ctx.rules.limits)
+            elif len(values) > 1 and isinstance(values[-2], Thresholds):
+                name = path.rsplit(".", 1)[-1]
+                found = [
+                    p
+                    for p in looser_than_limits(values[-2], ctx.rules.limits)
+                    if p.startswith(f"{name} ")
+                ]
+            else:
+                found = []
+            out += [p for p in found if p not in out]
+        return out
+
+    def _review_problem(self, ctx: Context) -> Outcome | None:
+        """A security review among the fields counts only with a passing outcome."""
+        rule = ctx.rules.outcomes.get("security_review")
+        if rule is None:
+            return None
+        for path in self.fields:
+            review = next(
+                (v for v in _along(ctx.record, path) if isinstance(v, SecurityReview)), None
+            )
+            if review is None:
+                continue
+            problem = outcome_problem(
+                review.outcome, review.open_findings, rule, "the security review"
+            )
+            if problem is not None:
+                status, detail = problem
+                return Outcome("failed" if status == "failed" else "unverified", detail)
+        return None
 
 
 @register
@@ -67,15 +144,32 @@ class EvidenceCriterion(Criterion):
     kind: Literal["evidence"]
     evidence: EvidenceKind
     max_age_days: int | None = Field(default=None, ge=1)
+    #: Overrides the catalogue's ``min_sample`` for a measured kind (only what it sets).
+    min_sample: SampleRule | None = None
 
     def judge(self, ctx: Context) -> Outcome:
-        backed = evidence_outcome(ctx, self.evidence, self.max_age_days)
+        backed = evidence_outcome(ctx, self.evidence, self.max_age_days, min_sample=self.min_sample)
         return backed or Outcome("missing", f"no {self.evidence} evidence is cited")
+
+
+def _lacks(gap: Gap) -> str:
+    """``owner (placeholder 'TBD')``: one field of a register entry and why it is no answer."""
+    if gap.reason == "placeholder":
+        return f"{gap.path} (placeholder {gap.value})"
+    if gap.reason == "short":
+        n = f"{gap.words} word{'s' * (gap.words != 1)}"
+        return f"{gap.path} (too short for a description: {n}, at least {gap.needed})"
+    return gap.path
 
 
 @register
 class RegisterCriterion(Criterion):
-    """A register (list) has enough entries, each complete, and none matching ``forbid``."""
+    """A register (list) has enough entries, each complete, and none matching ``forbid``.
+
+    Complete: each ``require``d field, and every free text an entry must have (a gap's
+    description, a trigger), is answered. With ``closed_needs_evidence`` a closed entry
+    counts as open unless its ``closure_evidence`` names evidence the record cites.
+    """
 
     kind_name: ClassVar[str] = "register"
     kind: Literal["register"]
@@ -85,6 +179,8 @@ class RegisterCriterion(Criterion):
     require: list[str] = Field(default_factory=list)
     forbid: dict[str, str] = Field(default_factory=dict)
     forbid_label: str = "forbidden entry"
+    #: A closed entry counts as open unless its ``closure_evidence`` is cited evidence.
+    closed_needs_evidence: bool = False
 
     @field_validator("register_path")
     @classmethod
@@ -114,6 +210,17 @@ class RegisterCriterion(Criterion):
                 )
         return value
 
+    @model_validator(mode="after")
+    def _closure_is_recorded(self) -> RegisterCriterion:
+        if self.closed_needs_evidence:
+            item = list_item_model(self.register_path)
+            if not {"status", "closure_evidence"} <= set(item.model_fields):
+                raise ValueError(
+                    f"closed_needs_evidence needs a register whose entries have a status and "
+                    f"closure_evidence ({self.register_path} has not)"
+                )
+        return self
+
     @staticmethod
     def _label(entry: BaseModel, index: int) -> str:
         for key in ("id", "name", "system", "condition", "trigger"):
@@ -121,6 +228,26 @@ class RegisterCriterion(Criterion):
             if value:
                 return str(value)
         return f"#{index + 1}"
+
+    def _unproven_closure(self, entry: BaseModel, ctx: Context) -> str | None:
+        """Why a closed entry still counts as open (None: it is open anyway, or proven)."""
+        if not self.closed_needs_evidence or getattr(entry, "status", None) != "closed":
+            return None
+        named = (getattr(entry, "closure_evidence", None) or "").strip()
+        if is_placeholder(named, ctx.rules.answers):
+            return "marked closed with no evidence of closure"
+        key = named.removeprefix("./")
+        cited = [
+            e
+            for e in ctx.record.evidence
+            if e.location.removeprefix("./") == key and e.date <= ctx.as_of
+        ]
+        broken = {f.item.location for f in ctx.evidence.items if not f.readable}
+        if not cited:
+            return f"marked closed, but its closure evidence {shown(named)} is not cited evidence"
+        if all(e.location in broken for e in cited):
+            return f"marked closed, but its closure evidence {shown(named)} cannot be read"
+        return None
 
     def judge(self, ctx: Context) -> Outcome:
         entries = get_field(ctx.record, self.register_path)
@@ -130,16 +257,21 @@ class RegisterCriterion(Criterion):
             return Outcome("missing", f"{have}; at least {self.min_items} needed")
         gaps = []
         for i, entry in enumerate(entries):
-            lacking = [n for n in self.require if not is_answered(getattr(entry, n))]
+            names = [*self.require]
+            names += [n for n in required_texts(type(entry)) if n not in names]
+            lacking = entry_gaps(entry, names, ctx.rules.answers)
             if lacking:
-                gaps.append(f"{self._label(entry, i)} lacks {', '.join(lacking)}")
+                gaps.append(f"{self._label(entry, i)} lacks {', '.join(map(_lacks, lacking))}")
         if gaps:
             return Outcome("missing", "; ".join(gaps))
-        hits = [
-            self._label(e, i)
-            for i, e in enumerate(entries)
-            if self.forbid and all(str(getattr(e, k)) == v for k, v in self.forbid.items())
-        ]
+        hits = []
+        for i, entry in enumerate(entries):
+            unproven = self._unproven_closure(entry, ctx)
+            seen = {k: "open" if k == "status" and unproven else str(getattr(entry, k))
+                    for k in self.forbid}  # fmt: skip
+            if self.forbid and seen == self.forbid:
+                label = self._label(entry, i)
+                hits.append(f"{label} ({unproven})" if unproven else label)
         if hits:
             return Outcome("missing", f"{len(hits)} {self.forbid_label}: {', '.join(hits)}")
         return Outcome("met", f"{counted}, complete")
@@ -155,14 +287,23 @@ class LoggingPlanCriterion(Criterion):
 
     def judge(self, ctx: Context) -> Outcome:
         plan = ctx.record.observability.logging_plan
-        unplanned = []
+        answers = ctx.rules.answers
+        unplanned: list[str] = []
         for signal in self.signals:
             entry = plan.get(signal)
-            decided = entry is not None and (
-                (entry.logged and is_answered(entry.where) and entry.retention_days is not None)
-                or (not entry.logged and is_answered(entry.reason))
+            if entry is None:
+                unplanned.append(signal)
+                continue
+            said = entry.where if entry.logged else entry.reason
+            decided = is_answered(said, answers) and (
+                not entry.logged or entry.retention_days is not None
             )
-            if not decided:
+            if decided:
+                continue
+            if said is not None and said.strip() and is_placeholder(said, answers):
+                what = "where" if entry.logged else "reason"
+                unplanned.append(f"{signal} (placeholder {what} {shown(said.strip())})")
+            else:
                 unplanned.append(signal)
         if unplanned:
             return Outcome("missing", "no complete plan for: " + ", ".join(unplanned))
@@ -172,7 +313,8 @@ class LoggingPlanCriterion(Criterion):
 
 @register
 class SignoffCriterion(Criterion):
-    """Someone in ``role`` signed off ``signoff_gate`` for the current digest."""
+    """The person the record names for ``role`` signed off ``signoff_gate`` for the current
+    digest (the catalogue's ``roles`` say which record field names that person)."""
 
     kind_name: ClassVar[str] = "signoff"
     kind: Literal["signoff"]
@@ -189,11 +331,44 @@ class SignoffCriterion(Criterion):
         ]
         if not given:
             return Outcome("missing", f"no {self.role} sign-off for the {gate} gate")
-        current = [s for s in given if ctx.digest.startswith(s.digest)]
+        role = self.role.replace("_", " ")
+        where = ctx.rules.roles.get(self.role)
+        holder = get_field(ctx.record, where) if where else None
+        if not isinstance(holder, str) or is_placeholder(holder, ctx.rules.answers):
+            named = f" ({where})" if where else ""
+            return Outcome(
+                "missing",
+                f"the record names no {role}{named}, so no {self.role} sign-off can count",
+            )
+        signed = [s for s in given if same_person(s.name, holder)]
+        if not signed:
+            s = max(given, key=lambda s: s.date)
+            return Outcome(
+                "missing",
+                f"signed by {s.name}, but the record names {person_name(holder)} as {role} "
+                f"({where})",
+            )
+        # Two signatures are two people's judgement: one person cannot sign a gate twice.
+        other = next(
+            (
+                o
+                for o in ctx.record.signoffs
+                if o.gate == gate and o.role != self.role and o.date <= ctx.as_of
+                and same_person(o.name, holder)
+            ),
+            None,
+        )  # fmt: skip
+        if other is not None:
+            return Outcome(
+                "missing",
+                f"{person_name(holder)} also signs the {gate} gate as "
+                f"{other.role.replace('_', ' ')}; each role needs its own person",
+            )
+        current = [s for s in signed if ctx.digest.startswith(s.digest)]
         if current:
             s = current[-1]
             return Outcome("met", f"signed by {s.name} on {s.date}")
-        s = max(given, key=lambda s: s.date)
+        s = max(signed, key=lambda s: s.date)
         return Outcome(
             "stale",
             f"signed by {s.name} on {s.date} for an earlier version ({s.digest[:12]}); "

@@ -123,25 +123,49 @@ def _not_a_number(value: Any) -> Any:
 Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
-def _outcome_word(value: Any) -> Any:
-    """``"Approved with conditions"`` -> ``approved_with_conditions``; other text fails."""
-    if not isinstance(value, str):
-        return value
-    word = re.sub(r"[\s-]+", "_", value.strip().lower())
-    word = _OUTCOME_WORDS.get(word, word)
-    # Anything else is kept as typed, so the error quotes what was written.
-    return word if word in get_args(ReviewOutcome) + get_args(CheckOutcome) else value
+def _outcome_word(allowed: tuple[str, ...], details: str) -> Any:
+    """A validator: ``"Approved with conditions"`` -> ``approved_with_conditions``.
+
+    An outcome is one word of ``allowed``; a sentence ("Approved, two findings closed")
+    is refused with where its details belong, so the reason is not lost but written there.
+    """
+
+    def word(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # the Literal names what is allowed
+        key = re.sub(r"[\s-]+", "_", value.strip().lower())
+        key = _OUTCOME_WORDS.get(key, key)
+        if key in allowed:
+            return key
+        raise ValueError(
+            f"unknown outcome {shown(value)}; write one of {', '.join(allowed)} "
+            f"and put the details under {details}"
+        )
+
+    return word
 
 
 #: The outcome of a security review (approved, approved with conditions, rejected).
-Decision = Annotated[ReviewOutcome, BeforeValidator(_outcome_word)]
+Decision = Annotated[
+    ReviewOutcome, BeforeValidator(_outcome_word(get_args(ReviewOutcome), "notes"))
+]
 #: The outcome of any recorded review, drill or training.
-AnyOutcome = Annotated[ReviewOutcome | CheckOutcome, BeforeValidator(_outcome_word)]
+AnyOutcome = Annotated[
+    ReviewOutcome | CheckOutcome,
+    BeforeValidator(_outcome_word(get_args(ReviewOutcome) + get_args(CheckOutcome), "note")),
+]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
 Name = Annotated[
     str, Field(min_length=1, max_length=200), AfterValidator(_plain_text), AfterValidator(_one_line)
 ]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+#: Marks a field whose question asks for a description: a few words are no answer
+#: (``model.answers`` counts them against the catalogue's ``answers.min_description_words``).
+DESCRIBE: dict[str, Any] = {"answer": "description"}
+#: Marks a part of a section that may be left out without the section counting as unanswered.
+OPTIONAL: dict[str, Any] = {"answer": "optional"}
 
 
 class Section(BaseModel):
@@ -157,9 +181,13 @@ class DemoConditionItem(Section):
     condition: DemoCondition = Field(
         description="Which condition made the demo work that real use will not have?"
     )
-    description: Text = Field(description="What exactly was different in the demo?")
+    description: Text = Field(
+        description="What exactly was different in the demo?", json_schema_extra=DESCRIBE
+    )
     real_use_handling: Text | None = Field(
-        default=None, description="How will real use cope without this condition?"
+        default=None,
+        description="How will real use cope without this condition?",
+        json_schema_extra=DESCRIBE,
     )
 
 
@@ -171,16 +199,23 @@ class ControlledUse(Section):
         default=None, ge=0, description="At most how many requests a day during controlled use?"
     )
     max_users: int | None = Field(
-        default=None, ge=0, description="At most how many distinct users during controlled use?"
+        default=None,
+        ge=0,
+        description="At most how many distinct users during controlled use?",
+        json_schema_extra=OPTIONAL,
     )
 
 
 class Scope(Section):
     workflow: Text | None = Field(
-        default=None, description="Which business workflow does it serve?"
+        default=None,
+        description="Which business workflow does it serve?",
+        json_schema_extra=DESCRIBE,
     )
     ai_step: Text | None = Field(
-        default=None, description="Which step of that workflow does the AI take?"
+        default=None,
+        description="Which step of that workflow does the AI take?",
+        json_schema_extra=DESCRIBE,
     )
     in_scope: list[Text] = Field(
         default_factory=list, description="Which cases is it meant to handle?"
@@ -225,7 +260,9 @@ class DataBoundaries(Section):
 
 class DataGap(Section):
     id: Slug = Field(description="A short id for this gap")
-    description: Text = Field(description="What is known to be wrong or missing in the data?")
+    description: Text = Field(
+        description="What is known to be wrong or missing in the data?", json_schema_extra=DESCRIBE
+    )
     severity: Severity | None = Field(default=None, description="How severe is it?")
     owner: Text | None = Field(default=None, description="Who is fixing it?")
     due: Date | None = Field(default=None, description="By when?")
@@ -251,7 +288,9 @@ class Data(Section):
         default_factory=list, description="What is known to be wrong with the data (gap register)?"
     )
     grounding: Text | None = Field(
-        default=None, description="How are its answers grounded in the organisation's own sources?"
+        default=None,
+        description="How are its answers grounded in the organisation's own sources?",
+        json_schema_extra=DESCRIBE,
     )
 
     def gaps_naming(self, columns: str) -> tuple[list[DataGap], list[DataGap]]:
@@ -267,12 +306,24 @@ class Data(Section):
 
 
 class FailureHandling(Section):
-    wrong: Text | None = Field(default=None, description="What happens when its output is wrong?")
-    delayed: Text | None = Field(default=None, description="What happens when it is too slow?")
-    blocked: Text | None = Field(
-        default=None, description="What happens when it is blocked or refuses?"
+    wrong: Text | None = Field(
+        default=None,
+        description="What happens when its output is wrong?",
+        json_schema_extra=DESCRIBE,
     )
-    unsafe: Text | None = Field(default=None, description="What happens when its output is unsafe?")
+    delayed: Text | None = Field(
+        default=None, description="What happens when it is too slow?", json_schema_extra=DESCRIBE
+    )
+    blocked: Text | None = Field(
+        default=None,
+        description="What happens when it is blocked or refuses?",
+        json_schema_extra=DESCRIBE,
+    )
+    unsafe: Text | None = Field(
+        default=None,
+        description="What happens when its output is unsafe?",
+        json_schema_extra=DESCRIBE,
+    )
 
 
 class Thresholds(Section):
@@ -288,18 +339,24 @@ class Thresholds(Section):
 
 
 class Trust(Section):
-    evaluation: Text | None = Field(default=None, description="How is output quality evaluated?")
+    evaluation: Text | None = Field(
+        default=None, description="How is output quality evaluated?", json_schema_extra=DESCRIBE
+    )
     guardrails: list[Text] = Field(
         default_factory=list, description="Which guardrails are in place?"
     )
     review_path: Text | None = Field(
-        default=None, description="Who reviews questionable output, and how does it reach them?"
+        default=None,
+        description="Who reviews questionable output, and how does it reach them?",
+        json_schema_extra=DESCRIBE,
     )
     failure_handling: FailureHandling = Field(
         default_factory=FailureHandling, description="What happens when it fails?"
     )
     fallback: Text | None = Field(
-        default=None, description="How does the work continue when the AI is unavailable?"
+        default=None,
+        description="How does the work continue when the AI is unavailable?",
+        json_schema_extra=DESCRIBE,
     )
     thresholds: Thresholds = Field(
         default_factory=Thresholds, description="Which performance must it keep?"
@@ -319,7 +376,9 @@ class Integration(Section):
         default_factory=list, description="Which systems does it connect to?"
     )
     in_workflow: Text | None = Field(
-        default=None, description="Where, in the tools people already use, does it appear?"
+        default=None,
+        description="Where, in the tools people already use, does it appear?",
+        json_schema_extra=DESCRIBE,
     )
 
 
@@ -333,6 +392,7 @@ class SupportOwner(Section):
     lead: Text | None = Field(
         default=None,
         description="Who leads that team and signs for it (the support owner's sign-off)?",
+        json_schema_extra=OPTIONAL,
     )
 
 
@@ -359,7 +419,9 @@ class Ownership(Section):
         default_factory=list, description="When does it escalate, and to whom?"
     )
     change_control: Text | None = Field(
-        default=None, description="How are changes to prompts, models and configuration controlled?"
+        default=None,
+        description="How are changes to prompts, models and configuration controlled?",
+        json_schema_extra=DESCRIBE,
     )
     enablement: Enablement = Field(
         default_factory=Enablement, description="Can the owning team run it without its builders?"
@@ -394,7 +456,9 @@ class Observability(Section):
         description="For each of the nine signals: logged, where, how long, redacted?",
     )
     privacy_decisions: Text | None = Field(
-        default=None, description="What did privacy and compliance decide about the logs?"
+        default=None,
+        description="What did privacy and compliance decide about the logs?",
+        json_schema_extra=DESCRIBE,
     )
     dashboards: list[Text] = Field(
         default_factory=list, description="Which dashboards show its health?"
@@ -420,16 +484,22 @@ class SecurityReview(Section):
         description="What did it decide: approved, approved_with_conditions or rejected?",
     )
     open_findings: OpenFindings | None = Field(
-        default=None, description="How many of its findings are still open, by severity?"
+        default=None,
+        description="How many of its findings are still open, by severity? (Left out: none.)",
+        json_schema_extra=OPTIONAL,
     )
     notes: Text | None = Field(
-        default=None, description="What did it find, and which conditions did it set?"
+        default=None,
+        description="What did it find, and which conditions did it set?",
+        json_schema_extra=DESCRIBE,
     )
 
 
 class Governance(Section):
     usage_policy: Text | None = Field(
-        default=None, description="What may it do, with what data, for whom?"
+        default=None,
+        description="What may it do, with what data, for whom?",
+        json_schema_extra=DESCRIBE,
     )
     security_review: SecurityReview = Field(
         default_factory=SecurityReview, description="Has security reviewed it?"
@@ -541,6 +611,12 @@ class EvalColumns(Section):
         return self
 
 
+#: The outcomes each kind of reviewed or exercised evidence can record.
+_OUTCOMES_OF: dict[str, tuple[str, ...]] = {
+    "security_review": get_args(ReviewOutcome),
+    "drill": get_args(CheckOutcome),
+    "training": get_args(CheckOutcome),
+}
 #: Which inspection settings belong to which evidence kind.
 _SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
 
@@ -583,6 +659,11 @@ class EvidenceItem(Section):
         if self.outcome is not None and self.kind in _SETTINGS_KIND.values():
             raise ValueError(f"{self.kind} evidence is measured; an outcome is for a review, "
                              "drill or training")  # fmt: skip
+        allowed = _OUTCOMES_OF.get(self.kind)
+        if self.outcome is not None and allowed and self.outcome not in allowed:
+            raise ValueError(
+                f"{self.kind} outcome {self.outcome} is not one of {', '.join(allowed)}"
+            )
         return self
 
     @property
@@ -847,27 +928,3 @@ def get_field(record: BaseModel, path: str) -> Any:
     for part in path.split("."):
         value = getattr(value, part)
     return value
-
-
-def unanswered(value: Any, path: str) -> list[str]:
-    """The dotted paths under ``path`` still lacking an answer (a section names its parts)."""
-    if isinstance(value, BaseModel):
-        return [
-            gap
-            for f in type(value).model_fields
-            for gap in unanswered(getattr(value, f), f"{path}.{f}")
-        ]
-    return [] if is_answered(value) else [path]
-
-
-def is_answered(value: Any) -> bool:
-    """True when a field holds a real answer: not empty, and every sub-answer given."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | dict):
-        return bool(value)
-    if isinstance(value, BaseModel):
-        return all(is_answered(getattr(value, f)) for f in type(value).model_fields)
-    return True

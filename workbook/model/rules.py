@@ -8,9 +8,10 @@ below apply: they are what a strict but fair reviewer would accept, and
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Every outcome a review, drill or training can record.
 OutcomeValue = Literal["approved", "approved_with_conditions", "rejected", "passed", "failed"]
@@ -43,6 +44,33 @@ class AnswerRules(_Rule):
     min_description_words: int = Field(default=5, ge=1)
     #: A not-applicable justification or a waiver reason needs at least this many words.
     min_justification_words: int = Field(default=8, ge=1)
+    #: ... of which at least this many distinct words that are not filler ("because this is
+    #: not needed here at all" has one: "needed").
+    min_justification_content_words: int = Field(default=3, ge=0)
+    #: Regular expressions searched in the normalised answer (lower case, ends trimmed):
+    #: a placeholder hidden in a longer text is still one.
+    placeholder_patterns: tuple[str, ...] = (
+        r"\blorem ipsum\b",
+        r"\b(?:tbd|tbc|todo)\b",
+        r"^(?:(?:still|yet|all) )?to be (?:confirmed|decided|defined|determined|agreed|done"
+        r"|completed|written|added|documented|clarified|discussed)\b",
+    )
+    #: A description that only points elsewhere, in one sentence, describes nothing.
+    pointer_patterns: tuple[str, ...] = (
+        r"^(?:please )?(?:see|refer to|check|consult|look at|ask)\b[^.;:]*\b(?:wiki|confluence"
+        r"|sharepoint|page|doc|docs|document|documentation|link|attachment|attached|above"
+        r"|below|team|owner|runbook|ticket)\b[^.;:]*$",
+    )
+
+    @field_validator("placeholder_patterns", "pointer_patterns")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, pattern in enumerate(value):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] is not a regular expression: {exc}") from None
+        return value
 
 
 class OutcomeRule(_Rule):
@@ -69,10 +97,14 @@ class SampleRule(_Rule):
 
     #: Log records, evaluation cases or extract rows.
     records: int = Field(default=1, ge=1)
-    #: Calendar days from the first to the last timestamp, both counted (log samples).
+    #: Calendar days from the first to the last timestamp, both counted (log samples); the
+    #: time between them must also be at least ``span_days - 1`` full days.
     span_days: int = Field(default=1, ge=1)
-    #: Distinct days with at least one record (log samples).
+    #: Days whose records count (log samples): each needs ``min_day_share`` of the mean.
     active_days: int = Field(default=1, ge=1)
+    #: The share of the mean records per calendar day of the span a day must hold to count
+    #: as active: a day with one record pads the calendar, it shows no day's work.
+    min_day_share: float = Field(default=0.1, ge=0, le=1)
 
 
 def _default_samples() -> dict[str, SampleRule]:
@@ -94,8 +126,11 @@ class Limits(_Rule):
 class Plausibility(_Rule):
     """Settings and measurements that are not believable are flagged, not counted."""
 
-    #: A median latency below this is not an AI call (seconds read as milliseconds?).
-    min_latency_ms: float = Field(default=5, ge=0)
+    #: A median latency below this is not a language-model call: seconds read as
+    #: milliseconds, or answers from a cache.
+    min_latency_ms: float = Field(default=50, ge=0)
+    #: The fewest words a text document (notice, policy, drill report, ...) must hold.
+    min_document_words: int = Field(default=20, ge=1)
     #: The share of distinct inputs below which traffic looks canned (a load test).
     min_distinct_input_share: float = Field(default=0.5, ge=0, le=1)
     #: How many days after its last log entry a log sample may be dated.
@@ -190,6 +225,12 @@ def outcome_problem(
     if outcome not in rule.passing:
         shown = outcome.replace("_", " ")
         return "failed", f"{what} records the outcome {shown}; only {passing} counts"
+    if rule.max_open_findings and open_findings is None and outcome != "approved":
+        # "With conditions" says findings remain; how many, and how severe, decides.
+        return "unverified", (
+            f"{what} records {outcome.replace('_', ' ')} but not its open findings by "
+            "severity (open_findings)"
+        )
     over = [
         f"{n} {severity}"
         for severity, most in rule.max_open_findings.items()

@@ -36,7 +36,8 @@ from workbook.model.yamlio import shown
 if TYPE_CHECKING:
     from workbook.model.assess import Assessment
 
-SUMMARY_VERSION: Literal[1] = 1
+#: 2: uncontrolled use, goalpost shifts and shared evidence files per initiative.
+SUMMARY_VERSION: Literal[2] = 2
 #: The files a batch run writes into its output folder.
 SUMMARY_NAME = "summary.json"
 CSV_NAME = "summary.csv"
@@ -134,6 +135,39 @@ class Signoff(Contract):
     current: bool
 
 
+class Change(Contract):
+    """A catalogue setting that differs: a criterion's field or a rule, before and now."""
+
+    where: Text
+    old: str
+    new: str
+
+
+class Goalpost(Contract):
+    """A gate that passes only under the catalogue in use (``model.goalposts``)."""
+
+    kind: Literal["changed", "pinned", "pin_missing"]
+    gate: Gate | None
+    #: The other catalogue's fingerprint (for ``pin_missing``: the pin as written).
+    catalogue: Text
+    catalogue_name: str | None
+    since: IsoDate | None
+    removed: list[Text]
+    relaxed: list[Change]
+    rules: list[Change]
+    #: The sentence the headline carries.
+    text: Text
+
+
+class SharedFile(Contract):
+    """An evidence file this initiative cites that other initiatives cite too."""
+
+    kind: Text
+    location: str
+    sha256: Text
+    cited_by: list[Text]
+
+
 class Initiative(Contract):
     """One assessed record and what the run did with it."""
 
@@ -145,6 +179,12 @@ class Initiative(Contract):
     supported_stage: Stage
     overclaimed: bool
     shadow_production: str | None
+    #: What the logs show beyond the declared controlled use, or null.
+    uncontrolled_use: str | None
+    #: Gates that pass only because the catalogue changed, or that a pin holds back.
+    goalposts: list[Goalpost]
+    #: Evidence files other initiatives of the run cite too (the very same bytes).
+    shared_evidence: list[SharedFile]
     next_gate: Gate | None
     weakest_area: Area | None
     headline: str
@@ -172,7 +212,7 @@ class Failed(Contract):
 class Summary(Contract):
     """One batch run: every initiative's assessment, what the run did, what changed."""
 
-    summary_version: Literal[1]
+    summary_version: Literal[2]
     generated_at: str
     as_of: IsoDate
     catalogue: str
@@ -224,10 +264,22 @@ def initiative(
 ) -> Initiative:
     """The summary entry of one assessment, as the model decided it."""
     data = a.to_dict()
-    keep = set(Initiative.model_fields) - {"path", "outcome", "dossier", "error", "changes"}
+    own = {"path", "outcome", "dossier", "error", "changes", "shared_evidence"}
+    keep = set(Initiative.model_fields) - own
+    shared = [
+        {
+            "kind": f.item.kind,
+            "location": f.item.location,
+            "sha256": f.sha256,
+            "cited_by": list(a.evidence.shared_with(f)),
+        }
+        for f in a.evidence.items
+        if a.evidence.shared_with(f)
+    ]
     return Initiative.model_validate(
         {
             **{k: v for k, v in data.items() if k in keep},
+            "shared_evidence": shared,
             "blockers": [{k: b[k] for k in Blocker.model_fields} for b in data["blockers"]],
             "path": path,
             "outcome": outcome,

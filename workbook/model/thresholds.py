@@ -18,7 +18,8 @@ from pydantic import Field
 from workbook.evidence import EvidenceFinding
 from workbook.evidence.evals import EvalMeasures
 from workbook.evidence.extracts import ExtractMeasures
-from workbook.evidence.logs import LogMeasures, redaction_breaches, share
+from workbook.evidence.logs import FieldPII, LogMeasures, redaction_breaches, share
+from workbook.model.answers import is_answered
 from workbook.model.criteria import (
     Context,
     Criterion,
@@ -28,7 +29,9 @@ from workbook.model.criteria import (
     register,
 )
 from workbook.model.records import SIGNALS
-from workbook.model.selection import select_evidence
+from workbook.model.rules import SampleRule, looser_than_limits
+from workbook.model.selection import is_synthetic, newest_cited, real_cases, select_evidence
+from workbook.model.traffic import measured_use, over_controlled_use
 
 Measure = Literal[
     "signal_coverage",
@@ -38,6 +41,7 @@ Measure = Literal[
     "quality_lower_bound",
     "data_expectations",
     "gaps_registered",
+    "controlled_use",
 ]
 #: The evidence kind each measure reads.
 EVIDENCE_FOR: dict[str, str] = {
@@ -48,7 +52,10 @@ EVIDENCE_FOR: dict[str, str] = {
     "quality_lower_bound": "evaluation",
     "data_expectations": "data_extract",
     "gaps_registered": "data_extract",
+    "controlled_use": "log_sample",
 }
+#: Content signals a constant value may legitimately fill (one prompt version, one state).
+CONSTANT_ALLOWED = frozenset({"prompts", "workflow_state"})
 
 
 def _places(values: Iterable[float], limit: float, start: int) -> int:
@@ -98,16 +105,24 @@ def _coverage(
     if not planned:
         return Outcome("missing", "no signal is planned as logged, so none can be checked")
     need = c.min_coverage
-    low = [s for s in planned if m.coverage(s) < need]
-    places = _pct_places((m.coverage(s) for s in low), need)
+    # One value in every record is a placeholder, not a logged signal: it covers nothing.
+    constant = [
+        s for s in planned if s not in CONSTANT_ALLOWED and m.distinct.get(s) == 1 and m.records > 1
+    ]
+
+    def coverage(s: str) -> float:
+        return 0.0 if s in constant else m.coverage(s)
+
+    low = [s for s in planned if coverage(s) < need]
+    places = _pct_places((coverage(s) for s in low), need)
     readings = [
         Reading(
             s,
-            m.coverage(s),
+            coverage(s),
             need,
             "at_least",
             s not in low,
-            _pct(m.coverage(s), places),
+            _pct(coverage(s), places),
             _pct(need, places),
         )
         for s in planned
@@ -115,7 +130,9 @@ def _coverage(
     measured = _read(about, readings)
     if low:
         shown = ", ".join(
-            f"{r.name} {r.shown} ({m.covered.get(r.name, 0):,} of {m.records:,})"
+            f"{r.name} {r.shown} (one constant value in every record)"
+            if r.name in constant
+            else f"{r.name} {r.shown} ({m.covered.get(r.name, 0):,} of {m.records:,})"
             for r in readings
             if not r.passed
         )
@@ -136,9 +153,18 @@ def _coverage(
 
 def _record_limit(ctx: Context, name: str, label: str) -> float | Outcome:
     """The record's own threshold ``trust.thresholds.<name>``, or why there is none."""
-    limit = getattr(ctx.record.trust.thresholds, name)
+    thresholds = ctx.record.trust.thresholds
+    limit = getattr(thresholds, name)
     if limit is None:
         return Outcome("missing", f"no {label} threshold is set (trust.thresholds.{name})")
+    # A record may be stricter than the organisation, never looser.
+    looser = [t for t in looser_than_limits(thresholds, ctx.rules.limits) if t.startswith(name)]
+    if looser:
+        return Outcome(
+            "missing",
+            f"trust.thresholds.{looser[0]}; a record may set a stricter threshold, "
+            "never a looser one",
+        )
     return float(limit)
 
 
@@ -150,6 +176,13 @@ def _latency(
         return limit
     if m.latency is None:
         return Outcome("unverified", f"the log sample carries no latency values ({where})")
+    least = ctx.rules.plausibility.min_latency_ms
+    if m.latency.p50 < least:
+        return Outcome(
+            "unverified",
+            f"median {m.latency.p50:,.3g} ms is not believable for an AI call (at least "
+            f"{least:g} ms, plausibility.min_latency_ms); is it seconds? ({where})",
+        )
     p95 = m.latency.p95
     places = _places([p95], limit, 0)
     reading = _at_most("p95", p95, limit, lambda v: f"{v:,.{places}f} ms")
@@ -167,7 +200,18 @@ def _errors(
         return Outcome("unverified", f"the log sample records no exceptions field ({where})")
     places = _pct_places([m.error_rate], limit)
     reading = _at_most("error rate", m.error_rate, limit, lambda v: _pct(v, places))
-    text = f"measured error rate {reading.shown} ({m.errors:,} of {m.records:,})"
+    text = f"measured error rate {reading.shown} ({m.errors:,} of {m.records:,}"
+    mapped = m.mapping.get("exceptions")
+    found = max(m.error_fields, key=lambda k: m.error_fields[k], default=None)
+    if (
+        found is not None
+        and found != mapped
+        and m.error_fields[found] > m.error_fields.get(mapped or "", 0)
+    ):
+        # Measured facts win: the field that shows the errors counts, not the one mapped.
+        text += f", from field '{found}'; the mapped '{mapped}' shows "
+        text += f"{m.error_fields.get(mapped or '', 0):,}"
+    text += ")"
     return _at_most_outcome(reading, text, where, about)
 
 
@@ -190,32 +234,55 @@ def _at_most_outcome(r: Reading, text: str, where: str, about: Measurement) -> O
 def _personal(
     c: ThresholdCriterion, ctx: Context, m: LogMeasures, where: str, about: Measurement
 ) -> Outcome:
+    obs = ctx.record.observability
     redacted = planned_signals(ctx, redacted=True)
     breaches = redaction_breaches(m, redacted)
-    # Per signal planned as redacted: the personal data items found in it; none is allowed.
-    readings = _read(
-        about,
-        (
-            _at_most(s, sum(b.total for b in breaches if b.signal == s), 0, lambda v: f"{v:,}")
-            for s in redacted
-        ),
-    )
+    # Personal data outside the redacted signals is allowed only where privacy decided so:
+    # the signal's plan keeps it, and the decision is written down.
+    decided = is_answered(obs.privacy_decisions, ctx.rules.answers, description=True)
+    kept: list[FieldPII] = []
+    undecided: list[FieldPII] = []
+    for f in m.pii:
+        if f.signal in redacted or not f.total:
+            continue
+        plan = obs.logging_plan.get(f.signal)  # type: ignore[call-overload]
+        allowed = plan is not None and plan.logged and plan.keeps_personal_data and decided
+        (kept if allowed else undecided).append(f)
+    elsewhere = [f for f in m.pii_elsewhere if f.total]
+    # Per signal planned as redacted, and per place personal data may not be: none allowed.
+    found: dict[str, int] = {s: 0 for s in redacted}
+    for f in [*breaches, *undecided]:
+        found[f.signal] = found.get(f.signal, 0) + f.total
+    for f in elsewhere:
+        found[f.field] = found.get(f.field, 0) + f.total
+    readings = _read(about, (_at_most(name, n, 0, lambda v: f"{v:,}") for name, n in found.items()))
+    parts = []
     if breaches:
-        found = "; ".join(f"{b.signal} (field {b.field}): {b.describe()}" for b in breaches)
-        return Outcome(
-            "below_threshold",
-            f"measured {found}; the logging plan says these are redacted, so none is allowed "
-            f"({where})",
-            readings,
+        listed = "; ".join(f"{b.signal} (field {b.field}): {b.describe()}" for b in breaches)
+        parts.append(f"{listed}; the logging plan says these are redacted, so none is allowed")
+    if undecided:
+        listed = "; ".join(f"{b.signal} (field {b.field}): {b.describe()}" for b in undecided)
+        parts.append(
+            f"{listed}; no privacy decision covers personal data there (the signal's plan "
+            "must say keeps_personal_data, and observability.privacy_decisions record why)"
         )
+    if elsewhere:
+        listed = "; ".join(f"field {b.field}: {b.describe()}" for b in elsewhere)
+        parts.append(f"{listed}; a field that carries no logged signal may hold none")
+    if parts:
+        return Outcome("below_threshold", f"measured {'; '.join(parts)} ({where})", readings)
+    note = ""
+    if kept:
+        n = sum(f.total for f in kept)
+        signals = ", ".join(f.signal for f in kept)
+        note = f"; {n} personal data items are kept in {signals}, as privacy decided"
     if not redacted:
-        kept = sum(f.total for f in m.pii)
-        note = f"; {kept} personal data items are kept as the plan allows" if kept else ""
         return Outcome("met", f"no signal is planned as redacted{note} ({where})", readings)
+    listed = ", ".join(redacted)
+    shown = f"({listed}){note} ({where})" if note else f"({listed}; {where})"
     return Outcome(
         "met",
-        f"no personal data in the {len(redacted)} signals planned as redacted "
-        f"({', '.join(redacted)}; {where})",
+        f"no personal data in the {len(redacted)} signals planned as redacted {shown}",
         readings,
     )
 
@@ -226,21 +293,30 @@ def _quality(
     limit = _record_limit(ctx, "quality_pass_rate", "quality")
     if isinstance(limit, Outcome):
         return limit
-    o = m.overall
+    # Synthetic cases say how the system handles what its builders imagined: real ones count.
+    markers = ctx.rules.plausibility.synthetic_markers
+    o, synthetic, why = real_cases(m, markers)
     low, high = o.interval
     places = _pct_places([low], limit)
     reading = Reading(
         "lower bound", low, limit, "at_least", low >= limit, _pct(low, places), _pct(limit, places)
     )
+    real = " real cases" if synthetic else ""
     text = (
-        f"pass rate {share(o.rate)} ({o.passed} of {o.cases}), 95% interval "
+        f"pass rate {share(o.rate)} ({o.passed} of {o.cases}{real}), 95% interval "
         f"{_pct(low, places)} to {_pct(high, places)}"
     )
-    weakest = min(m.slices, key=lambda s: s.lower, default=None)
+    if synthetic:
+        text += f" ({synthetic:,} synthetic cases, {why}, left out)"
+    if m.overruled:
+        # Measured facts win: the result column that passes fewest cases counts.
+        text += f" ({m.overruled})"
+    slices = [s for s in m.slices if not is_synthetic(s.slice, markers)]
+    weakest = min(slices, key=lambda s: s.lower, default=None)
     slice_note = (
         f"; weakest slice {weakest.slice}: {share(weakest.rate)} of {weakest.cases} "
         f"(lower bound {share(weakest.lower)})"
-        if weakest is not None and len(m.slices) > 1
+        if weakest is not None and len(slices) > 1
         else ""
     )
     if not reading.passed:
@@ -256,6 +332,32 @@ def _quality(
     )
 
 
+def _loose_expectations(ctx: Context, m: ExtractMeasures, declared: Any) -> list[str]:
+    """Each way the declared expectations are set so loosely they can hardly fail."""
+    p = ctx.rules.plausibility
+    out = []
+    n = len(m.results(ctx.as_of))
+    if n < p.min_expectations:
+        out.append(
+            f"only {_count(n, 'expectation')} declared; at least {p.min_expectations} "
+            "(plausibility.min_expectations)"
+        )
+    if declared is not None:
+        for column, most in declared.max_missing_share.items():
+            if most > p.max_missing_share:
+                out.append(
+                    f"{column} may be {most:.0%} empty; at most {p.max_missing_share:.0%} "
+                    "(plausibility.max_missing_share)"
+                )
+        fresh = declared.freshness
+        if fresh is not None and fresh.max_age_days > p.max_freshness_days:
+            out.append(
+                f"{fresh.column} counts as fresh up to {fresh.max_age_days} days old; at most "
+                f"{p.max_freshness_days} (plausibility.max_freshness_days)"
+            )
+    return out
+
+
 def _data(
     c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str, about: Measurement
 ) -> Outcome:
@@ -266,6 +368,8 @@ def _data(
             f"the extract declares no expectations to check ({where}); "
             "declare them under the evidence item's expectations",
         )
+    if loose := _loose_expectations(ctx, m, _declared(ctx, about)):
+        return _too_loose(loose, where)
     gaps = [r for r in results if not r.passed]
     if gaps:
         listed = "; ".join(f"{g.column} {g.expectation}: {g.detail}" for g in gaps)
@@ -284,9 +388,27 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def _declared(ctx: Context, about: Measurement) -> Any:
+    """The expectations the judged extract's evidence item declares (None: none)."""
+    item = next(
+        (f.item for f in ctx.evidence.of_kind("data_extract") if about.judged(f.item)), None
+    )
+    return None if item is None else item.expectations
+
+
+def _too_loose(loose: list[str], where: str) -> Outcome:
+    return Outcome(
+        "unverified",
+        f"the extract's expectations are set too loosely to fail: {'; '.join(loose)} ({where})",
+    )
+
+
 def _registered(
     c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str, about: Measurement
 ) -> Outcome:
+    # Loosened (or no) expectations hide the gaps an extract would show.
+    if loose := _loose_expectations(ctx, m, _declared(ctx, about)):
+        return _too_loose(loose, where)
     gaps = m.gaps(ctx.as_of)
     loose = []
     for gap in gaps:
@@ -320,6 +442,55 @@ _JUDGES: dict[str, Callable[[Any, Context, Any, str, Measurement], Outcome]] = {
 }
 
 
+def _controlled_use(c: ThresholdCriterion, ctx: Context) -> Outcome:
+    """Requests a day (and users) over every fresh log sample against the declared limits."""
+    limits = ctx.record.scope.controlled_use
+    newest, broken = newest_cited(ctx, "log_sample")
+    about = c._about(newest)
+    if broken is not None:
+        return replace(broken, measurement=about)
+    if limits.max_daily_volume is None:
+        return Outcome(
+            "missing",
+            "no daily volume ceiling is declared (scope.controlled_use.max_daily_volume)",
+            about,
+        )
+    window = ctx.freshness_days.get("log_sample")
+    use = measured_use(ctx.evidence, ctx.as_of, window)
+    if not use.per_day:
+        recent = f"from the last {window} days " if window is not None else ""
+        return Outcome(
+            "met", f"no log sample {recent}shows use to compare with the declared ceiling", about
+        )
+    tolerance = ctx.rules.controlled_use.tolerance
+    allowed = limits.max_daily_volume * (1 + tolerance)
+    readings = [
+        Reading("busiest day", use.busiest, allowed, "at_most", use.busiest <= allowed,
+                f"{use.busiest:,}", f"{allowed:,.0f}"),
+    ]  # fmt: skip
+    if limits.max_users is not None and use.users is not None:
+        most = limits.max_users
+        readings.append(Reading("users", use.users, most, "at_most", use.users <= most,
+                                f"{use.users:,}", f"{most:,}"))  # fmt: skip
+    measured = _read(about, readings)
+    where = f"{use.shown_files()} {len(use.per_day)} days of use"
+    over = over_controlled_use(ctx.record, use, tolerance)
+    if over:
+        return Outcome(
+            "below_threshold",
+            f"{'; '.join(over)}: use beyond the declared controlled use ({where})",
+            measured,
+        )
+    users = f", {use.users:,} distinct users" if use.users is not None else ""
+    noise = f" and its {tolerance:.0%} tolerance" if use.busiest > limits.max_daily_volume else ""
+    return Outcome(
+        "met",
+        f"busiest day {use.busiest:,} requests{users}, within the declared "
+        f"{limits.max_daily_volume:,} a day{noise} ({where})",
+        measured,
+    )
+
+
 @register
 class ThresholdCriterion(Criterion):
     """A measured value from fresh evidence meets its threshold."""
@@ -330,6 +501,8 @@ class ThresholdCriterion(Criterion):
     #: For ``signal_coverage``: the share of records each planned signal must appear in.
     min_coverage: float = Field(default=0.95, gt=0, le=1)
     max_age_days: int | None = Field(default=None, ge=1)
+    #: Raises the catalogue's minimum sample for this criterion (the fields it sets).
+    min_sample: SampleRule | None = None
 
     def _about(self, finding: EvidenceFinding | None) -> Measurement:
         """A measurement of ``finding`` (None: no file) with nothing compared yet."""
@@ -339,28 +512,28 @@ class ThresholdCriterion(Criterion):
         return Measurement(self.measure, kind, finding.item.location, finding.item.date)
 
     def judge(self, ctx: Context) -> Outcome:
+        if self.measure == "controlled_use":
+            return _controlled_use(self, ctx)
         kind = EVIDENCE_FOR[self.measure]
         # The newest file decides: a broken new export must not pass on an older one.
-        cited = [f for f in ctx.evidence.of_kind(kind) if f.item.date <= ctx.as_of]
-        newest = max(cited, key=lambda f: f.item.date, default=None)
-        outcome = self._judge_newest(ctx, kind, newest)
+        newest, broken = newest_cited(ctx, kind)
+        outcome = broken or self._judge_newest(ctx, kind, newest)
         if outcome.measurement is not None:
             return outcome
-        # Unreadable, stale, a link or nothing cited: the verdict is about the newest file.
+        # Unreadable, stale, too small, a link or nothing cited: the verdict is about the
+        # newest file.
         return replace(outcome, measurement=self._about(newest))
 
     def _judge_newest(self, ctx: Context, kind: str, newest: EvidenceFinding | None) -> Outcome:
-        if newest is not None and not newest.readable:
-            return Outcome("unreadable", f"{newest.item.location}: {newest.reason}")
         finding: EvidenceFinding | None
         if self.measure == "gaps_registered":
-            # A known gap must be registered however old the measurement; no extract
-            # measured yet means no measured gap to register.
+            # A known gap must be registered however old or small the measurement; no
+            # extract measured yet means no measured gap to register.
             if newest is None:
                 return Outcome("met", f"no {kind} is cited yet, so no measured gap to register")
             finding, problem = newest, None
         else:
-            finding, problem = select_evidence(ctx, kind, self.max_age_days)
+            finding, problem = select_evidence(ctx, kind, self.max_age_days, self.min_sample)
         if finding is None:
             return problem or Outcome("missing", f"no {kind} evidence is cited")
         where = f"{finding.item.location} of {finding.item.date}"

@@ -45,7 +45,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Promotion verdict",
         CHAPTER_NOTEBOOKS["verdict"],
         ("governance",),
-        ("governance", "evidence", "waivers", "not_applicable"),
+        ("governance", "evidence", "waivers", "not_applicable", "catalogue_pin"),
     ),
 )
 

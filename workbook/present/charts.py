@@ -27,7 +27,13 @@ from workbook.evidence.logs import LogMeasures, share
 from workbook.model.assess import Assessment, stage_label
 from workbook.model.criteria import GATES, STATUSES, Reading
 from workbook.model.records import SIGNALS, STAGES
-from workbook.present.html import PLOT_BREAK, PLOT_NO_TRACE_BOX, STATUS_STYLE, plot_text
+from workbook.present.html import (
+    PLOT_BREAK,
+    PLOT_NO_TRACE_BOX,
+    STATUS_STYLE,
+    plot_text,
+    status_label,
+)
 from workbook.present.measured import judged_file
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -97,7 +103,8 @@ def readiness_chart(a: Assessment) -> Chart | None:
             "title": {"text": "criteria of the gate met"},
             "gridcolor": GRID,
         },
-        yaxis={"autorange": "reversed"},
+        # The area labels need the room: without it a 10 px margin cuts them off.
+        yaxis={"autorange": "reversed", "automargin": True},
     )
     return Chart([bar], layout)
 
@@ -111,7 +118,7 @@ def status_matrix(a: Assessment) -> Chart:
     for r in a.results:
         col = GATES.index(r.criterion.gate)
         z.append([order.index(r.status) if i == col else None for i in range(len(GATES))])
-        text.append([r.status.replace("_", " ") if i == col else "" for i in range(len(GATES))])
+        text.append([status_label(r.status) if i == col else "" for i in range(len(GATES))])
         hover.append(
             [plot_text(r.criterion.question) if i == col else "" for i in range(len(GATES))]
         )
@@ -141,7 +148,7 @@ def status_matrix(a: Assessment) -> Chart:
         "Status of every criterion, by gate",
         140 + 22 * len(a.results),
         xaxis={"side": "top"},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "automargin": True},
     )
     return Chart([heat], layout)
 
@@ -177,6 +184,7 @@ def stage_history_chart(points: list[tuple[str, str, str]]) -> Chart | None:
             "ticktext": [stage_label(s) for s in STAGES],
             "range": [-0.5, len(STAGES) - 0.5],
             "gridcolor": GRID,
+            "automargin": True,
         },
         xaxis={"type": "date", "gridcolor": GRID},
         legend={"orientation": "h"},

@@ -215,6 +215,22 @@ class SectionField(Field):
         return [self, *(f for c in self.children.values() for f in c.fields())]
 
 
+class OptionalSectionField(SectionField):
+    """A sub-model the record may leave out (a review's open findings): left out when empty.
+
+    Saving zeros for findings nobody counted would record "none open" on the team's
+    behalf; a blank section stays absent, and only what was filled in is kept.
+    """
+
+    def get(self) -> dict[str, Any] | None:  # type: ignore[override]
+        given = {name: v for name, c in self.children.items() if (v := c.get()) not in _BLANK}
+        return given or None
+
+
+#: What an optional section's child holds when nothing was filled in.
+_BLANK: tuple[Any, ...] = (None, "", [], {})
+
+
 class RegisterField(Field):
     """A list of sub-models (a register): rows to add and remove."""
 
@@ -361,6 +377,8 @@ def build_field(path: str, info: Any) -> Field:
             return RegisterField(path, label, item)
         return LinesField(path, label)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if optional:
+            return OptionalSectionField(path, label, annotation)
         return SectionField(path, label, annotation)
     if annotation is dt.date:
         return DateField(path, label)

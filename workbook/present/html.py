@@ -28,7 +28,9 @@ How a contributor adds a view
    ``facts(pairs)``, ``items(values)``, ``loud(count)``, ``warn(text)``,
    ``note(text)`` (a sentence alone), ``dash(value)`` (an em dash for "not
    answered"). Filters: ``stage`` (stage label), ``words`` (``not_applicable``
-   -> ``not applicable``), ``thousands`` (``1,234``), ``share`` (``12.5%``).
+   -> ``not applicable``), ``status`` (a status as a reader reads it:
+   ``insufficient`` -> ``too small to judge``), ``thousands`` (``1,234``),
+   ``share`` (``12.5%``).
 3. Return ``View(render("<name>.html.j2", **data), text)``, ``text`` being the
    plain twin shown in a terminal. A small fragment (a form message) is a macro
    in the module's own template: ``macro("forms.html.j2", "not_saved", line)``.
@@ -68,10 +70,12 @@ __all__ = [
     "LOUD",
     "PLOT_BREAK",
     "PLOT_NO_TRACE_BOX",
+    "STATUS_LABEL",
     "STATUS_STYLE",
     "macro",
     "plot_text",
     "render",
+    "status_label",
 ]
 
 #: Okabe-Ito hues (distinguishable with common colour-vision deficiencies), darkened
@@ -88,7 +92,20 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "waiver_expired": ("⚠", "#CC79A7", "#000000"),
     "unreadable": ("⚠", "#000000", "#ffffff"),
     "below_threshold": ("▼", "#B34400", "#ffffff"),
+    # Paul Tol's wine (also safe for colour-vision deficiencies): an outcome that fails.
+    "failed": ("⊗", "#882255", "#ffffff"),
+    # Okabe-Ito sky blue: not a verdict against the team, a sample too small to judge.
+    "insufficient": ("◔", "#56B4E9", "#000000"),
 }
+#: How a status is written where its identifier would mislead or say too little.
+STATUS_LABEL: dict[str, str] = {"insufficient": "too small to judge"}
+
+
+def status_label(status: str) -> str:
+    """``insufficient`` -> ``too small to judge``; ``not_applicable`` -> ``not applicable``."""
+    return STATUS_LABEL.get(status, status.replace("_", " "))
+
+
 #: Warnings written in running text (5.6:1 on white).
 LOUD = "#B34400"
 
@@ -122,7 +139,9 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters.update(stage=stage_label, words=_words, thousands=_thousands, share=share)
+_ENV.filters.update(
+    stage=stage_label, words=_words, thousands=_thousands, share=share, status=status_label
+)
 _ENV.globals.update(LOUD=LOUD, STATUS_STYLE=STATUS_STYLE)
 
 

@@ -7,6 +7,8 @@ setup cell, then one call per cell (``wb.cover()``, ``wb.chapter("data")``...).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from workbook.errors import UsageError
 from workbook.model.assess import Assessment
 from workbook.model.catalogue import Catalogue, load_catalogue
 from workbook.paths import EXAMPLES
-from workbook.pipeline import assess_file, display_path
+from workbook.pipeline import History, assess_file, display_path
 from workbook.present import views
 from workbook.present.chapters import chapter
 
@@ -35,6 +37,35 @@ def parse_as_of(value: object) -> dt.date:
         except ValueError:
             pass
     raise UsageError(f"got {value!r}", field="as_of", expected="a date written YYYY-MM-DD, or ''")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SHARED_EXPECTED = 'a JSON object {"<sha256>": ["<other initiative id>", ...]}, or \'\''
+
+
+def parse_shared(value: object) -> dict[str, tuple[str, ...]]:
+    """The ``shared`` parameter: which cited files other initiatives of the run cite too.
+
+    A batch passes what it found across its records (``pipeline.shared_evidence``), so a
+    dossier, which assesses one record alone, judges the same as the run's summary.
+    """
+    if value in (None, ""):
+        return {}
+    data: object = value
+    if isinstance(value, str):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            raise UsageError("not JSON", field="shared", expected=_SHARED_EXPECTED) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str)
+        and _SHA256.fullmatch(k)
+        and isinstance(v, list | tuple)
+        and all(isinstance(i, str) and i for i in v)
+        for k, v in data.items()
+    ):
+        raise UsageError(f"got {value!r}"[:120], field="shared", expected=_SHARED_EXPECTED)
+    return {k: tuple(v) for k, v in data.items()}
 
 
 def _parameter_path(value: object, name: str) -> Path | None:
@@ -193,15 +224,32 @@ class Initiative:
 
 
 def open_initiative(
-    initiative_path: object = "", as_of: object = "", gates: object = "", ledger: object = ""
+    initiative_path: object = "",
+    as_of: object = "",
+    gates: object = "",
+    ledger: object = "",
+    shared: object = "",
 ) -> Initiative:
-    """Validate the notebook parameters, load the record and assess it."""
+    """Validate the notebook parameters, load the record and assess it.
+
+    ``shared`` (from a batch): the record's evidence files that other initiatives of the
+    run cite too, as ``parse_shared`` reads it.
+    """
     path = _parameter_path(initiative_path, "initiative_path") or DEFAULT_EXAMPLE
     ledger_path = _parameter_path(ledger, "ledger")
     gates_path = _parameter_path(gates, "gates")
     when = parse_as_of(as_of)
+    cited = parse_shared(shared)
     catalogue = load_catalogue(gates_path)
-    assessment = assess_file(path, catalogue, when)
+    if ledger_path is not None and ledger_path.is_file():
+        from workbook.ledger import Ledger
+
+        # Goalposts and a pinned catalogue are judged as the batch judged them.
+        with Ledger(ledger_path) as ledger:
+            history = History(ledger, gates_path)
+            assessment = assess_file(path, catalogue, when, history, cited)
+    else:
+        assessment = assess_file(path, catalogue, when, History(gates=gates_path), cited)
     parameters = {
         "initiative_path": display_path(path),
         "as_of": when.isoformat(),

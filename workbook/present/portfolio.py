@@ -34,7 +34,7 @@ from workbook.present.html import (
     macro,
     plot_text,
 )
-from workbook.present.views import View, note
+from workbook.present.views import SHIFT_FLAGS, View, note
 
 __all__ = [
     "Portfolio",
@@ -130,6 +130,12 @@ class Portfolio:
     def changes_since_previous(self) -> View:
         return changes_since_previous(self)
 
+    def moved_goalposts(self) -> View:
+        return moved_goalposts(self)
+
+    def shared_evidence(self) -> View:
+        return shared_evidence(self)
+
 
 # --- numbers and small helpers ------------------------------------------------------
 
@@ -141,12 +147,21 @@ def headline_numbers(p: Portfolio) -> dict[str, int]:
         "initiatives": len(ins),
         "overclaimed": sum(i.overclaimed for i in ins),
         "shadow_production": sum(bool(i.shadow_production) for i in ins),
+        "uncontrolled_use": sum(bool(i.uncontrolled_use) for i in ins),
+        "goalposts_moved": sum(any(g.kind == "changed" for g in i.goalposts) for i in ins),
+        "held_to_pin": sum(any(g.kind == "pinned" for g in i.goalposts) for i in ins),
+        "pin_not_found": sum(any(g.kind == "pin_missing" for g in i.goalposts) for i in ins),
+        "shared_evidence": sum(bool(i.shared_evidence) for i in ins),
         "blockers": sum(len(i.blockers) for i in ins),
         "dossiers_failed": sum(i.outcome == "failed" for i in ins),
         "not_assessed": len(p.failed),
         **{f"supported_{s}": sum(i.supported_stage == s for i in ins) for s in STAGES},
         **{f"claimed_{s}": sum(i.claimed_stage == s for i in ins) for s in STAGES},
     }
+
+
+def _shift_flags(i: Initiative) -> list[str]:
+    return list(dict.fromkeys(SHIFT_FLAGS[g.kind] for g in i.goalposts))
 
 
 def _view(name: str, text: str, *args: Any) -> View:
@@ -194,7 +209,12 @@ def overview(p: Portfolio) -> View:
             f"{n['initiatives']} initiatives, as of {p.as_of}, catalogue {one_line(p.catalogue)}",
             "supported: " + ", ".join(f"{s} {n[f'supported_{s}']}" for s in STAGES),
             f"overclaimed: {n['overclaimed']}; conditions not yet met: {n['blockers']}",
-            f"possible shadow production: {n['shadow_production']}",
+            f"possible shadow production: {n['shadow_production']}; "
+            f"uncontrolled use: {n['uncontrolled_use']}",
+            f"passing only because the catalogue changed: {n['goalposts_moved']}; "
+            f"held to a pinned catalogue: {n['held_to_pin']}; "
+            f"pinned catalogue not found: {n['pin_not_found']}",
+            f"citing an evidence file another initiative cites: {n['shared_evidence']}",
             f"dossiers failed: {n['dossiers_failed']}; not assessed: {n['not_assessed']}",
             f"generated {one_line(p.generated_at) or '-'}",
         ]
@@ -298,6 +318,7 @@ def initiatives_table(p: Portfolio) -> View:
         rows.append(
             {
                 "initiative": i,
+                "shift_flags": _shift_flags(i),
                 "failed": one_line(f"{i.outcome.upper()}: {i.error or 'no dossier'}")
                 if failed
                 else None,
@@ -307,6 +328,8 @@ def initiatives_table(p: Portfolio) -> View:
             f"{one_line(i.id)}  {i.claimed_stage} -> supported {i.supported_stage}"
             + ("  OVERCLAIMED" if i.overclaimed else "")
             + ("  POSSIBLE SHADOW PRODUCTION" if i.shadow_production else "")
+            + ("  UNCONTROLLED USE" if i.uncontrolled_use else "")
+            + "".join(f"  {f}" for f in _shift_flags(i))
             + f"  {len(i.blockers)} not met  {i.outcome}"
             + (f": {one_line(i.error)}" if failed and i.error else "")
         )
@@ -459,3 +482,52 @@ def changes_since_previous(p: Portfolio) -> View:
         return note(f"Nothing changed since run {p.previous_run_id}.", "Nothing changed.")
     text = f"Compared with run {p.previous_run_id}.\n" + "\n".join(lines)
     return _view("changes", text, p.previous_run_id, rows)
+
+
+def moved_goalposts(p: Portfolio) -> View:
+    """Gates that pass only because the catalogue changed, and records held to their pin.
+
+    Each shift is the model's word (``model.goalposts``): which gate, since when, which
+    criterion was removed or changed and which rule, and under which earlier catalogue.
+    """
+    rows: list[dict[str, Any]] = [
+        {"initiative": i, "shift": g} for i in p.initiatives for g in i.goalposts
+    ]
+    if not rows:
+        return note(
+            "No gate passes only because the catalogue changed, and every pinned catalogue holds.",
+            "No moved goalposts.",
+        )
+    lines = [f"{one_line(r['initiative'].id)}: {one_line(r['shift'].text)}" for r in rows]
+    return _view("goalposts", "\n".join(lines), rows)
+
+
+def shared_evidence(p: Portfolio) -> View:
+    """Evidence files (the very same bytes) cited by more than one initiative.
+
+    A log sample or an evaluation copied from a sister initiative shows that one's system,
+    not this one's; the criteria resting on such a file say so in each dossier.
+    """
+    files: dict[str, dict[str, Any]] = {}
+    names = {i.id: i for i in p.initiatives}
+    for i in p.initiatives:
+        for f in i.shared_evidence:
+            entry = files.setdefault(f.sha256, {"kind": f.kind, "sha256": f.sha256, "ids": {}})
+            for rid in (i.id, *f.cited_by):
+                entry["ids"].setdefault(rid, [])
+            entry["ids"][i.id].append(f.location)
+    if not files:
+        return note("No evidence file is cited by more than one initiative.", "No shared files.")
+    rows, lines = [], []
+    for entry in sorted(files.values(), key=lambda e: (e["kind"], sorted(e["ids"]))):
+        ids = sorted(entry["ids"])
+        cited = [
+            {"id": rid, "initiative": names.get(rid), "locations": entry["ids"][rid]} for rid in ids
+        ]
+        who = ", ".join(ids[:-1]) + f" and {ids[-1]}"
+        rows.append({**entry, "cited": cited, "who": who})
+        lines.append(
+            f"the same evidence file is cited by {one_line(who)} "
+            f"({entry['kind'].replace('_', ' ')}, sha256 {entry['sha256'][:12]})"
+        )
+    return _view("shared", "\n".join(lines), rows)

@@ -60,7 +60,7 @@ def cover(a: Assessment) -> View:
     """The honest headline and the facts a reader needs before anything else."""
     r = a.record
     weakest = a.weakest_area or "none"
-    flagged = a.overclaimed or a.shadow_production
+    flagged = a.overclaimed or a.shadow_production or a.uncontrolled_use or a.goalposts
     # The headline's edge: loud when the label misleads; the "met" green when nothing is
     # outstanding; else the palette's blue (the "waived" badge's): work remains, labelled honestly.
     tone = LOUD if flagged else STATUS_STYLE["met" if not a.blockers else "waived"][1]
@@ -74,13 +74,30 @@ def cover(a: Assessment) -> View:
         expired=expired,
         earlier=earlier,
         in_force=len(a.counting_waivers) - expired,
+        moved=sum(g.kind == "changed" for g in a.goalposts),
+        shift_flags=shift_flags(a),
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
     text += " POSSIBLE SHADOW PRODUCTION" if a.shadow_production else ""
+    text += " UNCONTROLLED USE" if a.uncontrolled_use else ""
+    text += "".join(f" {f}" for f in shift_flags(a))
     text += f"\nNext gate: {a.next_gate or 'none'}; weakest area: {weakest}"
     if expired or earlier:
         text += f"\nWaivers expired: {expired}; sign-offs for an earlier version: {earlier}"
     return View(html, text)
+
+
+#: The cover's flag for each kind of goalpost shift (``model.goalposts``).
+SHIFT_FLAGS = {
+    "changed": "GOALPOSTS MOVED",
+    "pinned": "HELD TO ITS PINNED CATALOGUE",
+    "pin_missing": "PINNED CATALOGUE NOT FOUND",
+}
+
+
+def shift_flags(a: Assessment) -> list[str]:
+    """One loud flag per kind of goalpost shift the assessment carries."""
+    return list(dict.fromkeys(SHIFT_FLAGS[g.kind] for g in a.goalposts))
 
 
 def status_table(a: Assessment, areas: Sequence[str]) -> View:
@@ -102,11 +119,13 @@ def _waiver_line(w: WaiverState) -> str:
     crit, until = w.waiver.criterion, w.waiver.expires
     if w.superseded_by is not None:
         return f"superseded {crit} (until {until}) by the renewal until {w.superseded_by.expires}"
+    if w.refused:
+        return f"NOT COUNTED {crit} (until {until}): {'; '.join(w.refused)}"
     return f"EXPIRED {crit} on {until}" if w.expired else f"waived {crit} until {until}"
 
 
 def waivers(a: Assessment) -> View:
-    """Waivers with their expiry; expired ones are impossible to miss, replaced ones say so."""
+    """Waivers with their expiry; expired and refused ones are impossible to miss."""
     shown = sorted(a.waivers, key=lambda w: w.waiver.expires)
     lines = [_waiver_line(w) for w in shown]
     return View(render("waivers.html.j2", waivers=shown), "\n".join(lines) or "No waivers.")

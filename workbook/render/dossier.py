@@ -9,6 +9,7 @@ who run papermill by hand; ``python -m workbook.render.dossier`` rewrites it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ from workbook.present.chapters import CHAPTERS
 from workbook.render.execute import run_notebook
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from workbook.model.records import Record
     from workbook.render.kernels import Kernels
 
@@ -103,6 +106,7 @@ def write_dossier(
     reuse_kernel: bool = False,
     prestart_kernel: bool = False,
     record: Record | None = None,
+    shared: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Execute the dossier notebook for one record and write ``OUT/<id>.html`` atomically.
 
@@ -110,6 +114,8 @@ def write_dossier(
     what changed since the last finished run's assessment. ``as_of`` (default:
     today, read once) is handed to the kernel explicitly. ``record``: the record
     as the caller (a batch plan) already validated and assessed it; not loaded again.
+    ``shared``: the record's evidence files (sha256) that other initiatives of the run cite
+    too; the kernel assesses one record alone and would not know it otherwise.
     """
     from workbook.render.export import export_html
 
@@ -123,6 +129,8 @@ def write_dossier(
         "as_of": as_of.isoformat(),
         "gates": str(gates) if gates else "",
         "ledger": str(ledger) if ledger else "",
+        # JSON text: papermill writes parameters as source, and the kernel validates it.
+        "shared": json.dumps({k: list(v) for k, v in sorted(shared.items())}) if shared else "",
     }
     executed = run_notebook(
         build_notebook(notebooks),
