@@ -421,7 +421,7 @@ def test_only_the_mvp_used_beyond_its_limits_is_flagged_as_uncontrolled_use(by_i
     entry = by_id["it-ticket-routing"]
     assert (entry["claimed_stage"], entry["supported_stage"]) == ("mvp", "prototype")
     assert not entry["gates"]["mvp"]
-    volume = f"logs show up to {busiest:,} requests a day ({over} days more than 10% above the "
+    volume = f"logs show up to {busiest:,} requests a day (on {over} days, more than 10% above the "
     assert entry["headline"].startswith(
         "Labelled mvp; the evidence supports prototype. 5 conditions are not yet met. "
         f"Uncontrolled use: {volume}declared 300); logs show "

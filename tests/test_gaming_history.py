@@ -399,6 +399,23 @@ def test_a_pinned_record_is_held_to_its_pin(portfolio, pin, supported, flag, sai
     )
 
 
+def test_what_the_pin_holds_against_the_record_is_listed(portfolio):
+    # Under the strict pin, s.review (dropped from the relaxed catalogue) and s.sources (two
+    # sources asked, one given) fail: two conditions, listed, not "every condition is met".
+    pin = load_catalogue(portfolio["strict"]).fingerprint()[:12]
+    path = portfolio["records"] / "gamed.yaml"
+    path.write_text(record("gamed", review="Team lead review", sources=1, pin=pin))
+    code, lines = check(
+        str(path), "--gates", str(portfolio["relaxed"]), "--as-of", AFTER.isoformat()
+    )
+    assert code == 0
+    assert headline(lines, "gamed").startswith(
+        "Labelled mvp; the evidence supports prototype. 2 conditions are not yet met. Held"
+    )
+    listed = "\n".join(lines)
+    assert "s.review" in listed and "s.sources" in listed
+
+
 def test_a_pin_is_found_in_the_ledger_too(portfolio, in_process, tmp_path):
     # The strict catalogue is gone from disk; the ledger of the first batch still holds it.
     batch(portfolio, portfolio["strict"], BEFORE)

@@ -650,11 +650,11 @@ def test_an_mvp_at_four_times_its_ceiling_is_refused_and_said_loudly():
     honest = run(MVP, {LOG: busy(150)})
     assert status(gamed, "scope.within_controlled_use") == (
         "below_threshold",
-        "logs show up to 600 requests a day (14 days more than 10% above the declared 150): use "
+        "logs show up to 600 requests a day (on 14 days, more than 10% above the declared 150): use "
         "beyond the declared controlled use (evidence/logs.jsonl shows 14 days of use)",
     )
     assert gamed.uncontrolled_use == (
-        "logs show up to 600 requests a day (14 days more than 10% above the declared 150)"
+        "logs show up to 600 requests a day (on 14 days, more than 10% above the declared 150)"
     )
     assert f"Uncontrolled use: {gamed.uncontrolled_use}." in gamed.headline
     assert gamed.to_dict()["uncontrolled_use"] == gamed.uncontrolled_use
@@ -673,7 +673,7 @@ CONTROLLED = {
                                       "declared 150 a day and its 10% tolerance"),
     # 166 > 165 on 14 days.
     "just over the tolerance": (None, {LOG: busy(166)}, None, None, "below_threshold",
-                                "up to 166 requests a day (14 days"),
+                                "up to 166 requests a day (on 14 days"),
     # 90 distinct users against 40 declared.
     "more users than declared": (None, {LOG: honest_log(users=90)}, None, None, "below_threshold",
                                  "logs show 90 distinct users (the declared limit is 40)"),

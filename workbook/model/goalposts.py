@@ -278,7 +278,13 @@ def held_to_pin(
     found = _shifts(current, then, in_use, pinned, "pinned", fingerprint, since)
     lower = min(current.supported_stage, then.supported_stage, key=STAGES.index)
     gates = {g: current.gates[g] and then.gates[g] for g in GATES}
-    held = dataclasses.replace(current, supported_stage=lower, gates=gates)
+    # What the pin holds against the record is listed like any other condition: a criterion
+    # failing under the pinned catalogue takes the place of its passing namesake, or is
+    # added when the catalogue in use dropped it ("Every condition is met" would be false).
+    failing = {r.criterion.id: r for r in then.results if not r.passes}
+    results = [failing.pop(r.criterion.id, r) if r.passes else r for r in current.results]
+    results += failing.values()
+    held = dataclasses.replace(current, supported_stage=lower, gates=gates, results=tuple(results))
     return with_shifts(held, found)
 
 

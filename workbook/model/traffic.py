@@ -109,8 +109,9 @@ def over_controlled_use(record: Record, use: Use, tolerance: float) -> list[str]
     if ceiling is not None and use.busiest > ceiling * (1 + tolerance):
         days = use.days_above(ceiling * (1 + tolerance))
         out.append(
-            f"logs show up to {use.busiest:,} requests a day ({days} day{'s' if days != 1 else ''}"
-            f" more than {tolerance:.0%} above the declared {ceiling:,})"
+            f"logs show up to {use.busiest:,} requests a day (on {days} "
+            f"day{'s' if days != 1 else ''}, more than {tolerance:.0%} above the declared "
+            f"{ceiling:,})"
         )
     most = limits.max_users
     # Users are counted, not sampled: no tolerance.
