@@ -264,29 +264,28 @@ class _Fields:
             return "TRUE"  # pragma: no mutate -- SQL reads it in any case
         return f"({self.raw(target)} IS NOT NULL)"
 
-    def filled(self, target: str) -> str:
+    def _whole(self, target: str, pattern: str, *, negate: bool) -> str:
+        """SQL: the field's whole text matches ``pattern`` (``negate``: does not; an absent
+        value never matches and is never "not matching")."""
         if not self.exists(target):
             return "FALSE"  # pragma: no mutate -- SQL reads it in any case
+        match = f"regexp_full_match({self.text(target)}, {engine.literal(pattern)})"
+        return f"(NOT coalesce({match}, true))" if negate else f"coalesce({match}, false)"
+
+    def filled(self, target: str) -> str:
         # One anchored pattern covers null, "", whitespace and an empty list or map,
         # whether JSON, Parquet, or JSON held in a string (the OpenTelemetry SDK exports
         # gen_ai.*.messages that way). It stops at the first character of real content,
         # and runs on every record: trim() with a character set cost twice as much.
-        blank = f"regexp_full_match({self.text(target)}, {engine.literal(_BLANK)})"
-        return f"(NOT coalesce({blank}, true))"
+        return self._whole(target, _BLANK, negate=True)
 
     def content(self, target: str) -> str:
         """Filled with something other than a placeholder ("n/a", "test", "-", ...)."""
-        if not self.exists(target):
-            return "FALSE"  # pragma: no mutate -- SQL reads it in any case
-        empty = f"regexp_full_match({self.text(target)}, {engine.literal(_NO_CONTENT)})"
-        return f"(NOT coalesce({empty}, true))"
+        return self._whole(target, _NO_CONTENT, negate=True)
 
     def says_error(self, target: str) -> str:
         """A general field (``status``) that holds an error word."""
-        if not self.exists(target):
-            return "FALSE"  # pragma: no mutate -- SQL reads it in any case
-        word = f"regexp_full_match({self.text(target)}, {engine.literal(_ERROR_WORD)})"
-        return f"coalesce({word}, false)"
+        return self._whole(target, _ERROR_WORD, negate=False)
 
     def happened(self, target: str) -> str:
         """An event value that says it happened (an error, a retry, an override)."""
