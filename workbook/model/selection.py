@@ -101,9 +101,11 @@ def real_cases(m: EvalMeasures, markers: tuple[str, ...]) -> tuple[PassRate, int
                       f"slice {names}"))  # fmt: skip
     origins = {k: v for k, v in m.origins.items() if is_synthetic(k, markers)}
     if origins:
-        counts = [v if isinstance(v, tuple) else (v, v) for v in origins.values()]
         names = ", ".join(f"'{k}'" for k in origins)
-        found.append((sum(c for c, _ in counts), sum(p for _, p in counts), f"origin {names}"))
+        cases_passed = origins.values()
+        found.append(
+            (sum(c for c, _ in cases_passed), sum(p for _, p in cases_passed), f"origin {names}")
+        )
     if m.flagged_synthetic:
         flagged = m.flagged_synthetic
         found.append((flagged, min(flagged, m.overall.passed), "flagged synthetic"))
@@ -114,6 +116,13 @@ def real_cases(m: EvalMeasures, markers: tuple[str, ...]) -> tuple[PassRate, int
     passed = min(passed, m.overall.passed)
     real = PassRate(None, m.overall.cases - cases, max(0, m.overall.passed - passed))
     return real, cases, why
+
+
+def unmeasured(finding: EvidenceFinding) -> Outcome:
+    """``unverified``: evidence of a measured kind that carries no measurement."""
+    item = finding.item
+    why = "is a link; measuring needs the file" if item.path is None else "was not measured"
+    return Outcome("unverified", f"{item.kind} evidence {item.location} of {item.date} {why}")
 
 
 def _plural(n: int, noun: str) -> str:
@@ -296,11 +305,8 @@ def select_evidence(
     rule = sample_for(ctx.rules, kind, min_sample)
     if kind in MEASURED_KINDS and rule is not None:
         if m is None:
-            why = "is a link; measuring needs the file" if item.path is None else "was not measured"
             # Nor can its size: a measured kind counts only once measured.
-            return None, Outcome(
-                "unverified", f"{kind} evidence {item.location} of {item.date} {why}"
-            )
+            return None, unmeasured(newest)
         key = f"min_sample.{kind}" + (", raised by this criterion" if min_sample else "")
         if problem := _sample_problem(ctx, newest, rule, key):
             return None, problem

@@ -30,7 +30,13 @@ from workbook.model.criteria import (
 )
 from workbook.model.records import SIGNALS
 from workbook.model.rules import SampleRule, looser_than_limits
-from workbook.model.selection import is_synthetic, newest_cited, real_cases, select_evidence
+from workbook.model.selection import (
+    is_synthetic,
+    newest_cited,
+    real_cases,
+    select_evidence,
+    unmeasured,
+)
 from workbook.model.traffic import measured_use, over_controlled_use
 
 Measure = Literal[
@@ -538,12 +544,7 @@ class ThresholdCriterion(Criterion):
             return problem or Outcome("missing", f"no {kind} evidence is cited")
         where = f"{finding.item.location} of {finding.item.date}"
         if finding.measured is None:
-            why = (
-                "is a link; measuring needs the file"
-                if finding.item.path is None
-                else ("was not measured")
-            )
-            return Outcome("unverified", f"{kind} evidence {where} {why}")
+            return unmeasured(finding)
         about = self._about(finding)
         outcome = _JUDGES[self.measure](self, ctx, finding.measured, where, about)
         return outcome if outcome.measurement is not None else replace(outcome, measurement=about)
