@@ -111,7 +111,7 @@ def test_unchanged_evidence_is_measured_once(tmp_path, monkeypatch):
     log.write_bytes(b'{"timestamp": "2026-11-02T08:00:00Z", "request_id": "once"}\n')
     calls = []
     inspect = logs.inspect_log
-    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a) or inspect(*a))
+    monkeypatch.setattr(logs, "inspect_log", lambda *a, **k: calls.append(a) or inspect(*a, **k))
     record = cite("ev/logs.jsonl")
     first = find_evidence(record, tmp_path).items[0].measured
     assert find_evidence(record, tmp_path).items[0].measured is first
@@ -336,7 +336,7 @@ def test_a_file_that_cannot_be_opened_is_unreadable_with_the_systems_reason(tmp_
 
     (tmp_path / "l.jsonl").write_bytes(b'{"timestamp": "2026-11-01T08:00:00Z"}\n')
 
-    def refused(*args):
+    def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(logs, "inspect_log", refused)
@@ -362,7 +362,9 @@ def test_the_measurement_cache_keeps_the_newest_and_drops_the_oldest(tmp_path, m
     monkeypatch.setattr(evidence, "_MEASURED_MAX", 2)
     calls = []
     inspect = logs.inspect_log
-    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a[0].path.name) or inspect(*a))
+    monkeypatch.setattr(
+        logs, "inspect_log", lambda *a, **k: calls.append(a[0].path.name) or inspect(*a, **k)
+    )
     for name in ("a", "b", "c", "a"):
         line = f'{{"timestamp": "2026-11-01T08:00:00Z", "request_id": "{name}"}}\n'
         (tmp_path / f"{name}.jsonl").write_text(line)
@@ -391,7 +393,7 @@ def test_one_file_cited_twice_with_the_same_settings_is_measured_once(tmp_path, 
     (tmp_path / "l.jsonl").write_text('{"timestamp": "2026-11-01T08:00:00Z"}\n')
     calls = []
     inspect = logs.inspect_log
-    monkeypatch.setattr(logs, "inspect_log", lambda *a: calls.append(a) or inspect(*a))
+    monkeypatch.setattr(logs, "inspect_log", lambda *a, **k: calls.append(a) or inspect(*a, **k))
     # Dated and annotated differently: only the bytes and the reading settings count.
     items = [
         {"kind": "log_sample", "path": "l.jsonl", "date": "2026-11-01", "note": "first"},

@@ -169,12 +169,13 @@ def measure(item: EvidenceItem, path: Path | engine.Source) -> Any:
     """
     from workbook.evidence import documents, evals, extracts, logs
 
+    fmt, records = item.format or "auto", item.records
     if item.kind == "log_sample":
-        return logs.inspect_log(path, item.mapping)
+        return logs.inspect_log(path, item.mapping, declared=fmt, records=records)
     if item.kind == "data_extract":
-        return extracts.inspect_extract(path, item.expectations)
+        return extracts.inspect_extract(path, item.expectations, declared=fmt, records=records)
     if item.kind == "evaluation":
-        return evals.inspect_evaluation(path, item.columns)
+        return evals.inspect_evaluation(path, item.columns, declared=fmt, records=records)
     if item.kind in documents.DOCUMENT_KINDS:
         # A PNG named .md, or one byte called a dashboard, is no document.
         return documents.inspect_document(path)
@@ -188,7 +189,8 @@ _MEASURED_MAX = 64
 
 
 def _measure_once(item: EvidenceItem, src: engine.Source, sha: str, before: Identity) -> Any:
-    key = (sha, item.model_dump_json(include={"kind", "mapping", "expectations", "columns"}))
+    settings = {"kind", "mapping", "expectations", "columns", "format", "records"}
+    key = (sha, item.model_dump_json(include=settings))
     if key not in _MEASURED:
         measured = measure(item, src)
         if _identity(src.fd) != before:

@@ -102,7 +102,12 @@ def _pick(columns: list[str], named: str | None, default: str, what: str) -> str
     return default if default in columns else None
 
 
-def inspect_evaluation(path: Path | Source, columns: EvalColumns | None = None) -> EvalMeasures:
+def inspect_evaluation(
+    path: Path | Source,
+    columns: EvalColumns | None = None,
+    declared: str = "auto",
+    records: str | None = None,
+) -> EvalMeasures:
     """Pass rates of an evaluation file (CSV or JSON lines, one row per case)."""
     with engine.held(path) as src:
         return _measure(src, columns)

@@ -84,7 +84,12 @@ def _examples(values: list[str]) -> str:
     return f" (e.g. {', '.join(shown)})"
 
 
-def inspect_extract(path: Path | Source, expect: DataExpectations | None = None) -> ExtractMeasures:
+def inspect_extract(
+    path: Path | Source,
+    expect: DataExpectations | None = None,
+    declared: str = "auto",
+    records: str | None = None,
+) -> ExtractMeasures:
     """Measure an extract (CSV or Parquet) against its declared expectations."""
     with engine.held(path) as src:
         return _measure(src, expect)

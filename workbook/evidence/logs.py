@@ -345,7 +345,12 @@ def _same_field(a: str, b: str) -> bool:
     return engine.segments(a) == engine.segments(b)
 
 
-def inspect_log(path: Path | Source, mapping: LogMapping | None = None) -> LogMeasures:
+def inspect_log(
+    path: Path | Source,
+    mapping: LogMapping | None = None,
+    declared: str = "auto",
+    records: str | None = None,
+) -> LogMeasures:
     """Measure a log sample; ``engine.Unreadable`` says why it cannot be measured."""
     with engine.held(path) as src:
         return _inspect(src, mapping)

@@ -536,6 +536,23 @@ _FIELD_PATH = rf"^{_KEY}(?:\.{_KEY})*$"
 FieldPath = Annotated[str, Field(min_length=1, max_length=400, pattern=_FIELD_PATH)]
 Column = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+#: How an evidence file is laid out, where its content alone does not say (``format:``).
+#: ``auto`` (the default) decides by the file's first bytes and its top-level keys.
+EvidenceFormat = Literal[
+    "auto",
+    "jsonl",  # one JSON object per line (also .jsonl.gz)
+    "json",  # one JSON document; its records are at ``records`` (a list of objects)
+    "csv",
+    "parquet",
+    "otlp",  # OpenTelemetry OTLP/JSON: resourceSpans / resourceLogs, a request per line
+    "otel_console",  # the OpenTelemetry Python SDK's console exporters: objects back to back
+    "promptfoo",  # promptfoo ``results.json``
+    "inspect",  # inspect_ai log: ``.eval`` (zip) or ``.json``
+    "lm_eval",  # lm-evaluation-harness ``samples_*.jsonl``
+    "mlflow",  # MLflow ``eval_results_table.json`` (columns + data)
+    "gx_validation",  # Great Expectations validation result (JSON)
+]
+EVIDENCE_FORMATS: tuple[str, ...] = get_args(EvidenceFormat)
 
 
 class LogMapping(Section):
@@ -567,6 +584,19 @@ class Freshness(Section):
     max_age_days: int = Field(ge=0, description="How old may the newest row be (days)?")
 
 
+class ValueRange(Section):
+    min: float | None = Field(default=None, description="Lowest value allowed (inclusive)")
+    max: float | None = Field(default=None, description="Highest value allowed (inclusive)")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ValueRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
 class DataExpectations(Section):
     required_columns: list[Column] = Field(
         default_factory=list, description="Which columns must the extract have?"
@@ -586,6 +616,18 @@ class DataExpectations(Section):
     )
     freshness: Freshness | None = Field(
         default=None, description="How recent must the newest row be?"
+    )
+    ranges: dict[Column, ValueRange] = Field(
+        default_factory=dict,
+        description="Between which values must each column's values lie?",
+    )
+    unique_columns: list[Column] = Field(
+        default_factory=list, description="Which columns must each hold no repeated value?"
+    )
+    suite: Annotated[Text | None, AfterValidator(_relative_path)] = Field(
+        default=None,
+        description="Which expectation suite (Great Expectations JSON, or a pandera schema "
+        "in YAML or JSON) declares more, relative to this record's folder?",
     )
 
 
@@ -619,6 +661,15 @@ _OUTCOMES_OF: dict[str, tuple[str, ...]] = {
 }
 #: Which inspection settings belong to which evidence kind.
 _SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
+_MEASURED_KINDS = ("log_sample", "data_extract", "evaluation")
+#: Which evidence kinds each format can be read for (a tool's format for its own kind).
+_FORMAT_KINDS: dict[str, tuple[str, ...]] = {
+    **{f: _MEASURED_KINDS for f in ("jsonl", "json", "csv", "parquet")},
+    "otlp": ("log_sample",),
+    "otel_console": ("log_sample",),
+    **{f: ("evaluation",) for f in ("promptfoo", "inspect", "lm_eval", "mlflow")},
+    "gx_validation": ("data_extract",),
+}
 
 
 class EvidenceItem(Section):
@@ -640,6 +691,15 @@ class EvidenceItem(Section):
     columns: EvalColumns | None = Field(
         default=None, description="Evaluation results: which columns hold case, result, slice?"
     )
+    format: EvidenceFormat | None = Field(
+        default=None,
+        description="How is the file laid out (left out or auto: decided from its content)?",
+    )
+    records: FieldPath | None = Field(
+        default=None,
+        description="One JSON document: which field holds the list of records "
+        "(e.g. results.results)?",
+    )
     outcome: AnyOutcome | None = Field(
         default=None,
         description="Review, drill or training: what was the outcome (approved, "
@@ -659,6 +719,15 @@ class EvidenceItem(Section):
         if self.outcome is not None and self.kind in _SETTINGS_KIND.values():
             raise ValueError(f"{self.kind} evidence is measured; an outcome is for a review, "
                              "drill or training")  # fmt: skip
+        fits = _FORMAT_KINDS.get(self.format or "auto")
+        if fits is not None and self.kind not in fits:
+            raise ValueError(
+                f"format {self.format} is read for {' or '.join(fits)} evidence, not {self.kind}"
+            )
+        if self.records is not None and self.kind not in _SETTINGS_KIND.values():
+            raise ValueError(f"records belongs to measured evidence, not {self.kind}")
+        if self.records is not None and self.format not in (None, "auto", "json"):
+            raise ValueError(f"records is for a JSON document; format {self.format} knows its own")
         allowed = _OUTCOMES_OF.get(self.kind)
         if self.outcome is not None and allowed and self.outcome not in allowed:
             raise ValueError(
