@@ -1,6 +1,7 @@
 """A large log sample inspected in full, against pandas merely loading it.
 
-Run: .venv/bin/python benchmarks/logs.py [--lines N] [--runs R] [--keep PATH] [--skip-baseline]
+Run: .venv/bin/python benchmarks/logs.py [--case jsonl|otlp|all] [--lines N] [--spans N]
+         [--runs R] [--keep PATH] [--skip-baseline]
 
 Writes a seeded JSON-lines log sample in the flat layout (default 1,000,000
 lines, about 275 MB): a claims support assistant that routes customer
@@ -23,6 +24,21 @@ one `FAILED ...` line per problem and exits 1 without a ratio. With --runs R > 1
 the pair runs R times and the medians are reported. The last line is the two
 ratios: baseline time over inspection time, and inspection peak over baseline
 peak.
+
+The OTLP/JSON case (``--case otlp``; both cases by default) repeats the layout of a
+real OpenTelemetry trace export (``tests/data/real/otel/otlp_js_traces.jsonl``, written
+by the JS SDK's OTLP exporter: GenAI chat spans with their HTTP child spans) into a
+file of 1,000,000 spans, one ExportTraceServiceRequest of about 1,000 spans per line,
+each copy with its own trace and span ids and later times. Side by side:
+
+  baseline    json.loads per line, then pandas.json_normalize down to the spans
+              (record_path resourceSpans > scopeSpans > spans): loaded, nothing measured
+  inspection  inspect_log(path, preset otel_genai): the same measurements as above,
+              the spans unnested by DuckDB
+
+Both sides' span counts are checked against the generator's (the baseline's rows are
+all spans; the inspection's records are the GenAI operation spans, and its errors the
+GenAI spans with status ERROR).
 """
 
 from __future__ import annotations
@@ -33,6 +49,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -393,6 +410,99 @@ def write_sample(path: Path, n: int, seed: int) -> Truth:
     )
 
 
+# --- the OTLP/JSON sample ---------------------------------------------------------------------
+
+REAL_OTLP = Path(__file__).resolve().parent.parent / "tests/data/real/otel/otlp_js_traces.jsonl"
+SPANS_PER_LINE = 1_000
+_ID = re.compile(r'"(traceId|spanId|parentSpanId)":"([0-9a-f]{8})')
+_TIME = re.compile(r'"(start|end)TimeUnixNano":"([0-9]+)"')
+#: Each copy of the real spans starts this much later than the one before (the real run
+#: spans 1.2 s).
+COPY_NS = 2_000_000_000
+
+
+@dataclass
+class OtlpTruth:
+    """What the OTLP generator wrote."""
+
+    spans: int = 0
+    genai: int = 0
+    genai_errors: int = 0
+    lines: int = 0
+    size: int = 0
+
+
+def _real_spans(path: Path) -> tuple[dict, list[tuple[str, dict]]]:
+    """The real export's resource, and its spans with the scope each was written under."""
+    resource_, spans = {}, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for rs in json.loads(line)["resourceSpans"]:
+            resource_ = rs["resource"]
+            for ss in rs["scopeSpans"]:
+                spans += [(json.dumps(ss["scope"]), s) for s in ss["spans"]]
+    return resource_, spans
+
+
+def write_otlp(path: Path, n: int, real: Path = REAL_OTLP) -> OtlpTruth:
+    """Write ``n`` spans in the real export's layout; return what they hold."""
+    resource_, spans = _real_spans(real)
+    texts = [(scope, json.dumps(s, separators=(",", ":"))) for scope, s in spans]
+    genai = [any(a["key"] == "gen_ai.operation.name" for a in s["attributes"]) for _, s in spans]
+    failed = [s.get("status", {}).get("code") in (2, "STATUS_CODE_ERROR") for _, s in spans]
+    head = '{"resourceSpans":[{"resource":' + json.dumps(resource_, separators=(",", ":"))
+    truth = OtlpTruth()
+    copy = 0
+    with path.open("w", encoding="utf-8") as out:
+        while truth.spans < n:
+            by_scope: dict[str, list[str]] = {}
+            while truth.spans < n and sum(map(len, by_scope.values())) < SPANS_PER_LINE:
+                shift = copy * COPY_NS
+                for i, (scope, text) in enumerate(texts):
+                    if truth.spans == n:
+                        break
+                    # Ids unique per copy (its number in their first 8 hex digits), times later.
+                    text = _ID.sub(lambda m, c=copy: f'"{m[1]}":"{c:08x}', text)
+                    text = _TIME.sub(
+                        lambda m, d=shift: f'"{m[1]}TimeUnixNano":"{int(m[2]) + d}"', text
+                    )
+                    by_scope.setdefault(scope, []).append(text)
+                    truth.spans += 1
+                    truth.genai += genai[i]
+                    truth.genai_errors += genai[i] and failed[i]
+                copy += 1
+            scopes = ",".join(
+                f'{{"scope":{scope},"spans":[{",".join(spans)}]}}'
+                for scope, spans in by_scope.items()
+            )
+            out.write(f'{head},"scopeSpans":[{scopes}]}}]}}\n')
+            truth.lines += 1
+        out.flush()
+        os.fsync(out.fileno())
+    truth.size = path.stat().st_size
+    return truth
+
+
+def otlp_child(side: str, path: Path) -> dict[str, Any]:
+    """One side of the OTLP case: its summary."""
+    if side == "otlp-baseline":
+        import pandas as pd
+
+        with path.open(encoding="utf-8") as f:
+            requests = [json.loads(line) for line in f]
+        frame = pd.json_normalize(requests, record_path=["resourceSpans", "scopeSpans", "spans"])
+        return {"rows": len(frame), "columns": len(frame.columns)}
+    from workbook.evidence.logs import inspect_log
+    from workbook.model.records import LogMapping
+
+    m = inspect_log(path, LogMapping(preset="otel_genai"))
+    return {
+        "records": m.records,
+        "errors": m.errors,
+        "latency": None if m.latency is None else [m.latency.p50, m.latency.p95],
+        "covered": m.covered,
+    }
+
+
 # --- one side, in a fresh process ------------------------------------------------------------
 
 
@@ -436,13 +546,21 @@ def machine_busy() -> float | None:
 
 def child(side: str, path: Path) -> None:
     """Do one side's work and print its figures as one JSON line (the hidden --child mode)."""
-    if side == "baseline":
+    if side.startswith("otlp-"):
+        if side == "otlp-baseline":
+            import pandas  # noqa: F401  (imported before the clock starts, as below)
+        else:
+            import workbook.evidence.logs  # noqa: F401
+        imported, cpu, start = current_rss(), cpu_seconds(), time.perf_counter()
+        summary: dict[str, Any] = otlp_child(side, path)
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    elif side == "baseline":
         import pandas as pd
 
         imported, cpu, start = current_rss(), cpu_seconds(), time.perf_counter()
         frame = pd.read_json(path, lines=True)
         wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-        summary: dict[str, Any] = {"rows": len(frame), "columns": len(frame.columns)}
+        summary = {"rows": len(frame), "columns": len(frame.columns)}
     else:
         from workbook.evidence.logs import inspect_log
 
@@ -589,29 +707,47 @@ def report_inspection(truth: Truth, got: dict) -> None:
         print(f"  redacted example: {got['example']}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--lines", type=int, default=1_000_000, help="log lines to write (default 1,000,000)"
+def print_sides(sides: list[Side], size: int, runs: int) -> None:
+    """The side-by-side table, and how the machine was while it ran."""
+    print()
+    note = f"  (median of {runs} runs)" if runs > 1 else ""
+    print(
+        f"{'side':<10}  {'wall s':>6}  {'cpu s':>6}  {'peak MiB':>8}  "
+        f"{'imports MiB':>11}  {'MB/s':>5}{note}"
     )
-    parser.add_argument("--runs", type=int, default=1, help="times to run the pair (default 1)")
-    parser.add_argument(
-        "--keep", type=Path, metavar="PATH", help="write the sample to PATH (.jsonl) and keep it"
+    for s in sides:
+        print(
+            f"{s.name.removeprefix('otlp-'):<10}  {s.wall:>6.2f}  "
+            f"{statistics.median(s.cpus):>6.2f}  {s.peak / MIB:>8,.0f}  "
+            f"{statistics.median(s.imported) / MIB:>11,.0f}  {size / 1e6 / s.wall:>5.0f}"
+        )
+    print()
+    known = [o for s in sides for o in s.others if o is not None]
+    contention = f"{max(known):.2f} cores busy with other work at most" if known else "unknown"
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()} "
+        f"({platform.system()} {platform.machine()}); {contention}"
     )
-    parser.add_argument(
-        "--skip-baseline", action="store_true", help="inspection only (for very large samples)"
+    print(
+        "each side in a fresh process; wall and cpu time of the call alone, peak RSS of the "
+        "process (VmHWM, imports included); the file in the page cache for both"
     )
-    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
-    parser.add_argument("--child", nargs=2, metavar=("SIDE", "PATH"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child[0], Path(args.child[1]))
-        return
-    if args.lines < 1 or args.runs < 1:
-        parser.error("--lines and --runs must be at least 1")
-    if args.keep is not None and args.keep.suffix not in (".jsonl", ".ndjson"):
-        parser.error("--keep must name a .jsonl or .ndjson file")
+    if known and max(known) > 0.2:
+        print("WARNING other processes competed for the CPU: the times above are inflated")
 
+
+def ratios(baseline: Side | None, inspection: Side) -> None:
+    if baseline is None:
+        print("speedup=n/a memory_share=n/a (baseline skipped)")
+    else:
+        print(
+            f"speedup={baseline.wall / inspection.wall:.1f} "
+            f"memory_share={inspection.peak / baseline.peak:.2f}"
+        )
+
+
+def run_jsonl(args: argparse.Namespace) -> None:
+    """The JSON-lines case: a flat log sample, pandas.read_json against inspect_log."""
     baseline, inspection = Side("baseline"), Side("inspection")
     sides = [inspection] if args.skip_baseline else [baseline, inspection]
     with tempfile.TemporaryDirectory(prefix="workbook-logs-bench-") as tmp:
@@ -646,38 +782,96 @@ def main() -> None:
     print("  (personal data as workbook.evidence.pii.find counts it, line by line)")
     if not args.skip_baseline:
         print(f"  checked: the baseline loaded every line into {BASELINE_COLUMNS} columns")
-    print()
-    runs = f"  (median of {args.runs} runs)" if args.runs > 1 else ""
-    print(
-        f"{'side':<10}  {'wall s':>6}  {'cpu s':>6}  {'peak MiB':>8}  "
-        f"{'imports MiB':>11}  {'MB/s':>5}{runs}"
-    )
-    for s in sides:
-        print(
-            f"{s.name:<10}  {s.wall:>6.2f}  {statistics.median(s.cpus):>6.2f}  "
-            f"{s.peak / MIB:>8,.0f}  {statistics.median(s.imported) / MIB:>11,.0f}  "
-            f"{truth.size / 1e6 / s.wall:>5.0f}"
-        )
-    print()
-    known = [o for s in sides for o in s.others if o is not None]
-    contention = f"{max(known):.2f} cores busy with other work at most" if known else "unknown"
-    print(
-        f"machine: {os.cpu_count()} cores, Python {platform.python_version()} "
-        f"({platform.system()} {platform.machine()}); {contention}"
-    )
-    print(
-        "each side in a fresh process; wall and cpu time of the call alone, peak RSS of the "
-        "process (VmHWM, imports included); the file in the page cache for both"
-    )
-    if known and max(known) > 0.2:
-        print("WARNING other processes competed for the CPU: the times above are inflated")
-    if args.skip_baseline:
-        print("speedup=n/a memory_share=n/a (baseline skipped)")
+    print_sides(sides, truth.size, args.runs)
+    ratios(None if args.skip_baseline else baseline, inspection)
+
+
+def check_otlp(truth: OtlpTruth, side: str, got: dict) -> list[str]:
+    """Where a side's span counts disagree with the generator's; empty when they agree."""
+    if side == "otlp-baseline":
+        expected = {"rows": truth.spans}
     else:
+        expected = {"records": truth.genai, "errors": truth.genai_errors}
+    return [f"{k}: expected {v:,}, got {got[k]}" for k, v in expected.items() if got[k] != v]
+
+
+def run_otlp(args: argparse.Namespace) -> None:
+    """The OTLP/JSON case: the real export's layout repeated to ``--spans`` spans."""
+    baseline, inspection = Side("otlp-baseline"), Side("otlp-inspection")
+    sides = [inspection] if args.skip_baseline else [baseline, inspection]
+    with tempfile.TemporaryDirectory(prefix="workbook-otlp-bench-") as tmp:
+        path = Path(tmp) / "traces.jsonl"
+        start = time.perf_counter()
+        truth = write_otlp(path, args.spans)
+        took = time.perf_counter() - start
         print(
-            f"speedup={baseline.wall / inspection.wall:.1f} "
-            f"memory_share={inspection.peak / baseline.peak:.2f}"
+            f"OTLP/JSON sample: {truth.spans:,} spans ({truth.genai:,} GenAI, "
+            f"{truth.genai_errors:,} of them failed) in {truth.lines:,} export requests, "
+            f"{truth.size / 1e6:,.0f} MB, written in {took:.1f} s "
+            f"(the layout of {REAL_OTLP.name})",
+            flush=True,
         )
+        for run in range(args.runs):
+            for side in sides if run % 2 == 0 else sides[::-1]:
+                measure(side, path)
+    print()
+    problems = [
+        f"{side.name} run {run}: {problem}"
+        for side in sides
+        for run, summary in enumerate(side.summaries, 1)
+        for problem in check_otlp(truth, side.name, summary)
+    ]
+    if problems:
+        fail(problems)
+    got = inspection.summary
+    if not args.skip_baseline:
+        print(
+            f"baseline loaded: {baseline.summary['rows']:,} spans x "
+            f"{baseline.summary['columns']} columns (attributes still key/value lists), "
+            "nothing measured"
+        )
+    latency = got["latency"]
+    shown = f"latency p50/p95 {latency[0]:.0f}/{latency[1]:.0f} ms" if latency else "no latency"
+    print(f"inspection measured: {got['records']:,} GenAI calls, {got['errors']:,} failed, {shown}")
+    print("  checked: the span counts above match what the generator wrote")
+    print_sides(sides, truth.size, args.runs)
+    ratios(None if args.skip_baseline else baseline, inspection)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--case", choices=("jsonl", "otlp", "all"), default="all", help="which case (default all)"
+    )
+    parser.add_argument(
+        "--lines", type=int, default=1_000_000, help="log lines to write (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--spans", type=int, default=1_000_000, help="OTLP spans to write (default 1,000,000)"
+    )
+    parser.add_argument("--runs", type=int, default=1, help="times to run the pair (default 1)")
+    parser.add_argument(
+        "--keep", type=Path, metavar="PATH", help="write the sample to PATH (.jsonl) and keep it"
+    )
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="inspection only (for very large samples)"
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("SIDE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    if args.lines < 1 or args.runs < 1 or args.spans < 1:
+        parser.error("--lines, --spans and --runs must be at least 1")
+    if args.keep is not None and args.keep.suffix not in (".jsonl", ".ndjson"):
+        parser.error("--keep must name a .jsonl or .ndjson file")
+    if args.case in ("jsonl", "all"):
+        run_jsonl(args)
+    if args.case == "all":
+        print()
+    if args.case in ("otlp", "all"):
+        run_otlp(args)
 
 
 if __name__ == "__main__":

@@ -640,6 +640,7 @@ def test_to_dict_is_the_check_json_contract(tiny):
             "rule": "'passed' column",
             "cases": 300,
             "passed": 295,
+            "errors": 0,
             "rate": pytest.approx(295 / 300),
             "lower": pytest.approx(0.9616, abs=5e-5),
             "upper": pytest.approx(0.9929, abs=5e-5),
@@ -671,6 +672,9 @@ def test_to_dict_is_the_check_json_contract(tiny):
             "users": None,
             "error_fields": {},
             "latency_unit": "ms",
+            # No record failed (none excused from output coverage); no spans at all.
+            "failed_without_output": 0,
+            "other_spans": 0,
         },
     }
     assert result.to_dict() == {

@@ -33,20 +33,20 @@ REASONS = [
         "malformed JSON",
         duckdb.InvalidInputException(MALFORMED),
         '{"a": 1}\n{"a": 2, "b\n',
-        "not valid JSON lines at line 2: unexpected end of data",
+        "not valid JSON lines at line 2: unexpected end of data; cite the file whole, as the tool wrote it",
     ),
     (
         "JSON and a line, in other words",
         duckdb.InvalidInputException("Invalid Input Error: JSON in this line 1: bad escape."),
         "hello\n",
-        "not valid JSON lines at line 1: bad escape",
+        "not valid JSON lines at line 1: bad escape; cite the file whole, as the tool wrote it",
     ),
     (
         # Only the final full stop goes: the detail's own last letter stays.
         "a detail ending in a capital",
         duckdb.InvalidInputException("Invalid Input Error: Malformed JSON: unexpected X."),
         "X\n",
-        "not valid JSON lines at line 1: unexpected X",
+        "not valid JSON lines at line 1: unexpected X; cite the file whole, as the tool wrote it",
     ),
     (
         "a line that is not about JSON",
@@ -58,7 +58,7 @@ REASONS = [
         "JSON error with every line readable",
         duckdb.InvalidInputException('Invalid Input Error: Malformed JSON in "{path}": too deep'),
         '{"a": 1}\n',
-        "not valid JSON lines: too deep",
+        "not valid JSON lines: too deep; cite the file whole, as the tool wrote it",
     ),
     (
         "a conversion inside a CSV error",
@@ -82,7 +82,7 @@ REASONS = [
         "CSV error: the cause is after the original line",
         duckdb.InvalidInputException(CSV_COLUMNS),
         "a,b\n1,2\n1,2,3\n",
-        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3",
+        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3; save it as comma-separated UTF-8 text with one header row",
     ),
     (
         "CSV error: the cause right after the first line",
@@ -90,31 +90,32 @@ REASONS = [
             "Invalid Input Error: CSV Error on Line: 3\nExpected Number of Columns: 2 Found: 3"
         ),
         "",
-        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3",
+        "CSV Error on Line: 3: Expected Number of Columns: 2 Found: 3; save it as comma-separated UTF-8 text with one header row",
     ),
     (
         "CSV error with no cause given",
         duckdb.InvalidInputException("Invalid Input Error: CSV Error on Line: 3\nOriginal Line: x"),
         "",
-        "CSV Error on Line: 3",
+        "CSV Error on Line: 3; save it as comma-separated UTF-8 text with one header row",
     ),
     (
         "gzip stream cut short",
         duckdb.IOException("IO Error: Unexpected end of GZIP stream: {path}\n\nLINE 1: …"),
         "",
-        "compressed data is damaged or cut short (Unexpected end of GZIP stream: {name})",
+        "compressed data is damaged or cut short (Unexpected end of GZIP stream: {name})"
+        "; cite the file whole, as the tool wrote it",
     ),
     (
         "compression in other words",
         duckdb.IOException("IO Error: Failed to decompress: bad header"),
         "",
-        "compressed data is damaged or cut short (Failed to decompress: bad header)",
+        "compressed data is damaged or cut short (Failed to decompress: bad header); cite the file whole, as the tool wrote it",
     ),
     (
         "inflate",
         duckdb.IOException("IO Error: Inflate failed: invalid distance"),
         "",
-        "compressed data is damaged or cut short (Inflate failed: invalid distance)",
+        "compressed data is damaged or cut short (Inflate failed: invalid distance); cite the file whole, as the tool wrote it",
     ),
     (
         "out of memory, whatever the words",
@@ -141,7 +142,10 @@ def test_reason(tmp_path, exc, content, expected):
 def test_long_compression_errors_are_cut_to_160_characters(tmp_path):
     path = tmp_path / "l.jsonl.gz"
     shown = engine.reason(duckdb.IOException("IO Error: gzip: " + "y" * 300), path)
-    assert shown == f"compressed data is damaged or cut short (gzip: {'y' * 154})"
+    assert shown == (
+        f"compressed data is damaged or cut short (gzip: {'y' * 154}); "
+        "cite the file whole, as the tool wrote it"
+    )
 
 
 def test_the_location_is_hidden_however_it_is_written(tmp_path, monkeypatch):
@@ -191,4 +195,6 @@ def test_a_line_that_is_not_utf8_is_the_bad_line(tmp_path):
     path = tmp_path / "l.jsonl"
     path.write_bytes(b'{"a": 1}\n\xff\xfe{"a": 2}\n')
     exc = duckdb.InvalidInputException("Invalid Input Error: Malformed JSON: invalid utf-8.")
-    assert engine.reason(exc, path) == "not valid JSON lines at line 2: invalid utf-8"
+    assert engine.reason(exc, path) == (
+        "not valid JSON lines at line 2: invalid utf-8; cite the file whole, as the tool wrote it"
+    )

@@ -243,13 +243,14 @@ def test_an_evaluation_in_json_has_each_slice():
         "rule": "'passed' column",
         "cases": 20,
         "passed": 10,
+        "errors": 0,
         "rate": 0.5,
         "lower": pytest.approx(0.2993, abs=5e-5),
         "upper": pytest.approx(0.7007, abs=5e-5),
         "slices": [
-            {"slice": "a", "cases": 10, "passed": 0, "rate": 0.0, "lower": 0.0,
+            {"slice": "a", "cases": 10, "passed": 0, "errors": 0, "rate": 0.0, "lower": 0.0,
              "upper": pytest.approx(0.2775, abs=5e-5)},
-            {"slice": "b", "cases": 10, "passed": 10, "rate": 1.0,
+            {"slice": "b", "cases": 10, "passed": 10, "errors": 0, "rate": 1.0,
              "lower": pytest.approx(0.7225, abs=5e-5), "upper": pytest.approx(1.0)},
         ],
     }  # fmt: skip
@@ -284,6 +285,8 @@ def test_a_log_sample_in_json_rounds_coverage_and_names_fields_with_personal_dat
         "users": None,
         "error_fields": {},
         "latency_unit": "ms",
+        "failed_without_output": 0,
+        "other_spans": 0,
     }
 
 

@@ -70,10 +70,10 @@ def test_a_file_swapped_after_it_was_opened_is_not_read(tmp_path, monkeypatch):
     path.write_bytes(honest)
     inspect = logs.inspect_log
 
-    def swap_then_measure(src, mapping):
+    def swap_then_measure(src, mapping, **read):
         (tmp_path / "other.jsonl").write_bytes(swapped)
         os.replace(tmp_path / "other.jsonl", path)
-        return inspect(src, mapping)
+        return inspect(src, mapping, **read)
 
     monkeypatch.setattr(logs, "inspect_log", swap_then_measure)
     (found,) = find_evidence(cite("log_sample", "logs.jsonl"), tmp_path).items
@@ -102,10 +102,10 @@ def test_a_file_written_to_while_measured_is_unreadable(tmp_path, monkeypatch):
     path.write_bytes(lines(4))
     inspect = logs.inspect_log
 
-    def append_then_measure(src, mapping):
+    def append_then_measure(src, mapping, **read):
         with path.open("ab") as f:  # the same inode grows while it is read
             f.write(lines(1))
-        return inspect(src, mapping)
+        return inspect(src, mapping, **read)
 
     monkeypatch.setattr(logs, "inspect_log", append_then_measure)
     (found,) = find_evidence(cite("log_sample", "logs.jsonl"), tmp_path).items

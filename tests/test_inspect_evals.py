@@ -8,7 +8,7 @@ import math
 import pytest
 
 from conftest import FailingConnection, reason_matches
-from samples import cite, write_csv, write_jsonl, write_parquet
+from samples import cite, write_csv, write_jsonl
 from workbook.evidence import engine, find_evidence
 from workbook.evidence.evals import PassRate, inspect_evaluation, wilson
 from workbook.model.records import EvalColumns
@@ -177,13 +177,6 @@ BAD_EVALS = [
     ("empty", "eval.csv", "", None, "file is empty"),
     ("wrong format", "eval.xlsx", "case_id,passed\n1,1\n", None, "cannot measure a '.xlsx' file"),
     (
-        "parquet",
-        "eval.parquet",
-        "parquet",
-        None,
-        "evaluation results are read from CSV or JSON lines",
-    ),
-    (
         "maybe",
         "eval.csv",
         "case_id,passed\nc1,1\nc2,maybe\nc3,0\nc4,maybe\n",
@@ -272,9 +265,7 @@ BAD_EVALS = [
 )
 def test_bad_evaluation_is_unreadable_with_a_reason(tmp_path, name, content, columns, phrase):
     path = tmp_path / name
-    if content == "parquet":
-        write_parquet(path, {"case_id": "VARCHAR", "passed": "BOOLEAN"}, [["c1", True]])
-    elif content is not None:
+    if content is not None:
         path.write_text(content)
     settings = {"columns": columns} if columns else {}
     (found,) = find_evidence(cite("evaluation", name, **settings), tmp_path).items

@@ -67,7 +67,8 @@ def expected_checks() -> dict[tuple[str, str], tuple[bool, int]]:
     bad_opened = sum(map(not_date, filled(column("opened"))))
     outside = sum(v not in ALLOWED for v in filled(column("status")))
     keys = column("claim_id")
-    repeats = len(keys) - len(set(keys))
+    # Rows sharing a key with another row (what GX and pandera count, and ``Check.rows``).
+    sharing = sum(keys.count(k) for k in set(keys) if keys.count(k) > 1)
     empty_handler = len(ROWS) - len(filled(column("handler")))
     empty_status = len(ROWS) - len(filled(column("status")))
     return {
@@ -77,7 +78,7 @@ def expected_checks() -> dict[tuple[str, str], tuple[bool, int]]:
         ("type integer", "photos"): (bad_photos == 0, bad_photos),
         ("type date", "opened"): (bad_opened == 0, bad_opened),
         ("allowed values", "status"): (outside == 0, outside),
-        ("unique key", "claim_id"): (repeats == 0, repeats),
+        ("unique key", "claim_id"): (sharing == 0, sharing),
         ("missing share", "handler"): (
             empty_handler / len(ROWS) <= 0.25,
             0 if empty_handler / len(ROWS) <= 0.25 else empty_handler,
@@ -103,7 +104,7 @@ def test_the_sample_breaks_what_it_should():
     assert want[("type integer", "photos")] == (False, 2)  # '2.5', 'many'
     assert want[("type date", "opened")] == (False, 2)  # '31/10/2026', '2026-02-30'
     assert want[("allowed values", "status")] == (False, 2)  # 'Open', 'reopened'
-    assert want[("unique key", "claim_id")] == (False, 2)
+    assert want[("unique key", "claim_id")] == (False, 3)  # C-003 on three rows
     assert want[("missing share", "handler")] == (False, 3)
     assert want[("missing share", "status")] == (True, 0)
     assert newest_date() == dt.date(2026, 11, 10)
@@ -135,7 +136,11 @@ def test_failed_checks_say_what_was_found(measured):
     assert detail[("allowed values", "status")] == (
         "2 of 10 values outside open, closed, pending (e.g. 'Open', 'reopened')"
     )
-    assert detail[("unique key", "claim_id")] == "2 rows repeat a key already seen"
+    # C-003 is on three rows: all three share it; two of them repeat it (10 rows, 8 keys).
+    assert detail[("unique key", "claim_id")] == (
+        "3 rows share a key with another row; 2 of them repeat a key already seen "
+        "(GX and pandera count the 3)"
+    )
     assert detail[("missing share", "handler")] == "30.0% empty (3 of 10); at most 25.0% allowed"
     assert detail[("missing share", "status")] == "10.0% empty (1 of 10); at most 20.0% allowed"
 
@@ -241,12 +246,17 @@ def test_composite_key(tmp_path):
     rows = [["a", "1"], ["a", "2"], ["b", "1"], ["a", "1"], ["a", "1"]]
     path = write_csv(tmp_path / "x.csv", ["k1", "k2"], rows)
     (check,) = inspect_extract(path, DataExpectations(unique_key=["k1", "k2"])).checks
+    # (a, 1) is on three rows: 3 share a key, 5 rows - 3 distinct keys = 2 repeat one.
+    keys = [tuple(r) for r in rows]
+    sharing = sum(1 for k in keys if keys.count(k) > 1)
+    assert (sharing, len(keys) - len(set(keys))) == (3, 2)
     assert check == Check(
         "unique key",
         "k1, k2",
         False,
-        "2 rows repeat a key already seen",
-        len(rows) - len(set(map(tuple, rows))),
+        "3 rows share a key with another row; 2 of them repeat a key already seen "
+        "(GX and pandera count the 3)",
+        sharing,
     )
 
 
@@ -367,7 +377,7 @@ def test_every_check_says_what_it_found_in_words(tmp_path):
         ("type integer", "amount", False, "4 of 5 values are not integer (e.g. 'x1', 'x2', 'x3')", 4),
         ("allowed values", "gone", False, missing, 0),
         ("allowed values", "status", False, "3 of 5 values outside open, closed (e.g. 'bad', 'odd', 'weird')", 3),
-        ("unique key", "id", False, "1 row repeats a key already seen", 1),
+        ("unique key", "id", False, "2 rows share a key with another row; 1 of them repeats a key already seen (GX and pandera count the 2)", 2),
         ("missing share", "gone", False, missing, 0),
         ("missing share", "note", False, "20.0% empty (1 of 5); at most 10.0% allowed", 1),
     ]  # fmt: skip

@@ -494,7 +494,9 @@ def iso_spans() -> tuple[list[dict], list[float]]:
             "gen_ai.input.messages": [
                 {"role": "user", "parts": [{"type": "text", "content": f"claim {i}"}]}
             ],
-            "gen_ai.output.messages": [] if i % 4 == 3 else [{"role": "assistant", "parts": []}],
+            "gen_ai.output.messages": []
+            if i % 4 == 3
+            else [{"role": "assistant", "parts": [{"type": "text", "content": f"route {i}"}]}],
             "http.request.resend_count": i % 3,
             "app.workflow_state": "confirmed",
         }
@@ -878,11 +880,19 @@ def test_otel_spans_without_resend_count_were_not_retried(tmp_path):
 
 
 def test_messages_exported_as_json_strings_count_only_when_not_empty(tmp_path):
+    # Empty lists and maps, and a message with a role but no parts, say nothing: only the
+    # last text, a message with words in it, is an output.
+    texts = [
+        "[]",
+        " [] ",
+        "{}",
+        '[{"role": "assistant"}]',
+        '[{"role": "assistant", "parts": [{"type": "text", "content": "Refund approved"}]}]',
+    ]
     spans = [
-        span(i, iso(T0), iso(T0 + dt.timedelta(seconds=1)),
-             **{"gen_ai.output.messages": text})
-        for i, text in enumerate(["[]", " [] ", "{}", '[{"role": "assistant"}]'])
-    ]  # fmt: skip
+        span(i, iso(T0), iso(T0 + dt.timedelta(seconds=1)), **{"gen_ai.output.messages": text})
+        for i, text in enumerate(texts)
+    ]
     m = inspect_log(write_jsonl(tmp_path / "spans.jsonl", spans), OTEL)
     assert m.covered["outputs"] == 1
 
@@ -925,11 +935,12 @@ def test_a_json_array_file_is_named_for_what_it_is(tmp_path):
     )
 
 
-def test_otel_spans_none_of_them_retried_measure_a_retry_rate_of_zero(tmp_path):
-    # No span carries http.request.resend_count: by the conventions, none was retried.
+def test_otel_spans_none_of_them_carrying_a_resend_count_record_no_retries(tmp_path):
+    # No span carries http.request.resend_count: the file does not record retries at all
+    # (a client may have retried all the same), so there is no rate, never a confident 0.
     spans = [span(i, iso(T0), iso(T0 + dt.timedelta(seconds=1))) for i in range(4)]
     m = inspect_log(write_jsonl(tmp_path / "spans.jsonl", spans), OTEL)
-    assert (m.covered["retries"], m.retried, m.retry_rate) == (4, 0, 0.0)
+    assert (m.covered["retries"], m.retried, m.retry_rate) == (0, None, None)
 
 
 def test_a_json_array_after_blank_lines_is_named_for_what_it_is(tmp_path):

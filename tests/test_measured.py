@@ -143,7 +143,9 @@ def test_extract_view_lists_measured_gaps(hostile):
             "id",
             "unique key",
             "▼ below threshold",
-            "1 row repeats a key already seen",
+            # One id on two rows: both share it (as GX and pandera count), one repeats it.
+            "2 rows share a key with another row; 1 of them repeats a key already seen "
+            "(GX and pandera count the 2)",
             "not registered",
         ],
     ]

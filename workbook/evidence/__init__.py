@@ -150,6 +150,13 @@ def finding_dict(f: EvidenceFinding, as_of: Any) -> dict[str, Any]:
                 for c in m.results(as_of)
             ],
         }  # fmt: skip
+        if m.unchecked:  # declared, yet not checked: listed, never counted as held
+            shown["not_checked"] = [
+                {"column": c.column, "expectation": c.expectation, "detail": c.detail}
+                for c in m.unchecked
+            ]
+        if m.reported_by:  # checked by a tool (a validation result), not measured here
+            shown["reported_by"] = m.reported_by
     return {
         "kind": f.item.kind,
         "location": f.item.location,
@@ -162,9 +169,10 @@ def finding_dict(f: EvidenceFinding, as_of: Any) -> dict[str, Any]:
     }
 
 
-def measure(item: EvidenceItem, path: Path | engine.Source) -> Any:
+def measure(item: EvidenceItem, path: Path | engine.Source, suite: Any = None) -> Any:
     """The inspector's measurements for a file of a measured or document kind, else None.
 
+    ``suite``: the data extract's suite file, already read (``suites.load_cited``).
     Raises ``engine.Unreadable`` when the file cannot be measured.
     """
     from workbook.evidence import documents, evals, extracts, logs
@@ -173,7 +181,13 @@ def measure(item: EvidenceItem, path: Path | engine.Source) -> Any:
     if item.kind == "log_sample":
         return logs.inspect_log(path, item.mapping, declared=fmt, records=records)
     if item.kind == "data_extract":
-        return extracts.inspect_extract(path, item.expectations, declared=fmt, records=records)
+        cited = item.expectations.suite if item.expectations else None
+        if cited and (suite is None or suite.cited != cited):
+            # Never measured as if the suite declared nothing.
+            raise Unreadable(f"suite {cited}: not read; measure through find_evidence")
+        return extracts.inspect_extract(
+            path, item.expectations, declared=fmt, records=records, suite=suite
+        )
     if item.kind == "evaluation":
         return evals.inspect_evaluation(path, item.columns, declared=fmt, records=records)
     if item.kind in documents.DOCUMENT_KINDS:
@@ -188,11 +202,18 @@ _MEASURED: dict[tuple[str, str], Any] = {}
 _MEASURED_MAX = 64
 
 
-def _measure_once(item: EvidenceItem, src: engine.Source, sha: str, before: Identity) -> Any:
+def _measure_once(
+    item: EvidenceItem, src: engine.Source, sha: str, before: Identity, base_dir: Path
+) -> Any:
+    from workbook.evidence import suites
+
     settings = {"kind", "mapping", "expectations", "columns", "format", "records"}
-    key = (sha, item.model_dump_json(include=settings))
+    # A suite file decides what is checked: its bytes belong to the key as the file's do.
+    cited = item.expectations.suite if item.kind == "data_extract" and item.expectations else None
+    suite = suites.load_cited(base_dir, cited) if cited else None
+    key = (sha, item.model_dump_json(include=settings) + (suite.sha256 if suite else ""))
     if key not in _MEASURED:
-        measured = measure(item, src)
+        measured = measure(item, src, suite)
         if _identity(src.fd) != before:
             # Written to while measured: the figures may not be of the bytes hashed.
             raise Unreadable(CHANGED)
@@ -202,7 +223,9 @@ def _measure_once(item: EvidenceItem, src: engine.Source, sha: str, before: Iden
     return _MEASURED[key]
 
 
-def _examine(item: EvidenceItem, src: engine.Source, inspect: bool) -> EvidenceFinding:
+def _examine(
+    item: EvidenceItem, src: engine.Source, inspect: bool, base_dir: Path
+) -> EvidenceFinding:
     """Hash, and with ``inspect`` measure, the one open file."""
     before = _identity(src.fd)
     if before[2] == 0:
@@ -216,7 +239,7 @@ def _examine(item: EvidenceItem, src: engine.Source, inspect: bool) -> EvidenceF
     if not inspect:
         return EvidenceFinding(item, True, None, sha)
     try:
-        measured = _measure_once(item, src, sha, before)
+        measured = _measure_once(item, src, sha, before, base_dir)
     except Unreadable as exc:
         if exc.reason == CHANGED or _identity(src.fd) != before:
             return EvidenceFinding(item, False, CHANGED)
@@ -244,7 +267,8 @@ def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findi
             found.append(EvidenceFinding(item, False, exc.reason))
             continue
         try:
-            found.append(_examine(item, engine.Source(base_dir / item.path, fd), inspect))
+            src = engine.Source(base_dir / item.path, fd)
+            found.append(_examine(item, src, inspect, base_dir))
         finally:
             os.close(fd)
     return Findings(tuple(found))

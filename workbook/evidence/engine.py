@@ -1,4 +1,7 @@
-"""Reading evidence files with DuckDB: formats, field paths, readable failure reasons.
+"""Reading evidence files with DuckDB: tables, field paths, readable failure reasons.
+
+What a file is (its layout) is told by ``formats``; this module holds the file open,
+reads CSV and Parquet as tables, and turns DuckDB's failures into a reader's words.
 
 DuckDB scans a file in parallel and streams it instead of loading it, keeping
 only what an aggregate needs: a 277 MB, 1M-line log sample is measured in
@@ -15,7 +18,7 @@ import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,23 +26,11 @@ if TYPE_CHECKING:  # DuckDB is imported on first use: most runs measure no file.
     import duckdb
 from workbook.errors import Unreadable
 
-#: File name endings we read, and the reader for each.
-FORMATS: dict[str, str] = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".jsonl.gz": "jsonl.gz",
-    ".ndjson.gz": "jsonl.gz",
-    ".json.gz": "jsonl.gz",
-    ".csv": "csv",
-    ".parquet": "parquet",
-}
 #: DuckDB's working memory. Exact percentiles keep 8 bytes per record; the rest
 #: streams. A 1M-line sample peaks at 0.2 GB, 10M lines at 0.3 GB; beyond about
 #: 100M records the cap is reached and the sample is reported as too large.
 MEMORY_LIMIT = "1GB"
-_MAGIC = {"jsonl.gz": b"\x1f\x8b", "parquet": b"PAR1"}
-_SNIFF = 64 * 1024
+_CHUNK = 4 * 1024 * 1024
 
 # Checks that need per-value logic beyond a regular expression, as SQL macros.
 _MACROS = (
@@ -120,30 +111,6 @@ def held(path: Path | Source) -> Iterator[Source]:
         os.close(fd)
 
 
-def file_format(src: Source) -> str:
-    """The reader for ``src`` by its name's ending, after checking the leading bytes agree."""
-    path = src.path
-    name = path.name.lower()
-    fmt = next(
-        # No ending is the end of another, so at most one matches.
-        (f for end, f in FORMATS.items() if name.endswith(end)),
-        None,
-    )
-    if fmt is None:
-        known = ", ".join(sorted({e for e in FORMATS}))
-        raise Unreadable(f"cannot measure a '{path.suffix or path.name}' file; expected {known}")
-    # From the descriptor at offset 0: the bytes DuckDB will read.
-    head = os.pread(src.fd, _SNIFF, 0)  # pragma: no mutate -- reading it all tells the same
-    magic = _MAGIC.get(fmt)
-    if magic is not None and not head.startswith(magic):
-        raise Unreadable(f"not a {'gzip' if fmt == 'jsonl.gz' else 'Parquet'} file")
-    if fmt == "jsonl" and head.lstrip()[:1] == b"[":
-        raise Unreadable("a JSON array, not JSON lines: write one object per line")
-    if fmt in ("jsonl", "csv") and b"\x00" in head:
-        raise Unreadable(f"binary data, not {'JSON lines' if fmt == 'jsonl' else 'CSV'}")
-    return fmt
-
-
 def connect() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with the evidence macros defined."""
     import duckdb
@@ -157,7 +124,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     con.execute(
         f"SET temp_directory = {literal(str(Path(tempfile.gettempdir()) / 'workbook-duckdb'))}"
     )
-    for macro in _MACROS:
+    from workbook.evidence import otlp  # its macros read OpenTelemetry exports
+
+    for macro in (*_MACROS, *otlp.MACROS):
         con.execute(macro)
     return con
 
@@ -174,20 +143,18 @@ def ident(name: str) -> str:
 
 def _compression(fmt: str) -> str:
     # Given, never guessed: DuckDB would decide gzip by the name it opens, which is the
-    # descriptor's (``file_format`` has checked the first bytes against the file's own name).
+    # descriptor's (``formats.detect`` has checked the first bytes).
     return literal("gzip" if fmt == "jsonl.gz" else "none")
-
-
-def json_objects(src: Source, fmt: str) -> str:
-    """One JSON value per line, as column ``json``."""
-    return f"read_ndjson_objects({literal(src.location)}, compression={_compression(fmt)})"
 
 
 def table(src: Source, fmt: str) -> str:
     """The file as a table: CSV cells as text (types are checked, not guessed), else as typed."""
     where = literal(src.location)
     if fmt == "csv":
-        return f"read_csv({where}, all_varchar=true, header=true, compression='none')"
+        # Rows ending CRLF and a last one ending LF (as real exports have) defeat DuckDB's
+        # strict dialect detection; only such a file is read leniently.
+        lenient = ", strict_mode=false" if mixed_line_endings(src) else ""
+        return f"read_csv({where}, all_varchar=true, header=true, compression='none'{lenient})"
     if fmt == "parquet":
         return f"read_parquet({where})"
     # Types are inferred from every line, not a sample: a column whose values change
@@ -196,6 +163,35 @@ def table(src: Source, fmt: str) -> str:
         f"read_json({where}, format='newline_delimited', sample_size=-1, "
         f"compression={_compression(fmt)})"
     )
+
+
+def line_endings(src: Source) -> tuple[int, int]:
+    """How many lines of the held file end CRLF, and how many end in a bare LF."""
+    crlf = lf = 0
+    offset, carry = 0, b""
+    while chunk := os.pread(src.fd, _CHUNK, offset):
+        offset += len(chunk)
+        # A CR closing the previous chunk pairs with an LF opening this one.
+        text = carry + chunk
+        carry = text[-1:] if text.endswith(b"\r") else b""
+        body = text[:-1] if carry else text
+        pairs = body.count(b"\r\n")
+        crlf += pairs
+        lf += body.count(b"\n") - pairs
+    return crlf, lf
+
+
+def mixed_line_endings(src: Source) -> bool:
+    """Some lines end CRLF and others a bare LF (the answer kept for the file as it is)."""
+    st = os.fstat(src.fd)
+    return _mixed((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), src.fd)
+
+
+@lru_cache(maxsize=16)
+def _mixed(identity: tuple[int, int, int, int], fd: int) -> bool:
+    # A file is read as a table more than once per measurement: its bytes are scanned once.
+    crlf, lf = line_endings(Source(Path(), fd))
+    return crlf > 0 and lf > 0
 
 
 def segments(field_path: str) -> list[str]:
@@ -223,10 +219,23 @@ def columns(con: duckdb.DuckDBPyConnection, source: str, path: Path | Source) ->
 
 
 _DUCKDB_NOISE = re.compile(r"^(?:[A-Za-z ]+ Error|Error): ")
+#: DuckDB's hints name its own settings, which a reader cannot reach: a sentence holding
+#: one is left out ("Try auto-detecting the JSON format", "set sample_size=-1", ...).
+_HINT = re.compile(
+    r"(?i)\b(?:try|consider|possible fixes|set|enable|disable|increase|see)\b.*"
+    r"|sample_size|maximum_object_size|ignore_errors|strict_mode|null_padding|max_line_size"
+    r"|auto_detect|union_by_name|all_varchar|new_line|\w+\s*=\s*\S"
+)
+#: What a CSV must be for every reader to agree on its rows.
+_CSV_ADVICE = "save it as comma-separated UTF-8 text with one header row"
+#: What to do with a file whose bytes are damaged or edited.
+_WHOLE = "cite the file whole, as the tool wrote it"
+#: How much of a pretty-printed document is parsed to find its bad line.
+_BAD_JSON_SCAN = 64 * 1024 * 1024
 
 
 def reason(exc: duckdb.Error, path: Path | Source) -> str:
-    """DuckDB's message, first line, without the error class or the file's location."""
+    """DuckDB's failure in a reader's words: no error class, location or engine setting."""
     import duckdb  # loaded already: ``exc`` came from it
 
     if isinstance(exc, duckdb.OutOfMemoryException):
@@ -235,27 +244,80 @@ def reason(exc: duckdb.Error, path: Path | Source) -> str:
             f"too large to measure within {MEMORY_LIMIT} of working memory "
             "(exact percentiles keep 8 bytes per record); cite a shorter sample"
         )
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    whole = str(exc)
+    lines = [line.strip() for line in whole.strip().splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
     text = _DUCKDB_NOISE.sub("", text)
+    if "maximum_object_size" in whole:
+        return (
+            "a JSON value in it (a line, or the whole document) is too large to read at "
+            "once; write one record per line (JSON lines), or cite a shorter sample"
+        )
+    if "sniffing file" in text or "state machine reached an invalid state" in whole:
+        return f"the CSV layout could not be recognised: {csv_trouble(path)}; {_CSV_ADVICE}"
     if text.startswith("CSV Error"):
         # The first line only says where; the cause is on a later line.
-        causes = [x for x in lines[1:] if not x.startswith("Original Line")]
+        causes = [x for x in lines[1:] if not x.startswith("Original Line") and not _HINT.search(x)]
         if causes:
             text = f"{text}: {causes[0]}"
-    text = _hide_location(text, path)
+    text = _hide_location(_without_hints(text), path)
     if "Could not convert" in text or "Conversion Error" in text:
         # DuckDB quotes the offending value: it may be personal data, so it is left out.
         return "a value does not match the type of the rest of its column"
     if "gzip" in text.lower() or "compress" in text.lower() or "inflate" in text.lower():
-        return f"compressed data is damaged or cut short ({text[:160]})"
+        return f"compressed data is damaged or cut short ({text[:160]}); {_WHOLE}"
     if "Malformed JSON" in text or ("JSON" in text and "line" in text):
         # DuckDB's line number is unreliable (often one too high): find the line ourselves.
-        line = first_bad_json_line(path)
+        framing, line = bad_json(path)
         where = f" at line {line}" if line else ""
         detail = text.rpartition(":")[2].strip().rstrip(".")
-        return f"not valid JSON lines{where}: {detail}"
+        what = "JSON lines" if framing == "lines" else "JSON"
+        return f"not valid {what}{where}: {detail}; {_WHOLE}"
+    if "parquet" in text.lower() or "footer" in text.lower():
+        return f"a damaged Parquet file ({text[:160]}); {_WHOLE}"
+    if text.startswith("CSV Error"):
+        return f"{text[:200].rstrip('.')}; {_CSV_ADVICE}"
     return text[:200]
+
+
+def _without_hints(text: str) -> str:
+    """``text`` without the sentences that advise on DuckDB's settings."""
+    sentences = re.split(r"(?<=\.)\s+", text)
+    kept = [x for x in sentences if not _HINT.search(x)]
+    return " ".join(kept) if kept else sentences[0].split(".")[0]
+
+
+def csv_trouble(src: Path | Source) -> str:
+    """Why the start of a CSV file has no consistent layout, in words."""
+    import csv
+    import io
+
+    path = src.path if isinstance(src, Source) else src
+    try:
+        with open(src.location if isinstance(src, Source) else path, "rb") as raw:
+            head = raw.read(1024 * 1024)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut by the sample's end
+            return "it is not UTF-8 text"
+        text = head[: exc.start].decode("utf-8")
+    if "\x00" in text:
+        return "it holds binary data"
+    counts = [len(row) for row in csv.reader(io.StringIO(text, newline="")) if row]
+    if len(head) == 1024 * 1024:
+        counts = counts[:-1]  # the last row may be cut by the sample's end
+    if counts and any(n != counts[0] for n in counts):
+        line = next(i for i, n in enumerate(counts, start=1) if n != counts[0])
+        return (
+            f"its rows have different numbers of fields ({counts[0]} in the header, "
+            f"{counts[line - 1]} in row {line})"
+        )
+    if "\r\n" in text and "\n" in text.replace("\r\n", ""):
+        return "its lines end in different ways (some CRLF, some LF)"
+    return "no delimiter and quoting fit every row"
 
 
 def _hide_location(text: str, src: Path | Source) -> str:
@@ -273,28 +335,57 @@ def _hide_location(text: str, src: Path | Source) -> str:
 
 def first_bad_json_line(src: Path | Source) -> int | None:
     """The number of the first non-blank line that is not a JSON value, if any."""
+    return bad_json(src)[1]
+
+
+def bad_json(src: Path | Source) -> tuple[str, int | None]:
+    """How the JSON is framed ("lines" or "document"), and the number of its first bad line.
+
+    A first line that opens a value it does not close is a pretty-printed document (or
+    several back to back): the whole text is parsed, and its parser says where it fails.
+    """
     import gzip
     import json
 
     path = src.path if isinstance(src, Source) else src
     try:
         # The held file, reopened through its descriptor's entry: the bytes DuckDB read.
-        with (
-            open(src.location if isinstance(src, Source) else path, "rb") as raw,
-            gzip.open(raw)
-            if path.name.lower().endswith(".gz")
-            else contextlib.nullcontext(raw) as f,
-        ):
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    json.loads(line)
-                except ValueError:  # including text that is not UTF-8
-                    return number
+        with open(src.location if isinstance(src, Source) else path, "rb") as raw:
+            packed = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            with gzip.open(raw) if packed else contextlib.nullcontext(raw) as f:
+                first = True
+                for number, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        json.loads(line)
+                    except ValueError:  # including text that is not UTF-8
+                        if first and line.lstrip()[:1] in (b"{", b"["):
+                            f.seek(0)
+                            return "document", _bad_document_line(f.read(_BAD_JSON_SCAN))
+                        return "lines", number
+                    first = False
     except (OSError, EOFError):
-        return None
-    return None
+        return "lines", None
+    return "lines", None
+
+
+def _bad_document_line(data: bytes) -> int | None:
+    """The line where JSON values written back to back stop parsing, if they do."""
+    import json
+
+    text = data.decode("utf-8", errors="replace")
+    decoder, at = json.JSONDecoder(), 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        if at >= len(text):
+            return None
+        try:
+            _, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            return exc.lineno
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, path: Path | Source) -> list[Any]:

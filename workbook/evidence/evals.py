@@ -1,7 +1,10 @@
 """Evaluation results: pass rates with Wilson intervals, overall and per slice.
 
 A threshold is compared with the interval's lower bound: 19 of 20 passing
-is a promising start, not proof of a 95% system.
+is a promising start, not proof of a 95% system. The file is read as the tool wrote
+it (``harnesses``: plain tables, promptfoo, inspect_ai, lm-evaluation-harness,
+MLflow); a case the tool recorded as errored counts as a case that did not pass, and
+is counted apart from the fails.
 """
 
 from __future__ import annotations
@@ -11,26 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbook.evidence import engine
+from workbook.evidence import engine, formats, harnesses
 from workbook.evidence.engine import Source
+from workbook.evidence.harnesses import Cases, Result
 from workbook.model.records import EvalColumns
 
 if TYPE_CHECKING:  # imported on first use, by engine.connect
     import duckdb
 
 Z95 = 1.959963984540054
-PASS_WORDS = ("1", "true", "t", "yes", "y", "pass", "passed", "ok")
-FAIL_WORDS = ("0", "false", "f", "no", "n", "fail", "failed")
-#: Columns that say where a case came from, the first present decides.
-PROVENANCE = ("source", "origin", "provenance", "dataset", "data_source", "generator")
-#: Columns that flag a case as synthetic, and the values that mean yes.
-SYNTHETIC_FLAGS = ("synthetic", "is_synthetic")
-TRUE_WORDS = ("1", "true", "t", "yes", "y")
 NO_ORIGIN = "(none)"
-#: Columns that hold a case's pass/fail result by their name. When a record maps its
-#: result to another column, each of these the file has is measured too: the one that
-#: passes the fewest cases decides (a column of 1s mapped as "passed" hides no failure).
-RESULT_COLUMNS = ("passed", "pass", "result", "correct", "success", "is_correct")
+TRUE_WORDS = ("1", "true", "t", "yes", "y")
 
 
 def wilson(passed: int, cases: int, z: float = Z95) -> tuple[float, float]:
@@ -49,6 +43,13 @@ class PassRate:
     slice: str | None
     cases: int
     passed: int
+    #: Cases that errored (no verdict): among ``cases``, not among ``passed``.
+    errors: int = 0
+
+    @property
+    def failed(self) -> int:
+        """Cases with a failing verdict (errored ones apart)."""
+        return self.cases - self.passed - self.errors
 
     @property
     def rate(self) -> float:
@@ -65,8 +66,8 @@ class PassRate:
 
 def as_dict(r: PassRate) -> dict[str, object]:
     low, high = r.interval
-    return {"slice": r.slice, "cases": r.cases, "passed": r.passed, "rate": r.rate,
-            "lower": low, "upper": high}  # fmt: skip
+    return {"slice": r.slice, "cases": r.cases, "passed": r.passed, "errors": r.errors,
+            "rate": r.rate, "lower": low, "upper": high}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,22 +85,9 @@ class EvalMeasures:
     #: When a result column (``RESULT_COLUMNS``) passes fewer cases than the column the
     #: record maps, and so decides: which column decided and what the mapped one shows.
     overruled: str = ""
-
-
-def _column(columns: list[str], named: str, what: str) -> str:
-    """The column the record names for ``what``; it must be there."""
-    if named not in columns:
-        raise engine.Unreadable(
-            f"no column '{named}' for the {what}; the file has {', '.join(columns)}"
-        )
-    return named
-
-
-def _pick(columns: list[str], named: str | None, default: str, what: str) -> str | None:
-    """The named column, else the default one if the file has it."""
-    if named is not None:
-        return _column(columns, named, what)
-    return default if default in columns else None
+    #: Cases the tool recorded as errored (a provider or run failure, no verdict): they
+    #: count among the cases and never as passing.
+    errors: int = 0
 
 
 def inspect_evaluation(
@@ -108,130 +96,191 @@ def inspect_evaluation(
     declared: str = "auto",
     records: str | None = None,
 ) -> EvalMeasures:
-    """Pass rates of an evaluation file (CSV or JSON lines, one row per case)."""
-    with engine.held(path) as src:
-        return _measure(src, columns)
-
-
-def _measure(src: Source, columns: EvalColumns | None) -> EvalMeasures:
+    """Pass rates of an evaluation file: a table of cases (CSV, Parquet, JSON lines, a
+    JSON document's records) or a tool's own results file."""
     spec = columns or EvalColumns()
-    fmt = engine.file_format(src)
-    if fmt == "parquet":
-        raise engine.Unreadable("evaluation results are read from CSV or JSON lines")
-    con = engine.connect()
-    source = engine.table(src, fmt)
-    have = engine.columns(con, source, src)
-    case = _column(have, spec.case, "case id")
-    slice_col = _pick(have, spec.slice, "slice", "slice")
-    if spec.score is not None:
-        score = _column(have, spec.score, "score")
-        value = f"TRY_CAST(CAST({engine.ident(score)} AS VARCHAR) AS DOUBLE)"
-        verdict = f"{value} >= {float(spec.pass_mark or 0)!r}"
-        valid = f"isfinite({value})"  # NaN would sort above every pass mark
-        rule = f"score '{score}' at or above {spec.pass_mark:g}"
-    else:
-        passed = _pick(have, spec.passed, "passed", "pass/fail result")
-        if passed is None:
-            raise engine.Unreadable(
-                "no 'passed' column; name the pass/fail column, or a score and pass mark"
-            )
-        text = f"lower(trim(CAST({engine.ident(passed)} AS VARCHAR)))"
-        words = ", ".join(engine.literal(w) for w in PASS_WORDS)
-        fails = ", ".join(engine.literal(w) for w in FAIL_WORDS)
-        verdict = f"{text} IN ({words})"
-        valid = f"{text} IN ({words}, {fails})"
-        rule = f"'{passed}' column"
-    group = "NULL"  # pragma: no mutate -- SQL reads NULL in any case; without slices, one group
-    if slice_col:
-        group = f"CAST({engine.ident(slice_col)} AS VARCHAR)"
-    case_sql = engine.ident(case)
-    case_text = f"trim(CAST({case_sql} AS VARCHAR))"
+    with engine.held(path) as src:
+        layout = _layout(src, declared, records)
+        con = engine.connect()
+        try:
+            return _measure(con, src, harnesses.cases(con, src, layout, spec))
+        finally:
+            con.close()
+
+
+def _layout(src: Source, declared: str, records: str | None) -> formats.Layout:
+    # inspect_ai's samples_df export is a CSV table: its content says it is CSV, and its
+    # header (``harnesses``) that inspect_ai wrote it.
+    if declared == "inspect" and src.path.name.lower().endswith(".csv"):
+        declared = "csv"
+    return formats.detect(src, declared, records)
+
+
+def _measure(con: duckdb.DuckDBPyConnection, src: Source, cases: Cases) -> EvalMeasures:
+    source = cases.source
+    chosen, rule, overruled, choice = _decide(con, src, cases)
+    errored = f"coalesce({cases.errored} OR {chosen.errored}, false)"
+    verdict = f"(NOT {errored} AND coalesce({chosen.passes}, false))"
+    # Every case must read in the file's own (or mapped) result; a column overruling it
+    # counts where it reads, and a case it leaves unreadable does not pass.
+    read = cases.results[0] if cases.choose == "overrule" else chosen
+    valid = f"({errored} OR coalesce({read.readable}, false))"
+    case_text = cases.case
     invalid, example, unnamed, repeated = engine.first_row(
         con,
-        f"SELECT count(*) FILTER (WHERE NOT coalesce({valid}, false)), "
-        f"min(CAST({case_sql} AS VARCHAR)) FILTER (WHERE NOT coalesce({valid}, false)), "
+        f"SELECT count(*) FILTER (WHERE NOT {valid}), "
+        f"min({case_text}) FILTER (WHERE NOT {valid}), "
         f"count(*) FILTER (WHERE coalesce({case_text}, '') = ''), "
         # "C-1" and "C-1 " are the same case written twice.
         f"count({case_text}) - count(DISTINCT {case_text}) FROM {source}",
         src,
     )
     if unnamed:
-        raise engine.Unreadable(f"{unnamed} case(s) have no case id in column '{case}'")
+        raise engine.Unreadable(f"{unnamed} case(s) have no case id in {cases.case_where}")
     if invalid:
         raise engine.Unreadable(
-            f"{invalid} case(s) have no readable result (first: case {example}); "
-            + (
-                "expected a number"
-                if spec.score
-                else "expected pass or fail, 1 or 0, true or false"
-            )
+            f"{invalid} case(s) have no readable result (first: case {example}); {read.expect}"
         )
     if repeated:
         raise engine.Unreadable(f"{repeated} case id(s) repeat; one row per case is expected")
-    overruled = ""
-    if spec.passed is not None or spec.score is not None:
-        named = spec.score if spec.score is not None else spec.passed
-        found = _fewest_passing(con, source, src, have, verdict, named)
-        if found is not None:
-            verdict, rule, overruled = found
+    scope, slice_sql, group_rule, group_note = source, cases.slice, "", ""
+    if cases.group is not None:
+        scope, slice_sql, group_rule, group_note = _group(con, src, cases, verdict)
+    counts = f"count(*), count_if({verdict}), count_if({errored})"
+    # Slices: the lm-eval filters over all their cases, else the slice within the scope.
+    by, over = (cases.group, source) if cases.group_slices else (slice_sql, scope)
+    group = "NULL"  # pragma: no mutate -- SQL reads NULL in any case; without slices, one group
+    if by:
+        group = f"CAST({by} AS VARCHAR)"
     rows = engine.query(
-        con,
-        f"SELECT {group} AS s, count(*), count_if({verdict}) FROM {source} GROUP BY s ORDER BY s",
-        src,
+        con, f"SELECT {group} AS s, {counts} FROM {over} GROUP BY s ORDER BY s", src
     )
-    if not rows:
-        con.close()
+    slices = tuple(PassRate(s, n, k, e) for s, n, k, e in rows) if by else ()
+    overall = PassRate(None, *engine.first_row(con, f"SELECT {counts} FROM {scope}", src))
+    if overall.cases == 0:
         raise engine.Unreadable("no cases in the file")
     origins: dict[str, tuple[int, int]] = {}
-    origin_col = next((c for c in PROVENANCE if c in have), None)
-    if origin_col is not None:
-        value = f"coalesce(nullif(trim(CAST({engine.ident(origin_col)} AS VARCHAR)), ''), "
-        value += f"{engine.literal(NO_ORIGIN)})"
-        by_origin = f"SELECT {value} AS o, count(*), count_if({verdict}) FROM {source} GROUP BY o"
+    if cases.origin is not None:
+        value = f"coalesce(nullif(trim({cases.origin}), ''), {engine.literal(NO_ORIGIN)})"
+        by_origin = f"SELECT {value} AS o, count(*), count_if({verdict}) FROM {scope} GROUP BY o"
         origins = {o: (n, k) for o, n, k in engine.query(con, f"{by_origin} ORDER BY o", src)}
     flagged = 0
-    flag_col = next((c for c in SYNTHETIC_FLAGS if c in have), None)
-    if flag_col is not None:
+    if cases.flag is not None:
         yes = ", ".join(engine.literal(w) for w in TRUE_WORDS)
-        text = f"lower(trim(CAST({engine.ident(flag_col)} AS VARCHAR)))"
-        (flagged,) = engine.first_row(con, f"SELECT count_if({text} IN ({yes})) FROM {source}", src)
-    con.close()
-    slices = tuple(PassRate(s, n, k) for s, n, k in rows if slice_col)
-    overall = PassRate(None, sum(r[1] for r in rows), sum(r[2] for r in rows))
-    return EvalMeasures(overall, slices, rule, origins, int(flagged), overruled)
+        text = f"lower(trim({cases.flag}))"
+        (flagged,) = engine.first_row(con, f"SELECT count_if({text} IN ({yes})) FROM {scope}", src)
+    choice = "; ".join(c for c in (choice, group_note) if c)
+    rule += group_rule + _rule_notes(cases, chosen, choice, overall.errors)
+    return EvalMeasures(overall, slices, rule, origins, int(flagged), overruled, overall.errors)
 
 
-def _fewest_passing(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    src: Source,
-    have: list[str],
-    verdict: str,
-    named: str | None,
-) -> tuple[str, str, str] | None:
-    """A result column passing fewer cases than the mapped ``named`` one: (its verdict in
-    SQL, the rule in words, what was overruled); None when the mapped column decides.
+def _rule_notes(cases: Cases, chosen: Result, choice: str, errors: int) -> str:
+    """How the result was chosen and reads, what a case is, how many errored, and
+    anything else the rule must say: one parenthesis."""
+    notes = [n for n in (choice, chosen.detail, cases.unit) if n]
+    if errors:
+        notes.append(f"{errors:,} errored, counted as not passing: {cases.error_words}")
+    if cases.note:
+        notes.append(cases.note)
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _decide(
+    con: duckdb.DuckDBPyConnection, src: Source, cases: Cases
+) -> tuple[Result, str, str, str]:
+    """The result that decides a pass: (it, the rule in words, what it overruled, how it
+    was chosen among several)."""
+    first = cases.results[0]
+    if len(cases.results) == 1 or cases.choose == "first":
+        return first, first.label, "", ""
+    errored = f"coalesce({cases.errored}, false)"
+    counts = [f"count_if(NOT {errored})"]
+    for r in cases.results:
+        counts.append(
+            f"count_if(NOT {errored} AND NOT coalesce({r.errored}, false) "
+            f"AND coalesce({r.readable}, false)), "
+            f"count_if(NOT {errored} AND NOT coalesce({r.errored}, false) "
+            f"AND coalesce({r.passes}, false))"
+        )
+    total, *found = engine.first_row(con, f"SELECT {', '.join(counts)} FROM {cases.source}", src)
+    readable, passed = found[::2], found[1::2]
+    if cases.choose == "overrule":
+        return (*_overrule(cases.results, total, readable, passed), "")
+    # The one passing fewest decides, of those that read as a result for at least half
+    # the cases (a column of labels is no result).
+    eligible = [i for i, n in enumerate(readable) if 2 * n >= total] or [0]
+    best = min(eligible, key=lambda i: passed[i])
+    chosen = cases.results[best]
+    others = ", ".join(
+        f"{cases.results[i].label} passes {passed[i]:,}"
+        for i in range(len(cases.results))
+        if i != best
+    )
+    choice = f"of {len(cases.results)} {cases.kind}, the one passing fewest: {others}"
+    return chosen, chosen.label, "", choice
+
+
+def _overrule(
+    results: tuple[Result, ...], total: int, readable: list[int], passed: list[int]
+) -> tuple[Result, str, str]:
+    """A result column passing fewer cases than the mapped one decides in its place.
 
     A column counts when at least half its cases read as pass or fail (a column of
     labels named ``result`` is no result); a case it leaves unreadable does not pass.
     """
-    words = ", ".join(engine.literal(w) for w in PASS_WORDS)
-    fails = ", ".join(engine.literal(w) for w in FAIL_WORDS)
-    others = [c for c in RESULT_COLUMNS if c in have and c != named]
-    if not others:
-        return None
-    counts = [f"count(*), count_if({verdict})"]
-    for column in others:
-        text = f"lower(trim(CAST({engine.ident(column)} AS VARCHAR)))"
-        counts.append(f"count_if({text} IN ({words}, {fails})), count_if({text} IN ({words}))")
-    total, mapped, *found = engine.first_row(con, f"SELECT {', '.join(counts)} FROM {source}", src)
-    best: tuple[int, str] | None = None
-    for column, readable, passed in zip(others, found[::2], found[1::2], strict=True):
-        if 2 * readable >= total and passed < mapped and (best is None or passed < best[0]):
-            best = (passed, column)
+    named, mapped = results[0], passed[0]
+    best: int | None = None
+    for i in range(1, len(results)):
+        if (
+            2 * readable[i] >= total
+            and passed[i] < mapped
+            and (best is None or passed[i] < passed[best])
+        ):
+            best = i
     if best is None:
-        return None
-    passed, column = best
-    text = f"lower(trim(CAST({engine.ident(column)} AS VARCHAR)))"
-    note = f"from column '{column}'; the mapped '{named}' shows {mapped:,} of {total:,} passing"
-    return f"{text} IN ({words})", f"'{column}' column, not the mapped '{named}'", note
+        return named, named.label, ""
+    column, mapped_name = _quoted_name(results[best].label), _quoted_name(named.label)
+    note = (
+        f"from column '{column}'; the mapped '{mapped_name}' shows {mapped:,} of {total:,} passing"
+    )
+    return results[best], f"'{column}' column, not the mapped '{mapped_name}'", note
+
+
+def _quoted_name(label: str) -> str:
+    """The name a label quotes: "'ok' column" -> "ok"."""
+    return label.split("'")[1]
+
+
+def _group(
+    con: duckdb.DuckDBPyConnection, src: Source, cases: Cases, verdict: str
+) -> tuple[str, str | None, str, str]:
+    """lm-evaluation-harness filters: the one named, else the one passing fewest, decides.
+
+    Returns the source of its cases, the slice within it, the rule's words and how the
+    filter was chosen.
+    """
+    assert cases.group is not None
+    groups = engine.query(
+        con,
+        f"SELECT {cases.group} AS g, count(*), count_if({verdict}) FROM {cases.source} "
+        "GROUP BY g ORDER BY g",
+        src,
+    )
+    names = [g for g, _, _ in groups]
+    if cases.group_named is not None:
+        if cases.group_named not in names:
+            raise engine.Unreadable(
+                f"no filter '{cases.group_named}' in the samples; their filters: "
+                + ", ".join(names)
+            )
+        chosen, note = cases.group_named, ""
+    elif len(groups) > 1:
+        # Lowest pass rate first; of equal rates, fewest passing, then by name.
+        chosen = min(groups, key=lambda g: (g[2] / g[1], g[2], g[0]))[0]
+        shown = ", ".join(f"'{g}' passes {k:,} of {n:,}" for g, n, k in groups)
+        note = f"of {len(groups)} filters, the one passing fewest: {shown}"
+    else:
+        return cases.source, cases.slice, "", ""
+    scope = f"(SELECT * FROM {cases.source} WHERE {cases.group} = {engine.literal(chosen)})"
+    slice_sql = None if cases.group_slices else cases.slice
+    return scope, slice_sql, f" of filter '{chosen}'", note

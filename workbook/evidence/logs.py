@@ -6,9 +6,15 @@ text field; a second reads only the time fields: latency percentiles and bins,
 volume per day, first and last entry. Where the file itself says more than the
 record's mapping, the measured fact wins: the highest error count of any error
 field, latency in seconds read as seconds, placeholder text as no content. A
-JSON-lines file with values beyond the mapped fields gets a third pass, over
-the records holding personal data somewhere, to find it in fields that carry
-no signal.
+JSON file with values beyond the mapped fields gets a third pass, over the
+records holding personal data somewhere, to find it in fields that carry no
+signal.
+
+With the ``otel_genai`` preset the records are the GenAI calls of a trace export
+(``genai``): a first, light pass finds whether the file holds any, whether any span
+records HTTP resends, and which calls' HTTP attempts were resent; the spans around the
+calls then only add those retries. Prompts, inputs and outputs are read wherever the
+conventions put them (message attributes, span events, joined log records).
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workbook.evidence import engine, pii
+from workbook.evidence import engine, formats, genai, pii
 from workbook.evidence.engine import Source
+from workbook.evidence.formats import Layout
 from workbook.model.records import SIGNALS, LogMapping
 
 PRESETS: dict[str, dict[str, str]] = {
@@ -66,6 +73,12 @@ USER_FALLBACKS: dict[str, tuple[str, ...]] = {
 #: Fields that say a request failed, looked at whatever the mapping says: the highest
 #: count wins, so a mapping to an always-"OK" field cannot hide an error field's content.
 ERROR_FIELDS = ("error", "exception", "err", "error_message", "status.status_code", "status")
+#: Per preset, further fields that say a request failed: the conventions require
+#: ``error.type`` on a failed GenAI call, whatever its status says.
+PRESET_ERROR_FIELDS: dict[str, tuple[str, ...]] = {"otel_genai": ('attributes."error.type"',)}
+#: Layouts a log sample is read from: tables, and JSON records however framed.
+TABLES = ("csv", "parquet")
+JSON_LAYOUTS = ("jsonl", "jsonl.gz", "json", "json_seq", "otlp", "otel_console")
 #: A mapped latency field whose name ends so holds seconds (converted to ms).
 SECONDS_ENDINGS = ("_s", "_sec", "_secs", "_seconds")
 #: Targets that name a request, its time or its user, never searched for personal data:
@@ -172,9 +185,20 @@ class LogMeasures:
     latency_unit: str = "ms"
     #: Personal data in fields that carry no mapped signal (signal "other").
     pii_elsewhere: tuple[FieldPII, ...] = field(default=())
+    #: Failed records without an output: a failed call has none by nature, so output
+    #: coverage is counted over the other records (``base``).
+    failed_without_output: int = 0
+    #: Spans that are not records (the HTTP attempts around GenAI calls), read only for
+    #: the retries of their calls.
+    other_spans: int = 0
+
+    def base(self, signal: str) -> int:
+        """The records a signal's coverage is counted over."""
+        return self.records - self.failed_without_output if signal == "outputs" else self.records
 
     def coverage(self, signal: str) -> float:
-        return self.covered.get(signal, 0) / self.records
+        # Every call failed without output: no output can be judged, and none is covered.
+        return self.covered.get(signal, 0) / self.base(signal) if self.base(signal) else 0.0
 
     def rate(self, count: int | None) -> float | None:
         return None if count is None else count / self.records
@@ -208,31 +232,73 @@ def _timestamp_sql(text: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Where a sample's records are read from."""
+
+    #: SQL source: JSON records (one per row, column ``json``), or the table.
+    sql: str
+    #: A table's column names; None for JSON records.
+    tabular: list[str] | None = None
+    #: The records are the file's GenAI calls: the other spans are no requests.
+    calls: bool = False
+    #: Some span carries ``http.request.resend_count``: resends are recorded at all.
+    resends: bool = False
+    #: Table ``wb_retried`` holds the span ids of calls with a resent HTTP attempt.
+    retried_children: bool = False
+    #: Spans that are not records.
+    other: int = 0
+    #: The JSON records are composed by SQL (OTLP unnested, log records joined, a
+    #: document's list), not read line by line.
+    composed: bool = False
+
+
+#: Targets the GenAI reading adds to a mapping (never aggregated themselves).
+_MARKS = {f"g{i}": p for i, p in enumerate(genai.MARKERS)}
+_WHOLE = {"ga": "attributes", "ge": "events", "gl": "logs"}
+
+
 class _Fields:
-    """SQL for each mapped field, for a JSON-lines source or for a table."""
+    """SQL for each mapped field, for JSON records or for a table."""
 
     def __init__(
         self,
         mapping: dict[str, str],
-        tabular: list[str] | None,
+        rows: _Rows,
         columns: dict[str, str] | None = None,
+        derived: tuple[str, ...] = (),
+        children: bool = False,
     ) -> None:
-        self.mapping = mapping
-        self.targets = list(mapping)
-        self.tabular = tabular
+        self.mapping = dict(mapping)
+        self.rows = rows
+        self.tabular = rows.tabular
         #: In a table, further targets named by their exact column (no field path).
         self.columns = columns or {}
-
-    def source(self, src: Source, fmt: str, line: bool = False) -> str:
-        """The records; with ``line``, a JSON line's own text too (column ``json``)."""
+        #: Signals read wherever the GenAI conventions put them (``genai.derived``).
+        self.derived = derived if self.tabular is None else ()
+        #: A call's retries include its HTTP attempts' resends (table ``wb_retried``).
+        self.children = children and rows.retried_children
         if self.tabular is None:
-            paths = ", ".join(engine.literal(engine.json_path(p)) for p in self.mapping.values())
-            keep = "json, " if line else ""
-            return (
-                f"(SELECT {keep}json_extract(json, [{paths}]) AS v "
-                f"FROM {engine.json_objects(src, fmt)})"
-            )
-        return engine.table(src, fmt)
+            if rows.calls:
+                self.mapping |= _MARKS
+            if self.derived:
+                self.mapping |= _WHOLE
+            if self.children:
+                self.mapping["sid"] = genai.SPAN_ID
+        self.targets = list(self.mapping)
+
+    def source(self, line: bool = False) -> str:
+        """The records; with ``line``, a JSON record's own text too (column ``json``)."""
+        if self.tabular is not None:
+            return self.rows.sql
+        paths = ", ".join(engine.literal(engine.json_path(p)) for p in self.mapping.values())
+        keep = "json, " if line else ""
+        inner = f"(SELECT {keep}json_extract(json, [{paths}]) AS v FROM {self.rows.sql})"
+        if self.rows.calls:
+            inner = f"(SELECT * FROM {inner} WHERE {genai.is_call([self.raw(t) for t in _MARKS])})"
+        if self.derived:
+            inner = genai.derived(inner, *(self.raw(t) for t in _WHOLE))
+        return inner
 
     def exists(self, target: str) -> bool:
         if self.tabular is None:
@@ -247,6 +313,8 @@ class _Fields:
 
     def raw(self, target: str) -> str:
         """Present-or-NULL expression (JSON text, or the cell)."""
+        if target in self.derived:
+            return f"r_{target}"
         if self.tabular is None:
             return f"v[{self.targets.index(target) + 1}]"
         return f"CAST({engine.ident(self.column(target))} AS VARCHAR)"
@@ -254,7 +322,14 @@ class _Fields:
     def text(self, target: str) -> str:
         if not self.exists(target):
             return "NULL::VARCHAR"  # pragma: no mutate -- SQL reads it in any case
-        return f"({self.raw(target)}->>'$')" if self.tabular is None else self.raw(target)
+        if target in self.derived or self.tabular is not None:
+            return self.raw(target)
+        return f"({self.raw(target)}->>'$')"
+
+    def words(self, target: str) -> str:
+        """The text judged for content and counted for distinct values: a derived signal's
+        words without the messages' shape (roles, types, keys), else the text itself."""
+        return f"k_{target}" if target in self.derived else self.text(target)
 
     def present(self, target: str) -> str:
         """The key is there (JSON), or the column exists (tables)."""
@@ -264,12 +339,13 @@ class _Fields:
             return "TRUE"  # pragma: no mutate -- SQL reads it in any case
         return f"({self.raw(target)} IS NOT NULL)"
 
-    def _whole(self, target: str, pattern: str, *, negate: bool) -> str:
+    def _whole(self, target: str, pattern: str, *, negate: bool, words: bool = False) -> str:
         """SQL: the field's whole text matches ``pattern`` (``negate``: does not; an absent
         value never matches and is never "not matching")."""
         if not self.exists(target):
             return "FALSE"  # pragma: no mutate -- SQL reads it in any case
-        match = f"regexp_full_match({self.text(target)}, {engine.literal(pattern)})"
+        text = self.words(target) if words else self.text(target)
+        match = f"regexp_full_match({text}, {engine.literal(pattern)})"
         return f"(NOT coalesce({match}, true))" if negate else f"coalesce({match}, false)"
 
     def filled(self, target: str) -> str:
@@ -281,7 +357,7 @@ class _Fields:
 
     def content(self, target: str) -> str:
         """Filled with something other than a placeholder ("n/a", "test", "-", ...)."""
-        return self._whole(target, _NO_CONTENT, negate=True)
+        return self._whole(target, _NO_CONTENT, negate=True, words=True)
 
     def says_error(self, target: str) -> str:
         """A general field (``status``) that holds an error word."""
@@ -291,9 +367,12 @@ class _Fields:
         """An event value that says it happened (an error, a retry, an override)."""
         if target == "retries":  # a count of retries, or a flag
             # A null is no retry; left NULL, count_if over only NULLs would give NULL, not 0.
-            return (
-                f"(coalesce({self.number(target)} > 0, lower({self.text(target)}) = 'true', false))"
-            )
+            own = f"coalesce({self.number(target)} > 0, lower({self.text(target)}) = 'true', false)"
+            if not self.children:
+                return f"({own})"
+            # A call is retried too when one of its HTTP attempts was a resend.
+            sid = genai.span_id(self.text("sid"))
+            return f"({own} OR coalesce({sid} IN (SELECT id FROM wb_retried), false))"
         nothing = f"regexp_full_match({self.text(target)}, {engine.literal(_NO_EVENT)})"
         return f"({self.filled(target)} AND NOT {nothing})"
 
@@ -308,12 +387,17 @@ class _Fields:
 IMPLIED_BY_PRESET: dict[str, frozenset[str]] = {"otel_genai": frozenset({"retries"})}
 
 
-def _covered(f: _Fields, signal: str, mapping: LogMapping | None) -> str:
-    """SQL: does a record carry the signal (any but latency, see ``_times``)?"""
+def _covered(f: _Fields, signal: str, mapping: LogMapping | None, seen: bool) -> str:
+    """SQL: does a record carry the signal (any but latency, see ``_times``)?
+
+    ``seen``: some record (or span) of the file carries the signal's field at all.
+    """
     preset = (mapping or LogMapping()).preset
     own = mapping.fields if mapping else {}
     if signal in IMPLIED_BY_PRESET.get(preset, ()) and signal not in own:
-        return "TRUE"  # pragma: no mutate -- SQL reads it in any case
+        # An absent key says "none happened" only in a file that records the signal: where
+        # no span carries it, retries are not recorded, never a confident "none".
+        return "TRUE" if seen else "FALSE"  # pragma: no mutate -- SQL reads it in any case
     return f.present(signal) if signal in EVENT_SIGNALS else f.content(signal)
 
 
@@ -337,7 +421,12 @@ def _latency_sql(f: _Fields, unit: str) -> str | None:
 
 def _error_candidates(fields: dict[str, str], preset: str) -> list[str]:
     """Field paths that may say a request failed: the mapped one, the preset's, well-known."""
-    named = [fields.get("exceptions"), PRESETS[preset].get("exceptions"), *ERROR_FIELDS]
+    named = [
+        fields.get("exceptions"),
+        PRESETS[preset].get("exceptions"),
+        *PRESET_ERROR_FIELDS.get(preset, ()),
+        *ERROR_FIELDS,
+    ]
     return list(dict.fromkeys(p for p in named if p))
 
 
@@ -348,22 +437,83 @@ def _same_field(a: str, b: str) -> bool:
 def inspect_log(
     path: Path | Source,
     mapping: LogMapping | None = None,
-    declared: str = "auto",
+    declared: str | None = "auto",
     records: str | None = None,
 ) -> LogMeasures:
-    """Measure a log sample; ``engine.Unreadable`` says why it cannot be measured."""
+    """Measure a log sample; ``engine.Unreadable`` says why it cannot be measured.
+
+    ``declared``: the evidence item's ``format`` (auto: told by the content); ``records``:
+    the list of records inside one JSON document.
+    """
     with engine.held(path) as src:
-        return _inspect(src, mapping)
+        layout = formats.detect(src, declared, records)
+        con = engine.connect()
+        try:
+            genai.define(con)
+            rows = _rows(con, src, layout, (mapping or LogMapping()).preset)
+            return _inspect(con, src, rows, mapping)
+        finally:
+            con.close()
 
 
-def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
-    fmt = engine.file_format(src)
+def _rows(con: Any, src: Source, layout: Layout, preset: str) -> _Rows:
+    """Where the records are: a table, JSON records, or the GenAI calls among spans."""
+    if layout.name in TABLES:
+        sql = engine.table(src, layout.name)
+        return _Rows(sql, engine.columns(con, sql, src))
+    no_spans = layout.name in ("otlp", "otel_console") and "spans" not in layout.signals
+    if layout.name not in JSON_LAYOUTS or no_spans:
+        # Log records without spans, an evaluation, a suite: says what it seems to be.
+        raise formats.refuse(layout, "log_sample")
+    sql = formats.json_records(src, layout, con)
+    composed = layout.framing == "document" or layout.name == "otlp" or "logs" in layout.signals
+    rows = _Rows(sql, composed=composed)
+    return _genai_rows(con, src, rows) if preset == "otel_genai" else rows
+
+
+def _genai_rows(con: Any, src: Source, rows: _Rows) -> _Rows:
+    """Spans: whether any is a GenAI call (then only those are records), whether any span
+    records HTTP resends, and which calls had an HTTP attempt resent (``wb_retried``).
+
+    A light pass of its own: it reads five small fields of each span, and the main pass
+    needs its answers before it starts (which spans to count, which calls were retried).
+    """
+    marks = [f"v[{i + 1}]" for i in range(len(genai.MARKERS))]
+    paths = [*genai.MARKERS, genai.RESEND, genai.PARENT_ID]
+    extract = ", ".join(engine.literal(engine.json_path(p)) for p in paths)
+    n = len(genai.MARKERS)
+    parent = genai.span_id(f"(v[{n + 2}]->>'$')")
+    # pragma: no mutate start -- SQL text
+    query = (
+        "SELECT count(*), count_if(g), count_if(r IS NOT NULL), list(DISTINCT p) FILTER "
+        "(WHERE NOT g AND p IS NOT NULL AND TRY_CAST(r->>'$' AS DOUBLE) > 0) FROM ("
+        f"SELECT {genai.is_call(marks)} AS g, v[{n + 1}] AS r, {parent} AS p "
+        f"FROM (SELECT json_extract(json, [{extract}]) AS v FROM {rows.sql}))"
+    )
+    # pragma: no mutate end
+    spans, calls, resends, parents = engine.first_row(con, query, src)
+    if not calls:
+        # No GenAI call in the file: every span is a record, as a flat log's lines are.
+        return replace(rows, resends=bool(resends))
+    if parents:
+        con.execute(
+            "CREATE TEMP TABLE wb_retried AS SELECT DISTINCT unnest(?::VARCHAR[]) AS id",
+            [parents],
+        )
+    return replace(
+        rows,
+        calls=True,
+        resends=bool(resends),
+        retried_children=bool(parents),
+        other=spans - calls,
+    )
+
+
+def _inspect(con: Any, src: Source, rows: _Rows, mapping: LogMapping | None) -> LogMeasures:
     fields = effective_mapping(mapping)
     preset = (mapping or LogMapping()).preset
-    con = engine.connect()
-    tabular = None
-    if fmt in ("csv", "parquet"):
-        tabular = engine.columns(con, engine.table(src, fmt), src)
+    own = mapping.fields if mapping else {}
+    tabular = rows.tabular
     # Beyond the mapping: error fields (x…), user fields (u…) and, in a table, every
     # column that carries no signal (o…), searched for personal data.
     errors_at = _error_candidates(fields, preset)
@@ -375,7 +525,13 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
     if tabular is not None:
         named = {engine.column_name(p) for p in mapped}
         others = {f"o{i}": c for i, c in enumerate(c for c in tabular if c not in named)}
-    f = _Fields({**fields, **extra}, tabular, others)
+    # The GenAI conventions spread prompts, inputs and outputs over several places: read
+    # together unless the record maps the signal itself (a record's mapping is literal).
+    derived = tuple(s for s in genai.DERIVED if preset == "otel_genai" and s not in own)
+    f = _Fields({**fields, **extra}, rows, others, derived=derived, children="retries" not in own)
+    derived = f.derived  # JSON records only: a table's cell is one field
+    # The retry field is recorded at all: carried by some span, or a column of the table.
+    seen = rows.resends if tabular is None else f.exists("retries")
     unit = latency_unit(fields)
     text_targets = [s for s in TEXT_SIGNALS if f.exists(s)] + [o for o in others if f.exists(o)]
     error_keys = [k for k in extra if k.startswith("x") and f.exists(k)]
@@ -385,7 +541,7 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
     # Per row: what is present, plus personal-data counts per text field; then aggregate.
     row = [f"{f.present(t)} AS p_{t}" for t in fields]
     # Latency and time are read in a pass of their own (``_times``).
-    row += [f"{_covered(f, s, mapping)} AS c_{s}" for s in SIGNALS if s != "latency"]
+    row += [f"{_covered(f, s, mapping, seen)} AS c_{s}" for s in SIGNALS if s != "latency"]
     row += [f"{f.happened(s)} AS h_{s}" for s in EVENT_SIGNALS]
     # Error fields beyond the mapping: present, and saying an error happened.
     for k in error_keys:
@@ -395,7 +551,7 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
             f"{f.says_error(k) if general else f.happened(k)} AS h_{k}",
         ]
     # Distinct content per signal (placeholders and blanks left out), and the user.
-    row += [f"CASE WHEN c_{s} THEN {f.text(s)} END AS d_{s}" for s in content]
+    row += [f"CASE WHEN c_{s} THEN {f.words(s)} END AS d_{s}" for s in content]
     user_texts = [f"nullif(trim({f.text(k)}), '')" for k in user_keys]
     row += [f"coalesce({', '.join(user_texts)}) AS usr" if user_texts else "NULL::VARCHAR AS usr"]
     # Personal data: one regular-expression pass per text field finds the candidates
@@ -417,7 +573,15 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
     agg += [f"count_if(p_{t})" for t in fields]
     agg += [f"count_if(c_{s})" for s in SIGNALS if s != "latency"]
     agg += [f"count_if(h_{s})" for s in sorted(EVENT_SIGNALS)]
-    agg += [f"count_if({x}_{k})" for k in error_keys for x in ("p", "h")]
+    # Per error field, the failed records without an output: a failed call has none by
+    # nature, so output coverage leaves them out. Marking a record failed to excuse its
+    # missing output raises the error rate as much: the error-rate limit (at most 10% by
+    # default) bounds what can be excused so, and an error field on every record fails it.
+    agg += [
+        f"count_if({x})"
+        for k in error_keys
+        for x in (f"p_{k}", f"h_{k}", f"h_{k} AND NOT c_outputs")
+    ]
     # Approximate (HyperLogLog, a few per cent; exact for small counts): enough to tell one
     # constant from many values, or a handful of users from hundreds. An exact DISTINCT
     # would hold every value and make the aggregate single-threaded (1.3 s more on 1M lines).
@@ -426,9 +590,11 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
     for s in text_targets:
         # The lexically first and last texts with personal data: stable from run to run.
         agg += [f"sum(n_{s})", f"min(e_{s})", f"max(e_{s})"]
-    rows = f"SELECT {', '.join(row + found_sql)} FROM {f.source(src, fmt)}"
+    per_row = f"SELECT {', '.join(row + found_sql)} FROM {f.source()}"
     texts = ", ".join(f"t_{s}" for s in text_targets)
-    counted = f"SELECT * EXCLUDE ({texts}), {', '.join(counts)} FROM ({rows})" if counts else rows
+    counted = (
+        f"SELECT * EXCLUDE ({texts}), {', '.join(counts)} FROM ({per_row})" if counts else per_row
+    )
     sql = f"SELECT {', '.join(agg)} FROM ({counted})"
     values = iter(engine.first_row(con, sql, src))
 
@@ -438,10 +604,12 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
     present = {t: next(values) for t in fields}
     covered: dict[str, int] = {s: next(values) for s in SIGNALS if s != "latency"}
     happened = {s: next(values) for s in sorted(EVENT_SIGNALS)}
-    error_counts = {k: (next(values), next(values)) for k in error_keys}
+    error_counts = {k: (next(values), next(values), next(values)) for k in error_keys}
     distinct = {s: int(next(values)) for s in content}
     with_user, users = next(values), next(values)
     _check_mapping(fields, mapping, present, tabular)
+    # Where a derived signal was read, in words (its text is no one field's).
+    shown = {**fields, **{s: genai.PLACES[s] for s in derived}}
     found = []
     for s in text_targets:
         packed = int(next(values) or 0)
@@ -453,40 +621,49 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
             if s in others:
                 found.append(FieldPII("other", others[s], per_kind, redacted))
             else:
-                found.append(FieldPII(s, fields[s], per_kind, redacted))
-    times = _times(con, src, fmt, fields, tabular, unit, mapped)
+                found.append(FieldPII(s, shown[s], per_kind, redacted))
+    times = _times(con, src, rows, fields, unit, mapped)
     if with_user:
-        users = _exact_users(con, src, fmt, {k: f.mapping[k] for k in user_keys}, tabular)
+        users = _exact_users(con, src, rows, {k: f.mapping[k] for k in user_keys})
     # A latency counts when a usable duration can be read: the values the percentiles use.
     covered["latency"] = times.latencies
     covered = {s: covered[s] for s in SIGNALS}
     elsewhere = [x for x in found if x.signal == "other"]
     if tabular is None:
-        elsewhere = _pii_elsewhere(con, src, fmt, mapped) if times.beyond else []
-    con.close()
-    error_fields = {
-        f.mapping[k]: n
-        for k, (seen, n) in error_counts.items()
+        # A span that is no record is searched but for its ids and times (long digit runs a
+        # card or phone pattern could take).
+        plain = [*(fields[t] for t in NOT_SEARCHED if t in fields), *genai.IDS]
+        elsewhere = (
+            _pii_elsewhere(con, src, rows, mapped, plain, bool(derived)) if times.beyond else []
+        )
+    counted_errors = {
+        k: (n, excused)
+        for k, (there, n, excused) in error_counts.items()
         # ``status`` counts only where it says "error"; every other field where it occurs.
-        if (n if f.mapping[k] == "status" and k != "x0" else seen)
+        if (n if f.mapping[k] == "status" and k != "x0" else there)
     }
+    error_fields = {f.mapping[k]: n for k, (n, _) in counted_errors.items()}
+    errors = max(error_fields.values()) if error_fields else None
+    # The field whose count is the error count decides which records failed (the first
+    # such, the mapped one before the rest).
+    excused = next((x for n, x in counted_errors.values() if n == errors), 0)
 
-    implied = IMPLIED_BY_PRESET.get((mapping or LogMapping()).preset, frozenset())
+    implied = IMPLIED_BY_PRESET.get(preset, frozenset())
 
     def event(s: str) -> int | None:
         # A field the record maps itself is present (``_check_mapping``); else the preset may
-        # imply "none happened" where the key is absent.
-        return happened[s] if present.get(s) or s in implied else None
+        # imply "none happened" where the key is absent, in a file that records it at all.
+        return happened[s] if present.get(s) or (s in implied and seen) else None
 
     return LogMeasures(
         records=records,
-        mapping=fields,
+        mapping=shown,
         covered=covered,
         latency=Percentiles(*times.quantiles, times.latencies)
         if times.latencies and times.quantiles
         else None,
         latency_bins=_bins(times.lat_hist or {}),
-        errors=max(error_fields.values()) if error_fields else None,
+        errors=errors,
         retried=event("retries"),
         overridden=event("human_overrides"),
         per_day=dict(sorted((times.day_hist or {}).items())),
@@ -498,6 +675,8 @@ def _inspect(src: Source, mapping: LogMapping | None) -> LogMeasures:
         error_fields=error_fields,
         latency_unit=unit if times.read else "ms",
         pii_elsewhere=tuple(elsewhere),
+        failed_without_output=excused,
+        other_spans=rows.other,
     )
 
 
@@ -518,26 +697,23 @@ class _Times:
     read: bool
 
 
-def _exact_users(
-    con: Any, src: Source, fmt: str, at: dict[str, str], tabular: list[str] | None
-) -> int:
+def _exact_users(con: Any, src: Source, rows: _Rows, at: dict[str, str]) -> int:
     """Distinct users, exactly: a pass of its own, reading only the user fields.
 
     A declared user limit is compared with this figure, so an estimate will not do (the
     main pass's HyperLogLog said 49 for 48 agents); the set held is one short id per user.
     """
-    u = _Fields(at, tabular)
+    u = _Fields(at, rows)
     texts = ", ".join(f"nullif(trim({u.text(k)}), '')" for k in at)
-    sql = f"SELECT count(DISTINCT coalesce({texts})) FROM {u.source(src, fmt)}"
+    sql = f"SELECT count(DISTINCT coalesce({texts})) FROM {u.source()}"
     return int(engine.first_row(con, sql, src)[0])
 
 
 def _times(
     con: Any,
     src: Source,
-    fmt: str,
+    rows: _Rows,
     fields: dict[str, str],
-    tabular: list[str] | None,
     unit: str,
     mapped: list[str],
 ) -> _Times:
@@ -548,10 +724,11 @@ def _times(
     text counted for distinct values (0.6 GB instead of 0.2 GB on 1M lines). Here it holds
     a time, a number and a flag per record, and the main pass reads no time at all.
     """
-    f = _Fields({t: p for t, p in fields.items() if t in _TIME_TARGETS}, tabular)
+    f = _Fields({t: p for t, p in fields.items() if t in _TIME_TARGETS}, rows)
     latency = _latency_sql(f, unit)
     lat = latency or "NULL::DOUBLE"  # pragma: no mutate -- SQL reads it in any case
     stamp = _timestamp_sql(f.text("timestamp"))
+    tabular = rows.tabular
     # Only the flag goes on to the aggregate: DuckDB would hold a column the aggregate reads.
     beyond = "false" if tabular is not None else _beyond_sql(mapped)
     # pragma: no mutate start -- SQL text: changing its case changes nothing
@@ -562,7 +739,7 @@ def _times(
         " FILTER (WHERE lat >= 0), histogram(CAST(timezone('UTC', ts) AS DATE)), "
         "timezone('UTC', min(ts)), timezone('UTC', max(ts)), count_if(b) "
         f"FROM (SELECT {stamp} AS ts, {lat} AS lat, {beyond} AS b "
-        f"FROM {f.source(src, fmt, line=tabular is None)})"
+        f"FROM {f.source(line=tabular is None)})"
     )
     # pragma: no mutate end
     row = engine.first_row(con, sql, src)
@@ -590,40 +767,82 @@ def _beyond_sql(mapped: list[str]) -> str:
     )
 
 
-def _pii_elsewhere(con: Any, src: Source, fmt: str, mapped: list[str]) -> list[FieldPII]:
-    """Personal data in the string values of fields that carry no signal (JSON lines).
+def _pii_elsewhere(
+    con: Any, src: Source, rows: _Rows, mapped: list[str], plain: list[str], derived: bool
+) -> list[FieldPII]:
+    """Personal data in the string values of fields that carry no signal (JSON records).
 
-    Only records whose line holds a candidate anywhere are taken apart, leaf by leaf;
+    Only records whose text holds a candidate anywhere are taken apart, leaf by leaf;
     values under a mapped field (a signal, the time, the request, the user) are skipped.
-    Lines whose every key is a mapped field as a whole are not searched (``_beyond_sql``).
+    Records whose every key is a mapped field as a whole are not searched (``_beyond_sql``).
+    Spans that are not records (HTTP attempts around GenAI calls) are searched whole but for
+    their ids and times: no signal of theirs is searched as a signal's text. With the GenAI
+    signals ``derived``, a record's content attributes and the events and log records that
+    carry its messages were searched as those signals.
     """
     skipped = [engine.segments(p) for p in mapped]
+    unsearched = [engine.segments(p) for p in plain]
     beyond = _beyond_sql(mapped)
-    candidate = f"regexp_matches(json, {engine.literal(pii.ANY_PATTERN)})"
+    text = "json"
+    if rows.composed:
+        # Composed records hold times as numbers (OTLP's epoch nanoseconds: 19 digits, a
+        # card's length); only text is searched, so numbers are left out of the first look.
+        text = r"""regexp_replace(json, '([^\\])":-?[0-9]{8,}', '\1":0', 'g')"""
+    candidate = f"regexp_matches({text}, {engine.literal(pii.ANY_PATTERN)})"
     value = "(j.value->>'$')"
     leaf = "regexp_replace(j.fullkey, '\\[[0-9]+\\]', '', 'g')"
     lanes = " + ".join(
         f"CAST({pii.count_sql('m', k)} AS HUGEINT) * {_LANE**i}" for i, k in enumerate(pii.KINDS)
     )
-    sql = (
-        f"SELECT field, sum(n), min(e), max(e) FROM ("
-        f"SELECT field, {lanes} AS n, CASE WHEN {lanes} > 0 THEN t END AS e FROM ("
-        f"SELECT {leaf} AS field, {value} AS t, {pii.matches_sql(value)} AS m "
-        f"FROM (SELECT json FROM {engine.json_objects(src, fmt)} "
-        # CASE keeps the order: the candidate search runs only where a key is left to search.
-        f"WHERE CASE WHEN {beyond} THEN {candidate} ELSE false END) r, json_tree(r.json) j "
-        f"WHERE j.type = 'VARCHAR') WHERE len(m) > 0) GROUP BY field ORDER BY field"
+    records = f"(SELECT json, true AS rec FROM {rows.sql})"
+    if rows.calls:
+        marks = ", ".join(engine.literal(engine.json_path(p)) for p in genai.MARKERS)
+        record = genai.is_call([f"v[{i + 1}]" for i in range(len(genai.MARKERS))])
+        records = (
+            f"(SELECT json, {record} AS rec FROM "
+            f"(SELECT json, json_extract(json, [{marks}]) AS v FROM {rows.sql}))"
+        )
+    if derived:
+        stripped = genai.without_signal_events("json")
+        records = (
+            f"(SELECT CASE WHEN rec THEN {stripped} ELSE json END AS json, rec FROM {records})"
+        )
+    # CASE keeps the order: the candidate search runs only where a key is left to search.
+    candidates = (
+        f"(SELECT json, rec FROM {records} "
+        f"WHERE CASE WHEN {beyond} THEN {candidate} ELSE false END)"
     )
-    found = []
-    for path, packed, low, high in engine.query(con, sql, src):
+    if rows.composed:
+        # DuckDB (2.0) plans json_tree beside a composed source as a dependent join that
+        # takes seconds per hundred records; over the few candidates held it takes none.
+        con.execute(f"CREATE TEMP TABLE wb_candidates AS SELECT * FROM {candidates}")
+        candidates = "wb_candidates"
+    sql = (
+        f"SELECT field, rec, sum(n), min(e), max(e) FROM ("
+        f"SELECT field, rec, {lanes} AS n, CASE WHEN {lanes} > 0 THEN t END AS e FROM ("
+        f"SELECT rec, {leaf} AS field, {value} AS t, {pii.matches_sql(value)} AS m "
+        f"FROM {candidates} r, json_tree(r.json) j "
+        f"WHERE j.type = 'VARCHAR') WHERE len(m) > 0) GROUP BY field, rec ORDER BY field"
+    )
+    per_field: dict[str, tuple[list[int], list[str]]] = {}
+    for path, rec, packed, low, high in engine.query(con, sql, src):
         name = path.removeprefix("$.").removeprefix("$")
         parts = engine.segments(name)
-        if any(parts[: len(m)] == m for m in skipped):
+        under = [m for m in (skipped if rec else unsearched) if parts[: len(m)] == m]
+        if under or (rec and derived and genai.content_path(parts)):
             continue
-        per_kind = {k.name: int(packed or 0) // _LANE**i % _LANE for i, k in enumerate(pii.KINDS)}
-        if sum(per_kind.values()):
-            examples = tuple(dict.fromkeys(pii.redact(e) for e in (low, high) if e is not None))
-            found.append(FieldPII("other", name, per_kind, examples[:EXAMPLES]))
+        counts, examples = per_field.setdefault(name, ([0] * len(pii.KINDS), []))
+        for i in range(len(pii.KINDS)):
+            counts[i] += int(packed or 0) // _LANE**i % _LANE
+        examples += [e for e in (low, high) if e is not None]
+    found = []
+    for name, (counts, examples) in per_field.items():
+        if sum(counts):
+            # The lexically first and last: stable from run to run.
+            ends = (min(examples), max(examples)) if examples else ()
+            shown = tuple(dict.fromkeys(pii.redact(e) for e in ends))
+            per_kind = {k.name: n for k, n in zip(pii.KINDS, counts, strict=True)}
+            found.append(FieldPII("other", name, per_kind, shown[:EXAMPLES]))
     return found
 
 
@@ -681,6 +900,9 @@ def as_dict(measures: LogMeasures) -> dict[str, Any]:
         "users": measures.users,
         "error_fields": measures.error_fields,
         "latency_unit": measures.latency_unit,
+        # Output coverage is over the records less these: failed calls have no output.
+        "failed_without_output": measures.failed_without_output,
+        "other_spans": measures.other_spans,
     }
 
 

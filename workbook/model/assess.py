@@ -277,6 +277,13 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
         (f.item.location, (f.sha256 or f"unreadable: {f.reason}") if f.item.path else "link")
         for f in evidence.items
     )
+    # A suite an extract is judged by is assessed input too: editing it voids a sign-off.
+    # Only records citing one get the entry, so every other digest stays as it was.
+    files += sorted(
+        (f"{f.item.location} suite {f.item.expectations.suite}", suite)
+        for f in evidence.items
+        if f.item.expectations and (suite := getattr(f.measured, "suite_sha256", None))
+    )
     blob = json.dumps(
         {"record": body, "evidence": files, "catalogue": catalogue.fingerprint()},
         sort_keys=True,

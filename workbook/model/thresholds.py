@@ -138,7 +138,7 @@ def _coverage(
         shown = ", ".join(
             f"{r.name} {r.shown} (one constant value in every record)"
             if r.name in constant
-            else f"{r.name} {r.shown} ({m.covered.get(r.name, 0):,} of {m.records:,})"
+            else f"{r.name} {r.shown} ({m.covered.get(r.name, 0):,} of {m.base(r.name):,})"
             for r in readings
             if not r.passed
         )
@@ -348,6 +348,13 @@ def _loose_expectations(ctx: Context, m: ExtractMeasures, declared: Any) -> list
             f"only {_count(n, 'expectation')} declared; at least {p.min_expectations} "
             "(plausibility.min_expectations)"
         )
+    for column, expectation, most in m.tolerated:
+        # A suite's ``mostly`` leaves as much slack as a missing share does.
+        if most > p.max_missing_share:
+            out.append(
+                f"{column} {expectation} may fail for {most:.0%} of its values (mostly "
+                f"{1 - most:g}); at most {p.max_missing_share:.0%} (plausibility.max_missing_share)"
+            )
     if declared is not None:
         for column, most in declared.max_missing_share.items():
             if most > p.max_missing_share:
@@ -368,22 +375,32 @@ def _data(
     c: ThresholdCriterion, ctx: Context, m: ExtractMeasures, where: str, about: Measurement
 ) -> Outcome:
     results = m.results(ctx.as_of)
-    if not results:
+    # Declared but not checkable by the workbook: listed, never counted as holding.
+    unchecked = "; ".join(f"{u.column} {u.expectation}: {u.detail}" for u in m.unchecked)
+    if not results and not unchecked:
         return Outcome(
             "unverified",
             f"the extract declares no expectations to check ({where}); "
             "declare them under the evidence item's expectations",
         )
-    if loose := _loose_expectations(ctx, m, _declared(ctx, about)):
+    if results and (loose := _loose_expectations(ctx, m, _declared(ctx, about))):
         return _too_loose(loose, where)
     gaps = [r for r in results if not r.passed]
     if gaps:
         listed = "; ".join(f"{g.column} {g.expectation}: {g.detail}" for g in gaps)
+        also = f"; besides, {len(m.unchecked)} not checked: {unchecked}" if unchecked else ""
         return Outcome(
             "below_threshold",
             f"{len(gaps)} of {_count(len(results), 'expectation')} fail"
-            f"{'s' if len(gaps) == 1 else ''} on {_count(m.rows, 'row')}: {listed}; "
+            f"{'s' if len(gaps) == 1 else ''} on {_count(m.rows, 'row')}: {listed}{also}; "
             f"required: all ({where})",
+        )
+    if unchecked:
+        return Outcome(
+            "unverified",
+            f"{_count(len(m.unchecked), 'declared expectation')} could not be checked: "
+            f"{unchecked}; cite the tool's validation result for them, or leave them out of "
+            f"the suite ({where})",
         )
     held = "the expectation holds" if len(results) == 1 else f"all {len(results)} expectations hold"
     return Outcome("met", f"{held} on {_count(m.rows, 'row')} ({where})")

@@ -206,7 +206,11 @@ def _extract(a: Assessment, f: EvidenceFinding) -> View:
         f"{f.item.location}: {failed} of {len(results)} expectations fail"
         if results
         else f"{f.item.location}: no expectations declared"
+        if not m.unchecked
+        else f"{f.item.location}: no expectation checked"
     )
+    if m.unchecked:
+        text += f"; {len(m.unchecked)} declared but not checked"
     return View(html, text)
 
 
@@ -222,7 +226,10 @@ def _evaluation(a: Assessment, f: EvidenceFinding) -> View:
     m: EvalMeasures = f.measured
     o = m.overall
     html = macro("measured.html.j2", "evaluation", f, m, judged(a, f))
-    text = f"{f.item.location}: {o.passed}/{o.cases} pass, lower bound {share(o.interval[0])}"
+    errored = f" ({m.errors} errored)" if m.errors else ""
+    text = (
+        f"{f.item.location}: {o.passed}/{o.cases} pass{errored}, lower bound {share(o.interval[0])}"
+    )
     return View(html, text)
 
 
