@@ -710,14 +710,14 @@ def _with_records(src: Source, layout: Layout, records: str | None) -> Layout:
     return replace(layout, records=records)
 
 
-def _records_type(src: Source, layout: Layout, records: str) -> str | None:
+def _document_value(src: Source, layout: Layout, expression: str) -> Any:
+    """One value computed over the document (column ``json``), or None."""
     import duckdb
 
-    path = engine.literal(engine.json_path(records))
     con = engine.connect()
     try:
         row = con.execute(
-            f"SELECT json_type(json, {path}) FROM {document_sql(src, layout)} LIMIT 1"
+            f"SELECT {expression} FROM {document_sql(src, layout)} LIMIT 1"
         ).fetchone()
     except duckdb.Error as exc:
         raise Unreadable(engine.reason(exc, src)) from None
@@ -726,21 +726,20 @@ def _records_type(src: Source, layout: Layout, records: str) -> str | None:
     return row[0] if row else None
 
 
+def _records_type(src: Source, layout: Layout, records: str) -> str | None:
+    path = engine.literal(engine.json_path(records))
+    kind: str | None = _document_value(src, layout, f"json_type(json, {path})")
+    return kind
+
+
 def _no_records_path(src: Source, layout: Layout) -> Unreadable:
     """One JSON document without a records path: name the lists that could be records."""
-    import duckdb
-
-    con = engine.connect()
-    try:
-        row = con.execute(
-            "SELECT list_filter(json_keys(json), lambda k: json_type(json, '$.\"' || k || '\"') "
-            f"= 'ARRAY') FROM {document_sql(src, layout)} LIMIT 1"
-        ).fetchone()
-    except duckdb.Error as exc:
-        raise Unreadable(engine.reason(exc, src)) from None
-    finally:
-        con.close()
-    lists = ", ".join(sorted(row[0] or [])) if row else ""
+    found = _document_value(
+        src,
+        layout,
+        "list_filter(json_keys(json), lambda k: json_type(json, '$.\"' || k || '\"') = 'ARRAY')",
+    )
+    lists = ", ".join(sorted(found or []))
     hint = f" (its lists: {lists})" if lists else ""
     return Unreadable(
         "this looks like one JSON document, not JSON lines; name the list of records in "
