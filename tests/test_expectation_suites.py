@@ -687,3 +687,19 @@ def test_editing_the_suite_changes_the_digest_a_sign_off_quotes(tmp_path):
     assert text != suite.read_text(encoding="utf-8")
     suite.write_text(text, encoding="utf-8")
     assert digest() != before
+
+
+def test_a_validation_result_is_as_old_as_the_run_it_reports(tmp_path):
+    """Re-dating an old GX run does not make it fresh: the run day decides its age."""
+    from workbook.model.catalogue import load_catalogue
+
+    (tmp_path / "v.json").write_bytes((REAL / "gx1_requests_validation.json").read_bytes())
+    # GX ran it on 2026-12-04 (PROVENANCE.md); cited as of 2027-03-30 and assessed on
+    # 2027-04-01 it is 118 days old (27 + 31 + 28 + 31 + 1 = 118 > 90 allowed for extracts).
+    item = {"kind": "data_extract", "path": "v.json", "date": "2027-03-30"}
+    record = full_record({"evidence": [item]})
+    findings = find_evidence(record, tmp_path)
+    result = assess(record, load_catalogue(), dt.date(2027, 4, 1), findings)
+    (quality,) = [r for r in result.results if r.criterion.id == "data.quality_measured"]
+    assert quality.status == "stale"
+    assert "2027-03-30, run on 2026-12-04) is 118 days old" in quality.detail

@@ -285,9 +285,14 @@ def select_evidence(
     dated = item.date
     if isinstance(m, LogMeasures) and m.last is not None:
         dated = min(dated, m.last.date())
+    # A validation result is as old as the run it reports, whatever date it is cited with.
+    ran = m.ran if isinstance(m, ExtractMeasures) else None
+    if ran is not None:
+        dated = min(dated, ran)
     age = (ctx.as_of - dated).days
     if window is not None and age > window:
-        shown = f"{item.date}" if dated == item.date else f"{item.date}, newest entry {dated}"
+        since = "run on" if ran is not None else "newest entry"
+        shown = f"{item.date}" if dated == item.date else f"{item.date}, {since} {dated}"
         return None, Outcome(
             "stale",
             f"newest {kind} evidence ({item.location}, {shown}) is {age} days old; "
