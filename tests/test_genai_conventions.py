@@ -754,3 +754,25 @@ def test_the_log_view_says_retries_are_not_recorded_and_outputs_exclude_failures
     assert "Outputs are counted over the 36 records that did not fail: the 4 failed" in (
         page.get_text(" ", strip=True)
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["otlp_py_traces.jsonl", "console_py_spans.txt", "otlp_js_traces_and_logs.jsonl"]
+)
+def test_a_trace_export_cited_without_a_preset_is_read_with_the_genai_conventions(name):
+    """No mapping at all: the file's own layout (spans) decides, not the flat default."""
+    from workbook.evidence.logs import inspect_log
+
+    m = inspect_log(REAL / name)
+    # PROVENANCE.md (counted with the json module): 40 GenAI calls, 4 failed, 36 outputs.
+    assert (m.records, m.errors, m.covered["outputs"]) == (40, 4, 36)
+
+
+def test_a_named_flat_preset_is_kept_for_spans():
+    """A preset the record names is literal: flat fields are looked for, and not found."""
+    from workbook.errors import Unreadable
+    from workbook.evidence.logs import inspect_log
+    from workbook.model.records import LogMapping
+
+    with pytest.raises(Unreadable, match="flat layout"):
+        inspect_log(REAL / "otlp_py_traces.jsonl", LogMapping(preset="flat"))

@@ -447,6 +447,7 @@ def inspect_log(
     """
     with engine.held(path) as src:
         layout = formats.detect(src, declared, records)
+        mapping = _preset_for(layout, mapping)
         con = engine.connect()
         try:
             genai.define(con)
@@ -454,6 +455,23 @@ def inspect_log(
             return _inspect(con, src, rows, mapping)
         finally:
             con.close()
+
+
+#: Layouts that are OpenTelemetry spans: read with the GenAI conventions unless told otherwise.
+_SPAN_LAYOUTS = ("otlp", "otel_console")
+
+
+def _preset_for(layout: Layout, mapping: LogMapping | None) -> LogMapping | None:
+    """The record's mapping; spans with no preset named are read as OpenTelemetry spans.
+
+    The default ``flat`` layout cannot fit a trace export, so a record that names no preset
+    for one means the conventions the file was written by (a named preset is kept).
+    """
+    if layout.name not in _SPAN_LAYOUTS:
+        return mapping
+    if mapping is not None and "preset" in mapping.model_fields_set:
+        return mapping
+    return LogMapping(preset="otel_genai", fields=mapping.fields if mapping else {})
 
 
 def _rows(con: Any, src: Source, layout: Layout, preset: str) -> _Rows:
