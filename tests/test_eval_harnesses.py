@@ -24,6 +24,7 @@ import pytest
 from backports import zstd
 
 from samples import cite, write_csv, write_jsonl, write_parquet
+from workbook.errors import Unreadable
 from workbook.evidence import engine, find_evidence, harnesses
 from workbook.evidence.evals import PassRate, inspect_evaluation
 from workbook.model.records import EvalColumns
@@ -676,3 +677,20 @@ def test_the_evaluation_view_shows_errors_apart_from_fails(tmp_path):
             for tr in page.select("table.wb-slices tbody tr")}  # fmt: skip
     assert rows["tool"] == ["8", "3", "3"]
     assert "(3 errored)" in view.text
+
+
+def test_promptfoo_results_written_one_per_line_are_read_by_content():
+    """`promptfoo eval -o results.jsonl`: no run header, one result per line."""
+    path = REAL / "promptfoo" / "results-lines.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    # PROVENANCE.md: 8 tests x 3 providers = 24 results, 13 successes, no errors.
+    assert (len(rows), sum(r["success"] for r in rows)) == (24, 13)
+    m = inspect_evaluation(path)
+    assert (m.overall.cases, m.overall.passed, m.errors) == (24, 13, 0)
+
+
+def test_lm_evals_summary_is_refused_with_what_to_cite():
+    """The aggregate results JSON holds no cases: the samples file is the evidence."""
+    (path,) = (REAL / "lm_eval").glob("results_*.json")
+    with pytest.raises(Unreadable, match=r"summary of aggregate scores.*--log_samples"):
+        inspect_evaluation(path)

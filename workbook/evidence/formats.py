@@ -62,6 +62,7 @@ WHAT: dict[str, str] = {
     "inspect": "an inspect_ai log (.json)",
     "inspect_zip": "an inspect_ai log (.eval)",
     "lm_eval": "lm-evaluation-harness samples",
+    "lm_eval_results": "lm-evaluation-harness's summary of aggregate scores",
     "mlflow": "an MLflow evaluation table",
     "gx_validation": "a Great Expectations validation result",
     "gx_suite": "a Great Expectations expectation suite",
@@ -217,6 +218,11 @@ def refuse(layout: Layout, kind: str) -> Unreadable:
             f"holds OpenTelemetry log records but no spans ({source}); a log sample is "
             "measured from its spans: cite the trace export, with the log records in the "
             "same file if they carry message content (they join their spans by span id)"
+        )
+    if layout.name == "lm_eval_results":
+        return Unreadable(
+            f"this looks like {what}: it holds no cases; run lm-eval with --log_samples "
+            "and cite the samples_<task>_<time>.jsonl file it writes beside it"
         )
     if layout.name in ("gx_suite", "pandera"):
         return Unreadable(
@@ -442,6 +448,10 @@ def _tool(found: _Found) -> str | None:
         return "otlp"
     if "evalId" in keys and types.get("$.results.results") == "ARRAY":
         return "promptfoo"
+    if {"testIdx", "promptIdx", "success"} <= keys:
+        return "promptfoo"  # one result per line: ``promptfoo eval -o results.jsonl``
+    if types.get("$.results") == "OBJECT" and keys & {"configs", "versions", "n-shot"}:
+        return "lm_eval_results"
     if types.get("$.eval") == "OBJECT" and ("samples" in keys or "status" in keys):
         return "inspect"
     if keys == {"columns", "data"} and types.get("$.data") == "ARRAY":
@@ -480,6 +490,8 @@ def _layout(src: Source, found: _Found, name: str) -> Layout:
     framing = found.framing
     if framing == "single":
         framing = "document" if name in RECORDS or name in ("inspect", "pandera") else "lines"
+    if name == "promptfoo" and "evalId" not in found.keys:
+        framing = "lines"  # results written one per line carry no run header
     if name == "otlp":
         signals = _signals(src, found, b'"resourceSpans"', b'"resourceLogs"')
         return Layout(name, _otel_what(name, signals), None, compression, signals, framing)
