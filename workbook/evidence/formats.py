@@ -222,7 +222,7 @@ def refuse(layout: Layout, kind: str) -> Unreadable:
     if layout.name == "lm_eval_results":
         return Unreadable(
             f"this looks like {what}: it holds no cases; run lm-eval with --log_samples "
-            "and cite the samples_<task>_<time>.jsonl file it writes beside it"
+            "and cite the samples_*.jsonl file it writes beside it (one per task)"
         )
     if layout.name in ("gx_suite", "pandera"):
         return Unreadable(
