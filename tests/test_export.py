@@ -277,3 +277,47 @@ def test_every_value_the_dossier_template_writes_is_escaped():
     # Nothing marks a value safe, un-escapes it, or switches escaping off for a block.
     tags = re.findall(r"\{[{%](.*?)[}%]\}", code_only, flags=re.S)
     assert [t for t in tags if re.search(r"\|\s*safe\b|unescape|autoescape|Markup", t)] == []
+
+
+def printed(text: str) -> nbformat.NotebookNode:
+    return notebook(code("x", new_output("stream", name="stdout", text=text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The red team's case: HOME=/app and a link whose path starts with "apps".
+        "summary: https://example.org/apps/readiness/claims-triage.html",
+        "see https://example.org/app/readiness (a host's path, not this machine's)",
+        "the /application folder of the vendor's guide",
+    ],
+)
+def test_a_word_that_starts_like_the_home_folder_is_no_local_path(monkeypatch, text):
+    monkeypatch.setenv("HOME", "/app")
+    assert "readiness" in export_html(printed(text), "t") or "application" in export_html(
+        printed(text), "t"
+    )
+
+
+def test_prose_that_names_the_temporary_folder_is_no_local_path():
+    import tempfile
+
+    folder = tempfile.gettempdir()
+    html = export_html(printed(f"scratch files go to {folder}/ and are purged nightly"), "t")
+    assert "purged nightly" in html
+
+
+def test_a_real_path_below_the_temporary_folder_is_refused(tmp_path):
+    import tempfile
+
+    # tmp_path lies below the temporary folder and exists: naming it leaks this machine.
+    assert str(tmp_path).startswith(tempfile.gettempdir())
+    with pytest.raises(ExportError, match="shows the local path"):
+        export_html(printed(f"wrote {tmp_path}/out.csv"), "t", source="x.yaml")
+
+
+@pytest.mark.parametrize("spelling", ["{home}/notes.md", "file://{home}/notes.md", "'{home}'"])
+def test_the_home_folder_itself_is_still_refused(monkeypatch, spelling):
+    monkeypatch.setenv("HOME", "/app")
+    with pytest.raises(ExportError, match="'/app'"):
+        export_html(printed("see " + spelling.format(home="/app")), "t", source="x.yaml")

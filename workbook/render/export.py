@@ -216,6 +216,47 @@ def local_markers() -> list[str]:
     return sorted((m for m in markers if len(m) > 2 and m != os.sep), key=len, reverse=True)
 
 
+#: Characters that continue a path or a host name: a marker next to one is inside a longer
+#: word (``https://example.org/apps`` does not name the local folder ``/app``).
+_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-~")
+#: Shared folders every machine has: named alone in prose, they say nothing of this machine;
+#: a path below one (``/tmp/alice-secret/``) does.
+_SHARED_FOLDERS = (tempfile.gettempdir(),)
+
+
+def _names_local_path(text: str, marker: str) -> bool:
+    """``text`` names ``marker`` as a path of its own (on path boundaries), not inside a word.
+
+    A path starts where no path or host character precedes it (``file://`` counts as a
+    start) and ends at the marker's end, at a separator, or at a character no path holds.
+    Under a shared folder (the temporary folder) only a path below it counts.
+    """
+    start = text.find(marker)
+    while start >= 0:
+        end = start + len(marker)
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        opens = (
+            not before
+            or (before not in _PATH_CHARS and before != "/")
+            or text[:start].endswith("file://")
+        )
+        closes = marker.endswith(os.sep) or not after or after not in _PATH_CHARS
+        if opens and closes and _beyond_shared_folder(text, start, marker):
+            return True
+        start = text.find(marker, start + 1)
+    return False
+
+
+def _beyond_shared_folder(text: str, start: int, marker: str) -> bool:
+    """Under a shared folder, only a path below it counts: the folder named alone is prose."""
+    if not any(marker.rstrip(os.sep) == f.rstrip(os.sep) for f in _SHARED_FOLDERS):
+        return True
+    # A path below has a name right after the folder's separator.
+    below = text[start + len(marker.rstrip(os.sep)) :].removeprefix(os.sep)
+    return re.match(r"[^/\\\s\"'<>()\[\]{}:;,]", below) is not None
+
+
 def find_local_path(
     nb: nbformat.NotebookNode, extra: tuple[str, ...] = ()
 ) -> tuple[str, str] | None:
@@ -227,7 +268,7 @@ def find_local_path(
             texts.append(json.dumps(out, ensure_ascii=False))
         for text in texts:
             for marker in markers:
-                if marker and marker in text:
+                if marker and _names_local_path(text, marker):
                     return marker, f"cell {i + 1}"
     return None
 
