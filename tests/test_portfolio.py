@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
@@ -982,3 +983,18 @@ def test_plain_papermill_cli_runs_the_portfolio_notebook(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in shown
     assert 'href=\\"kyc-document-check.html\\"' in shown
     assert "Compared with run 2." in shown
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_summary_csv_cells_never_start_a_formula(start):
+    """OWASP's CSV-injection rule: a cell starting =, +, -, @, tab or CR gets a leading '."""
+    data = copy.deepcopy(HAND_WRITTEN)
+    data["initiatives"][0]["name"] = f'{start}HYPERLINK("http://evil.example","x")'
+    data["failed"][0]["error"] = f"{start}cmd|' /C calc'!A0"
+    text = portfolio.parse_summary(data).summary.to_csv()
+    rows = list(csv.reader(io.StringIO(text, newline="")))  # a quoted CR stays in its cell
+    name, error = rows[1][1], rows[-1][10]
+    assert name == f'\'{start}HYPERLINK("http://evil.example","x")'
+    assert error == f"'{start}cmd|' /C calc'!A0"
+    # Counts and flags stay what they are; only text that starts a formula is quoted.
+    assert rows[1][5:8] == ["True", "", "2"]

@@ -23,7 +23,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -225,29 +225,44 @@ class Summary(Contract):
         return self.model_dump_json(indent=1)
 
     def to_csv(self) -> str:
-        """One row per initiative, then one per record not assessed."""
+        """One row per initiative, then one per record not assessed; no cell is a formula."""
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(CSV_COLUMNS)
         for i in self.initiatives:
             writer.writerow(
-                [
-                    i.id,
-                    i.name,
-                    i.path,
-                    i.claimed_stage,
-                    i.supported_stage,
-                    i.overclaimed,
-                    i.weakest_area or "",
-                    len(i.blockers),
-                    i.outcome,
-                    i.dossier or "",
-                    i.error or "",
-                ]
+                inert(
+                    [
+                        i.id,
+                        i.name,
+                        i.path,
+                        i.claimed_stage,
+                        i.supported_stage,
+                        i.overclaimed,
+                        i.weakest_area or "",
+                        len(i.blockers),
+                        i.outcome,
+                        i.dossier or "",
+                        i.error or "",
+                    ]
+                )
             )
         for f in self.failed:
-            writer.writerow(["", "", f.path, "", "", "", "", "", "invalid", "", f.error])
+            writer.writerow(inert(["", "", f.path, "", "", "", "", "", "invalid", "", f.error]))
         return buf.getvalue()
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(row: list[Any]) -> list[Any]:
+    """Text cells a spreadsheet would run as a formula, quoted with a leading apostrophe.
+
+    Spreadsheet tools hide the apostrophe and show the text as typed; numbers and
+    booleans are written as they are (no initiative has a negative count).
+    """
+    return [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
 
 
 # --- building: from the model's assessment -------------------------------------------
