@@ -694,3 +694,14 @@ def test_lm_evals_summary_is_refused_with_what_to_cite():
     (path,) = (REAL / "lm_eval").glob("results_*.json")
     with pytest.raises(Unreadable, match=r"summary of aggregate scores.*--log_samples"):
         inspect_evaluation(path)
+
+
+def test_a_zip_member_nested_too_deeply_is_one_reason_not_a_traceback(tmp_path):
+    """200,000 nested arrays: json raises RecursionError, which must read as damage."""
+    path = tmp_path / "deep.eval"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("_journal/start.json", json.dumps({"version": 2, "eval": {"task": "t"}}))
+        z.writestr("header.json", json.dumps({"version": 2, "status": "success"}))
+        z.writestr("samples/1_epoch_1.json", "[" * 200_000 + "]" * 200_000)
+    with pytest.raises(Unreadable, match=r"member 'samples/1_epoch_1.json' is damaged \(JSON"):
+        inspect_evaluation(path)

@@ -498,14 +498,7 @@ def _read_document(src: Source) -> dict[str, Any]:
             f"this Great Expectations validation result is {size:,} bytes, over "
             f"{MAX_VALIDATION_BYTES:,}; run it with result_format SUMMARY (no row lists)"
         )
-    data = os.pread(src.fd, size + 1, 0)
-    try:
-        doc = json.loads(data)
-    except RecursionError:
-        raise engine.Unreadable("JSON nests too deeply") from None
-    except ValueError as exc:
-        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise engine.Unreadable(f"not valid JSON{where}") from None
+    doc = formats.parse_json(os.pread(src.fd, size + 1, 0))
     if not isinstance(doc, dict):
         raise engine.Unreadable("not a Great Expectations validation result (not an object)")
     return doc

@@ -430,6 +430,22 @@ def _shape_by_engine(
     return tuple(row[0]), types
 
 
+def parse_json(data: bytes) -> Any:
+    """One JSON value read whole (a suite, a validation result, a zip member).
+
+    ``Unreadable`` says why not: the line and the parser's words, or nesting too deep for
+    the parser (which raises RecursionError, not a ValueError).
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise Unreadable("JSON nests too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"not valid JSON at line {exc.lineno}: {exc.msg}") from None
+    except ValueError:
+        raise Unreadable("not valid JSON: not UTF-8 text") from None
+
+
 def object_size(src: Source, layout: Layout) -> int:
     """The largest JSON value DuckDB is to read: the file (capped), at least 16 MB."""
     size = os.fstat(src.fd).st_size

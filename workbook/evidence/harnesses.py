@@ -673,9 +673,9 @@ def _load(raw: Any, info: zipfile.ZipInfo, budget: _Budget) -> Any:
     if zlib.crc32(data) != info.CRC or len(data) != info.file_size:
         raise _damaged(info.filename, "its checksum or size does not match")
     try:
-        return json.loads(data)
-    except ValueError:
-        raise _damaged(info.filename, "not valid JSON") from None
+        return formats.parse_json(data)
+    except Unreadable as exc:
+        raise _damaged(info.filename, exc.reason) from None
 
 
 def _unpack(raw: Any, info: zipfile.ZipInfo, budget: _Budget) -> bytes:

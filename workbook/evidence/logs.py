@@ -430,10 +430,6 @@ def _error_candidates(fields: dict[str, str], preset: str) -> list[str]:
     return list(dict.fromkeys(p for p in named if p))
 
 
-def _same_field(a: str, b: str) -> bool:
-    return engine.segments(a) == engine.segments(b)
-
-
 def inspect_log(
     path: Path | Source,
     mapping: LogMapping | None = None,

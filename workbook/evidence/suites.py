@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import Unreadable, WorkbookError
+from workbook.evidence import formats
 from workbook.model.records import DataExpectations
 
 #: A suite is hand-written or tool-written text of a few kilobytes; more is a mistake.
@@ -221,13 +222,9 @@ def _document(data: bytes, cited: str) -> Any:
             raise Unreadable(f"suite {cited}: {exc.problem}") from None
     if name.endswith(".json"):
         try:
-            return json.loads(data)
-        except RecursionError:
-            raise Unreadable(f"suite {cited}: JSON nests too deeply") from None
-        except ValueError as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
-            where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-            raise Unreadable(f"suite {cited}: not valid JSON{where}: {detail}") from None
+            return formats.parse_json(data)
+        except Unreadable as exc:
+            raise Unreadable(f"suite {cited}: {exc.reason}") from None
     raise Unreadable(
         f"suite {cited}: a suite is read from .json (Great Expectations, pandera) or "
         ".yaml (pandera)"
