@@ -6,13 +6,19 @@ import csv
 import gzip
 import json
 import math
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from click.testing import CliRunner, Result
 
-from conftest import make_record
+from conftest import AS_OF, EXAMPLES, make_record
+from workbook.cli import main
 from workbook.model.records import Record
 
 
@@ -58,3 +64,32 @@ def percentile(values: Sequence[float], q: float) -> float:
 def cite(kind: str, path: str, date: str = "2026-11-01", **settings: Any) -> Record:
     """A prototype record citing one evidence file, with inspection settings."""
     return make_record({"evidence": [{"kind": kind, "path": path, "date": date, **settings}]})
+
+
+def workbook_process(
+    *args: str | Path, cwd: Path | None = None, timeout: float = 300
+) -> tuple[int, bytes, bytes, float]:
+    """The CLI as users run it, in its own process: (exit code, stdout, stderr, seconds)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "workbook.cli", *map(str, args)],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+    )
+    return done.returncode, done.stdout, done.stderr, time.perf_counter() - started
+
+
+def example_folder(tmp_path: Path, name: str = "claims-triage") -> Path:
+    """A folder holding a copy of one shipped example record."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copy2(EXAMPLES / f"{name}.yaml", folder)
+    return folder
+
+
+def run_batch(records: Path, out: Path) -> Result:
+    """``workbook batch`` on one worker, as of the suite's pinned date."""
+    args = ["batch", str(records), "-o", str(out), "--as-of", AS_OF.isoformat(), "--workers", "1"]
+    return CliRunner().invoke(main, args)

@@ -760,9 +760,10 @@ def test_catalogue_that_is_a_folder(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["gates", "check"])
-def test_hostile_catalogue_name_is_escaped(command, tmp_path):
+def test_hostile_catalogue_name_is_refused(command, tmp_path):
+    """Issue 13, class 4: a catalogue refuses escape sequences in its text (README promise)."""
     gates = CATALOGUES / "hostile_name_ansi.yaml"
     extra = [record_file(tmp_path, "valid.yaml", VALID_RECORD)] if command == "check" else []
     run = invoke(command, "--gates", gates, *extra)
-    assert run.code == 0, run.stderr
-    assert_clean(run)
+    # The name's first unprintable character is the ESC (U+001B) that opens its first sequence.
+    assert_one_line(run, gates, "name", ("contains the control character U+001B",))

@@ -1007,15 +1007,18 @@ def fake_dossier(task: Task) -> Rendered:
         return Rendered(task.record_id, False, 0.5, error=f"{task.path}: cell 1: boom")
     target = Path(task.out_dir) / f"{task.record_id}.html"
     target.write_text(f"<!doctype html><title>{task.record.name}</title></html>")
-    return Rendered(task.record_id, True, 0.25, dossier=target.name)
+    # As the real worker does when the files held still: it vouches for the plan's key.
+    return Rendered(task.record_id, True, 0.25, dossier=target.name, key=task.key)
 
 
-def fake_portfolio(summary: str, out_dir: str, *rest: Any) -> tuple[str | None, str | None]:
+def fake_portfolio(
+    summary: str, out_dir: str, *rest: Any
+) -> tuple[str | None, str | None, str | None]:
     InProcess.calls.append("portfolio")
     ids = [i.id for i in load_summary(summary).initiatives]  # the page reads the contract
     target = Path(out_dir) / "index.html"
     target.write_text("<!doctype html>" + " ".join(ids) + "</html>")
-    return str(target), None
+    return str(target), None, rest[-1]  # the key asked for, vouched for
 
 
 InProcess.stand_ins = {"render_dossier": fake_dossier, "render_portfolio": fake_portfolio}

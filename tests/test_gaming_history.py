@@ -141,13 +141,15 @@ class InProcess(Executor):
             InProcess.tasks.append(task)
             target = Path(task.out_dir) / f"{task.record_id}.html"
             target.write_text("<!doctype html><title>stand-in</title>")
-            future.set_result(Rendered(task.record_id, True, 0.1, dossier=target.name))
+            future.set_result(
+                Rendered(task.record_id, True, 0.1, dossier=target.name, key=task.key)
+            )
         else:  # render_portfolio: the page reads the contract, as the real one does
             summary, out_dir = args[0], args[1]
             load_summary(summary)
             target = Path(out_dir) / "index.html"
             target.write_text("<!doctype html><title>stand-in</title>")
-            future.set_result((str(target), None))
+            future.set_result((str(target), None, args[-1]))  # the key asked for
         return future
 
     def _as_completed(self, futures: list[Any]) -> Any:

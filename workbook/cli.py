@@ -2,6 +2,12 @@
 
 Exit codes: 0 fine, 1 a ``--strict`` check failed (an overclaimed label, or a gate passed
 only because the catalogue changed), 2 invalid input or usage.
+
+Every line written goes through ``say`` or ``fail`` (``errors.one_line`` on each line), and
+while a command runs the standard streams escape control and bidi characters whoever
+writes to them (``terminal.escaped_output``): names, ledger rows and messages quoting a
+file never drive the terminal. Nothing reaches the user as a traceback: a file-system
+error is one line naming its path, anything else one line asking for a report.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -19,21 +26,35 @@ from typing import Any, TypeVar
 import click
 
 from workbook import __version__
+from workbook.batch.options import MAX_TIMEOUT, MAX_WORKERS, cell_timeout, default_workers
 from workbook.errors import UsageError, WorkbookError, one_line
 from workbook.model.assess import Assessment, stage_label
 from workbook.model.catalogue import Catalogue, load_catalogue
 from workbook.model.criteria import GATES
 from workbook.model.records import AREAS, STAGES, record_schema
 from workbook.model.scaffold import create_record
-from workbook.paths import NOTEBOOKS
+from workbook.model.yamlio import shown
+from workbook.paths import CHAPTER_NOTEBOOKS, NOTEBOOKS
 from workbook.pipeline import History, check_paths, discover
+from workbook.terminal import escaped_output, real
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def say(*lines: object, err: bool = False) -> None:
+    """Each argument one line of output, its control and bidi characters spelled out.
+
+    The one way the commands print: a value read from a file, the ledger or the command
+    line may hold a newline or an escape sequence, and must neither forge a line nor
+    drive the terminal.
+    """
+    for line in lines:
+        click.echo(one_line(line), err=err)
+
+
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr, then exit: input errors already start with the file's path."""
-    click.echo(one_line(message), err=True)
+    say(message, err=True)
     sys.exit(code)
 
 
@@ -50,6 +71,60 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class Seconds(click.ParamType):
+    """A cell timeout: a whole number of seconds from 1 to a day, or ``none`` for no limit.
+
+    nbclient counts whole seconds; 0 and negative numbers used to mean "no limit"
+    silently, so no limit must be asked for by name.
+    """
+
+    name = "SECONDS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text.lower() == "none":
+            return None
+        with contextlib.suppress(UsageError):  # the range is the library's (BatchOptions)
+            if text.isascii() and text.isdigit() and len(text) <= 6:
+                return cell_timeout(int(text))
+        self.fail(
+            f"{shown(text)} is not a cell timeout (expected a whole number of seconds from 1 "
+            f"to {MAX_TIMEOUT}, or 'none' for no limit)",
+            param,
+            ctx,
+        )
+
+
+#: A Dask scheduler address: [PROTOCOL://]HOST:PORT (an IPv6 host in brackets).
+SCHEDULER = re.compile(
+    r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})"
+)
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss")
+
+
+class SchedulerAddress(click.ParamType):
+    """``tcp://HOST:PORT`` (or tls, ws, wss, or no protocol): checked before any connection."""
+
+    name = "ADDRESS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        m = SCHEDULER.fullmatch(str(value))
+        if (
+            m is None
+            or (m["scheme"] is not None and m["scheme"] not in SCHEDULER_PROTOCOLS)
+            or not 1 <= int(m["port"]) <= 65535
+        ):
+            self.fail(
+                f"{shown(str(value))} is not a Dask scheduler address (expected "
+                "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786)",
+                param,
+                ctx,
+            )
+        return str(value)
+
+
 class IsoDate(click.ParamType):
     name = "DATE"
 
@@ -61,7 +136,7 @@ class IsoDate(click.ParamType):
                 raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a date (expected YYYY-MM-DD)", param, ctx)
+            self.fail(f"{shown(value)} is not a date (expected YYYY-MM-DD)", param, ctx)
 
 
 gates_option = click.option(
@@ -70,6 +145,14 @@ gates_option = click.option(
     type=click.Path(path_type=Path),
     default=None,
     help="Gate catalogue YAML to assess against (default: the shipped catalogue).",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=Seconds(),
+    default=600,
+    show_default=True,
+    help="Seconds one notebook cell may run before its dossier fails: a whole number from 1 "
+    f"to {MAX_TIMEOUT}, or 'none' for no limit.",
 )
 as_of_option = click.option(
     "--as-of",
@@ -85,15 +168,53 @@ class OneLineErrors(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        try:
-            return super().main(*args, **kwargs)
-        except click.ClickException as exc:
-            hint = ""
-            if isinstance(exc, click.UsageError) and exc.ctx is not None:
-                hint = f" (see '{exc.ctx.command_path} --help')"
-            fail(f"workbook: {exc.format_message()}{hint}", exc.exit_code)
-        except click.Abort:
-            fail("workbook: aborted", 1)
+        with escaped_output():
+            try:
+                return super().main(*args, **kwargs)
+            except click.ClickException as exc:
+                hint = ""
+                if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                    hint = f" (see '{exc.ctx.command_path} --help')"
+                fail(f"workbook: {exc.format_message()}{hint}", exc.exit_code)
+            except click.Abort:
+                fail("workbook: aborted", 1)
+            except BrokenPipeError:
+                quiet_stdout()  # the reader went away (`| head`): nothing to say to it
+                sys.exit(1)
+            except OSError as exc:  # the last line of defence: the library names most paths
+                fail(file_system_line(exc))
+            except Exception as exc:
+                if os.environ.get("WORKBOOK_TRACEBACK"):
+                    raise
+                fail(internal_line(exc))
+
+
+def file_system_line(exc: OSError) -> str:
+    """One line for a file-system error nobody turned into a WorkbookError: its path, what to do."""
+    from workbook.files import cannot
+
+    if exc.filename is None:
+        reason = exc.strerror or type(exc).__name__
+        return f"workbook: {reason} (expected a file or folder you can use)"
+    names = [exc.filename] + ([exc.filename2] if exc.filename2 is not None else [])
+    where = " -> ".join(os.fsdecode(n) if isinstance(n, bytes) else str(n) for n in names)
+    return cannot(exc, where, "open").line()
+
+
+def internal_line(exc: Exception) -> str:
+    """A bug, not bad input: one line that says so, and how to see where it happened."""
+    what = shown(str(exc), quoted=False)
+    return (
+        f"workbook: internal error: {type(exc).__name__}: {what} (please report it with the "
+        "command that caused it; WORKBOOK_TRACEBACK=1 shows where it happened)"
+    )
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device, so exiting flushes into nothing."""
+    with contextlib.suppress(Exception):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, real(sys.stdout).fileno())
 
 
 def out_option(help_text: str) -> Callable[[F], F]:
@@ -124,6 +245,20 @@ def require_existing(paths: list[Path]) -> None:
             raise UsageError(
                 "no such file or folder", path=p, expected="a record file or a folder of records"
             )
+
+
+def require_notebooks(folder: Path | None) -> Path:
+    """The notebooks folder, holding every chapter notebook (checked before any kernel starts)."""
+    folder = folder or NOTEBOOKS
+    for name in CHAPTER_NOTEBOOKS.values():
+        if not (folder / name).is_file():
+            raise UsageError(
+                "chapter notebook not found",
+                path=folder / name,
+                expected="a --notebooks folder holding every chapter notebook, as the shipped "
+                "notebooks/ does",
+            )
+    return folder
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,12 +412,13 @@ def check(
             "no record files found", path=", ".join(map(str, targets)), expected="*.yaml records"
         )
     if as_json:
-        click.echo(json.dumps([{**a.to_dict(), "path": str(p)} for p, a in good], indent=2))
+        # ASCII JSON: every control, bidi and non-ASCII character is a \u escape.
+        say(*json.dumps([{**a.to_dict(), "path": str(p)} for p, a in good], indent=2).split("\n"))
     elif summary:
-        click.echo("\n".join(_table(good)))
+        say(*_table(good))
     else:
         for p, a in good:
-            click.echo("\n".join(_block(a, p)) + "\n")
+            say(*_block(a, p), "")
         over = sum(a.overclaimed for _, a in good)
         plural = "s" if len(checked) != 1 else ""
         # Said only when it happens: most portfolios never see either.
@@ -291,12 +427,12 @@ def check(
             (sum(any(s.gate for s in a.goalposts) for _, a in good), "on moved goalposts"),
         ]
         extra = "".join(f", {n} {what}" for n, what in loud if n)
-        click.echo(
+        say(
             f"{len(checked)} record{plural}: {len(good)} assessed, {over} overclaimed{extra}, "
             f"{len(bad)} invalid (as of {as_of}; catalogue: {one_line(catalogue.name)})"
         )
     for c in bad:
-        click.echo(one_line(c.error.line() if c.error else c.path), err=True)
+        say(c.error.line() if c.error else c.path, err=True)
     if bad:
         sys.exit(2)
     # A gate passed only under a changed catalogue is a label the earlier gates refused.
@@ -329,7 +465,7 @@ def check(
 def new(name: str, folder: Path, stage: str) -> None:
     """Start a record for a new initiative from the commented template (never overwrites)."""
     target = create_record(name, folder, stage)
-    click.echo(f"wrote {target}")
+    say(f"wrote {target}")
 
 
 # --- dossier -------------------------------------------------------------------
@@ -340,7 +476,7 @@ def new(name: str, folder: Path, stage: str) -> None:
 @out_option("Folder for the HTML dossiers.")
 @gates_option
 @as_of_option
-@click.option("--timeout", type=float, default=None, help="Seconds one notebook cell may run.")
+@timeout_option
 @click.option(
     "--ledger",
     "ledger_path",
@@ -355,7 +491,7 @@ def dossier(
     out_dir: Path,
     gates_file: Path | None,
     as_of: dt.date | None,
-    timeout: float | None,
+    timeout: int | None,
     ledger_path: Path | None,
     notebooks_dir: Path | None,
 ) -> None:
@@ -365,10 +501,15 @@ def dossier(
     dossier) and exports them with nbconvert. A failing cell keeps the
     partial notebook as OUT/failed/<id>.ipynb (not for sharing) and exits 1.
     """
+    from workbook.ledger import Ledger
     from workbook.render.dossier import write_dossier
     from workbook.render.execute import NotebookFailed
 
     load_catalogue(gates_file)  # a broken catalogue is one line, before any kernel starts
+    notebooks = require_notebooks(notebooks_dir)
+    if ledger_path is not None:
+        with Ledger(ledger_path):  # not a ledger: one line now, not a failed cell per record
+            pass
     require_existing(list(paths))
     records = discover(paths)
     if not records:
@@ -382,17 +523,17 @@ def dossier(
                 as_of=as_of,
                 gates=gates_file,
                 timeout=timeout,
-                notebooks=notebooks_dir or NOTEBOOKS,
+                notebooks=notebooks,
                 ledger=ledger_path,
             )
         except NotebookFailed as exc:
             failed += 1
-            click.echo(one_line(exc.line()), err=True)
+            say(exc.line(), err=True)
         except WorkbookError as exc:
             invalid += 1
-            click.echo(one_line(exc.line()), err=True)
+            say(exc.line(), err=True)
         else:
-            click.echo(f"wrote {target}")
+            say(f"wrote {target}")
     if invalid:
         sys.exit(2)
     if failed:
@@ -409,9 +550,9 @@ def dossier(
 @as_of_option
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
-    help="Worker processes (default: the number of cores).",
+    help=f"Worker processes, 1 to {MAX_WORKERS} (default: the number of cores).",
 )
 @click.option(
     "--executor",
@@ -423,8 +564,9 @@ def dossier(
 )
 @click.option(
     "--scheduler",
+    type=SchedulerAddress(),
     default=None,
-    help="Dask scheduler address (with --executor dask; default: a LocalCluster).",
+    help="Dask scheduler address, tcp://HOST:PORT (with --executor dask; default: a LocalCluster).",
 )
 @click.option("--force", is_flag=True, help="Re-render every dossier, changed or not.")
 @click.option(
@@ -433,13 +575,7 @@ def dossier(
     help="Keep one kernel per worker for successive dossiers, its namespace reset in between "
     "(faster; imports stay loaded).",
 )
-@click.option(
-    "--timeout",
-    type=float,
-    default=600.0,
-    show_default=True,
-    help="Seconds one notebook cell may run before its dossier fails.",
-)
+@timeout_option
 @click.option(
     "--log",
     "log_file",
@@ -459,7 +595,7 @@ def batch(
     scheduler: str | None,
     force: bool,
     reuse_kernels: bool,
-    timeout: float,
+    timeout: int | None,
     log_file: Path | None,
     notebooks_dir: Path | None,
 ) -> None:
@@ -470,10 +606,12 @@ def batch(
     failed (each is named with its reason), 2 on bad usage or when another run
     holds OUT.
     """
-    import os
-
     from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
 
+    if scheduler is not None and executor_name != "dask":
+        raise click.BadOptionUsage(
+            "scheduler", "--scheduler names a Dask scheduler: use it with --executor dask"
+        )
     targets = list(paths) or [Path("data/initiatives")]
     require_existing(targets)
     options = BatchOptions(
@@ -481,8 +619,8 @@ def batch(
         out_dir=out_dir,
         as_of=as_of,
         gates=gates_file,
-        notebooks=notebooks_dir or NOTEBOOKS,
-        workers=workers or os.cpu_count() or 1,
+        notebooks=require_notebooks(notebooks_dir),
+        workers=workers or default_workers(),
         executor=executor_name,
         scheduler=scheduler,
         force=force,
@@ -491,9 +629,15 @@ def batch(
         reuse_kernels=reuse_kernels,
     )
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        # The bar writes its own sequences to the real terminal. Nothing else is routed
+        # through it: rich would read a stray line's escape sequences and markup as styles.
+        console = Console(file=real(sys.stderr))
+        with Progress(
+            console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+        ) as bar:
             task = bar.add_task("dossiers", total=None)
 
             def show(entry: Any, done: int, total: int) -> None:
@@ -502,8 +646,7 @@ def batch(
             result = run_batch(options, show)
     else:
         result = run_batch(options, progress_printer())
-    for line in summary_lines(result):
-        click.echo(one_line(line))
+    say(*summary_lines(result))
     sys.exit(result.exit_code)
 
 
@@ -530,27 +673,29 @@ def history(initiative: str, ledger_path: Path) -> None:
         rows = ledger.history(initiative)
     if not rows:
         raise UsageError(
-            f"no assessment of {initiative!r} is recorded",
+            f"no assessment of {shown(initiative)} is recorded",
             path=ledger_path,
             expected="an initiative id that a batch assessed",
         )
     header = ("RUN", "STARTED", "AS OF", "CLAIMED", "SUPPORTED", "BLOCKERS", "OUTCOME", "DIGEST")
-    table = [header] + [
+    # Each cell spelled out before the columns are measured: the ledger is a file
+    # anyone who can write the output folder can edit.
+    cells = [
         (
-            str(r.run_id),
+            r.run_id,
             r.started_at[:16].replace("T", " "),
             r.as_of,
             r.claimed,
             r.supported,
-            str(len(r.blockers)),
+            len(r.blockers),
             r.outcome,
             r.digest[:12],
         )
         for r in rows
     ]
+    table = [header] + [tuple(one_line(c) for c in row) for row in cells]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    say(*("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table))
 
 
 # --- schema and gates ------------------------------------------------------------
@@ -559,7 +704,7 @@ def history(initiative: str, ledger_path: Path) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of an initiative record (for editors and validators)."""
-    click.echo(json.dumps(record_schema(), indent=2))
+    say(*json.dumps(record_schema(), indent=2).split("\n"))
 
 
 @main.command()
@@ -568,15 +713,15 @@ def schema() -> None:
 def gates(gates_file: Path | None) -> None:
     """Validate a gate catalogue and list its criteria by gate and area."""
     catalogue: Catalogue = load_catalogue(gates_file)
-    click.echo(f"{one_line(catalogue.name)}: {len(catalogue.criteria)} criteria")
+    say(f"{one_line(catalogue.name)}: {len(catalogue.criteria)} criteria")
     for gate in GATES:
         crits = catalogue.for_gate(gate)
         counts = ", ".join(
             f"{area} {n}" for area in AREAS if (n := sum(c.area == area for c in crits))
         )
-        click.echo(f"\n{stage_label(gate)} gate ({len(crits)}: {counts})")
+        say("", f"{stage_label(gate)} gate ({len(crits)}: {counts})")
         for c in crits:
-            click.echo(f"  {c.id:<34} {c.kind:<13} {one_line(c.question)}")
+            say(f"  {one_line(c.id):<34} {one_line(c.kind):<13} {one_line(c.question)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

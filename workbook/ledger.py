@@ -13,6 +13,11 @@ assessed with (by fingerprint, with its rules), and which one each assessment
 used, so a later run can tell when a gate passes only because the catalogue
 changed (``model.goalposts``), and a record can be held to a pinned catalogue.
 
+The output folder may be shared: the ledger is never opened through a link, its own
+name or that of the journal files SQLite keeps beside it (``-wal``, ``-shm``,
+``-journal``), and a row a person edited by hand into something this module did not
+write is refused with one line naming the row, not a traceback.
+
 Schema versions: 1 had no catalogues; a version 1 file is upgraded in place,
 in one transaction (all or nothing), the first time this version opens it.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -35,8 +41,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from workbook.errors import LedgerError
+from workbook.files import PLANTED, PUT_THERE, refuse_link
 from workbook.model.goalposts import catalogue_body
 from workbook.model.history import OUTCOMES, HistoryRow
+from workbook.model.records import STAGES
 
 if TYPE_CHECKING:
     from workbook.model.assess import Assessment
@@ -48,6 +56,8 @@ SCHEMA_VERSION = 2
 #: recognised as such instead of being silently given our tables.
 APPLICATION_ID = 0x57424C47
 BUSY_TIMEOUT_MS = 10_000
+#: The files SQLite opens itself beside the ledger (WAL, its index, a rollback journal).
+JOURNALS = ("-wal", "-shm", "-journal")
 
 _SCHEMA = f"""
 CREATE TABLE runs (
@@ -125,15 +135,64 @@ def _now() -> str:
 
 
 _HISTORY_SELECT = """
-SELECT a.run_id, r.started_at, a.initiative, a.name, a.digest, a.as_of, a.claimed,
+SELECT a.id, a.run_id, r.started_at, a.initiative, a.name, a.digest, a.as_of, a.claimed,
        a.supported, a.overclaimed, a.outcome, a.statuses, a.blockers
 FROM assessments AS a JOIN runs AS r ON r.id = a.run_id
 """
 
 
-def _history_row(row: tuple[Any, ...]) -> HistoryRow:
-    run_id, started, initiative, name, digest, as_of, claimed, supported = row[:8]
-    overclaimed, outcome, statuses, blockers = row[8:]
+class _Row:
+    """Where a value read from the ledger came from: its file, table and row id."""
+
+    def __init__(self, path: Path, table: str, row_id: object) -> None:
+        self.path, self.table, self.row_id = path, table, row_id
+
+    def refuse(self, column: str, problem: str) -> LedgerError:
+        return LedgerError(
+            # The row id is the file's text too (a catalogue's is its fingerprint): cut short.
+            f"{self.table} row {str(self.row_id)[:40]}: {column} {problem}",
+            path=self.path,
+            expected="a row as workbook batch wrote it; restore the ledger from a backup, "
+            "or move it aside to start a new one",
+        )
+
+    def json(self, column: str, text: object, kind: type, default: str | None = None) -> Any:
+        """The JSON value of ``column``: a ``kind`` (dict or list), or one line saying why not."""
+        if text is None and default is not None:
+            text = default
+        try:
+            value = json.loads(text)  # type: ignore[arg-type]
+        except (TypeError, ValueError, RecursionError):  # nesting too deep for Python too
+            raise self.refuse(column, "is not valid JSON") from None
+        if not isinstance(value, kind):
+            raise self.refuse(column, f"is not a JSON {'object' if kind is dict else 'array'}")
+        return value
+
+    def text(self, column: str, value: object) -> str:
+        if not isinstance(value, str):
+            raise self.refuse(column, "is not text")
+        return value
+
+
+def _history_row(path: Path, row: tuple[Any, ...]) -> HistoryRow:
+    row_id, run_id, started, initiative, name, digest, as_of, claimed, supported = row[:9]
+    overclaimed, outcome, statuses, blockers = row[9:]
+    at = _Row(path, "assessments", row_id)
+    statuses = at.json("statuses", statuses, dict)
+    blockers = at.json("blockers", blockers, list)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in statuses.items()):
+        raise at.refuse("statuses", "is not an object of criterion id -> status text")
+    if not all(isinstance(b, str) for b in blockers):
+        raise at.refuse("blockers", "is not an array of criterion ids")
+    for column, value in zip(
+        ("initiative", "name", "digest", "as_of", "claimed", "supported"),
+        (initiative, name, digest, as_of, claimed, supported),
+        strict=True,
+    ):
+        at.text(column, value)
+    for column, value in (("claimed", claimed), ("supported", supported)):
+        if value not in STAGES:  # every comparison of stages indexes STAGES
+            raise at.refuse(column, f"is not a stage ({', '.join(STAGES)})")
     return HistoryRow(
         run_id,
         started,
@@ -145,14 +204,28 @@ def _history_row(row: tuple[Any, ...]) -> HistoryRow:
         supported,
         overclaimed=bool(overclaimed),
         outcome=outcome,
-        statuses=json.loads(statuses),
-        blockers=json.loads(blockers),
+        statuses=statuses,
+        blockers=blockers,
     )
 
 
-def _run_row(row: tuple[Any, ...]) -> RunRow:
+def _run_row(path: Path, row: tuple[Any, ...]) -> RunRow:
     rid, started, ended, options, counts, status = row
-    return RunRow(rid, started, ended, json.loads(options), json.loads(counts or "{}"), status)
+    at = _Row(path, "runs", rid)
+    return RunRow(
+        rid,
+        started,
+        ended,
+        at.json("options", options, dict),
+        at.json("counts", counts, dict, default="{}"),
+        status,
+    )
+
+
+def _catalogue(path: Path, row: tuple[Any, ...]) -> StoredCatalogue:
+    fingerprint, name, body, seen = row
+    at = _Row(path, "catalogues", fingerprint)
+    return StoredCatalogue(fingerprint, name, at.json("body", body, dict), seen)
 
 
 class Ledger:
@@ -163,6 +236,14 @@ class Ledger:
         # The batch parent may record from an executor's callback threads; one lock
         # serialises them on the single connection.
         self._lock = threading.Lock()
+        for name in (self.path, *(self.path.with_name(self.path.name + j) for j in JOURNALS)):
+            refuse_link(name)
+        if self.path.is_dir():
+            raise LedgerError(
+                "a folder sits where the ledger goes",
+                path=self.path,
+                expected="move the folder away",
+            )
         try:
             self._con = sqlite3.connect(
                 self.path,
@@ -173,10 +254,38 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open the ledger: {exc}", path=self.path) from None
         try:
+            self._check_file()
             self._open()
         except BaseException:
             self._con.close()
             raise
+
+    def _check_file(self) -> None:
+        """Refuse a ledger SQLite reached through a link, or that has another name too.
+
+        SQLite resolves a link itself before opening the file, and then opens the resolved
+        name (and its -wal, -shm, -journal) with O_NOFOLLOW. So the file it names is the one
+        it has open: were it not our name in our folder, a link was followed, even one
+        planted after the check in ``__init__``. Nothing has been read or written yet.
+        """
+        opened = next((f for _, db, f in self._con.execute("PRAGMA database_list") if db == "main"))
+        ours = os.path.join(os.path.realpath(self.path.parent), self.path.name)
+        if opened != ours:
+            raise LedgerError(
+                "is a symbolic link; refusing to open the ledger through it",
+                path=self.path,
+                expected=PLANTED,
+            )
+        try:
+            links = os.stat(self.path, follow_symlinks=False).st_nlink
+        except OSError:
+            links = 1
+        if links > 1:
+            raise LedgerError(
+                f"has {links} names (a hard link); refusing to write through it",
+                path=self.path,
+                expected=PUT_THERE,
+            )
 
     def _open(self) -> None:
         con = self._con
@@ -376,7 +485,7 @@ class Ledger:
         rows = self._read(
             _HISTORY_SELECT + " WHERE a.initiative = ? ORDER BY a.run_id, a.id", (initiative,)
         )
-        return [_history_row(r) for r in rows]
+        return [_history_row(self.path, r) for r in rows]
 
     def in_run(self, initiative: str, run_id: int) -> HistoryRow | None:
         """The assessment of ``initiative`` that run ``run_id`` recorded, if it made one."""
@@ -384,7 +493,7 @@ class Ledger:
             _HISTORY_SELECT + " WHERE a.initiative = ? AND a.run_id = ? ORDER BY a.id DESC LIMIT 1",
             (initiative, run_id),
         )
-        return _history_row(rows[0]) if rows else None
+        return _history_row(self.path, rows[0]) if rows else None
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The last ``limit`` runs, newest first (interrupted ones included)."""
@@ -393,7 +502,7 @@ class Ledger:
             " ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        return [_run_row(r) for r in rows]
+        return [_run_row(self.path, r) for r in rows]
 
     def last_finished_run(self, before_run: int | None = None) -> RunRow | None:
         """The latest run that finished (optionally: started before ``before_run``)."""
@@ -404,7 +513,7 @@ class Ledger:
             sql += " AND id < ?"
             params = (before_run,)
         rows = self._read(sql + " ORDER BY id DESC LIMIT 1", params)
-        return _run_row(rows[0]) if rows else None
+        return _run_row(self.path, rows[0]) if rows else None
 
     def catalogues(self, prefix: str = "") -> list[StoredCatalogue]:
         """Stored catalogues whose fingerprint starts with ``prefix`` (hex), oldest first."""
@@ -415,7 +524,7 @@ class Ledger:
             " WHERE fingerprint LIKE ? ORDER BY first_seen, fingerprint",
             (prefix + "%",),
         )
-        return [StoredCatalogue(f, n, json.loads(b), seen) for f, n, b, seen in rows]
+        return [_catalogue(self.path, r) for r in rows]
 
     def earlier_catalogue(
         self, initiative: str, fingerprint: str
@@ -437,5 +546,4 @@ class Ledger:
         if not rows:
             return None
         row = rows[0]
-        f, n, b, seen = row[-4:]
-        return _history_row(row[:-4]), StoredCatalogue(f, n, json.loads(b), seen)
+        return _history_row(self.path, row[:-4]), _catalogue(self.path, row[-4:])

@@ -12,10 +12,16 @@ RememberDossiers       the state file: which key each written dossier was made f
 LogEvents              run.jsonl: one event per initiative, then the run's end
 ShowProgress           the caller's progress callback
 =====================  ========================================================
+
+A key is remembered only as the worker returned it: the worker vouches that the
+files it rendered from are the ones the key describes (``inputs.py``). A dossier or
+portfolio page written while its inputs moved comes back without a key; its old
+key is then forgotten, so the next run renders it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -76,17 +82,22 @@ class WritePortfolio(Action):
             last = ""
         if target.exists() and last == key and not self.options.force:
             return dataclasses.replace(result, portfolio=target)
-        written, error = self.pool.call(
+        written, error, vouched = self.pool.call(
             render_portfolio,
             str(self.out_dir / SUMMARY_NAME),
             str(self.out_dir),
             str(self.options.notebooks),
             self.options.timeout,
             self.options.reuse_kernels,
+            str(self.options.gates) if self.options.gates else None,
+            key,
         )
-        if written:
+        if written and vouched == key:
             # Only a page that was really written counts: a failed one is retried next run.
             atomic_write_text(self.out_dir / PORTFOLIO_STATE, key + "\n")
+        elif written:
+            # Written while its inputs moved: the old key must not vouch for the new page.
+            forget(self.out_dir / PORTFOLIO_STATE)
         return dataclasses.replace(
             result, portfolio=Path(written) if written else None, portfolio_error=error
         )
@@ -124,9 +135,21 @@ class RememberDossiers(Action):
 
     def settled(self, entry: Entry) -> None:
         # What failed is not remembered as done: the next run tries it again.
-        if entry.outcome == "rendered" and entry.assessment and entry.key and entry.dossier:
+        if entry.outcome != "rendered" or not entry.assessment or not entry.dossier:
+            return
+        if entry.key:
             self.state[entry.assessment.id] = Seen(entry.key, entry.dossier)
-            atomic_write_text(self.path, dump_state(self.state))
+        elif self.state.pop(entry.assessment.id, None) is None:
+            return
+        # No key: the worker could not vouch for what it rendered (a file moved meanwhile).
+        # The dossier's old key goes too, or a revert would make the new page look current.
+        atomic_write_text(self.path, dump_state(self.state))
+
+
+def forget(path: Path) -> None:
+    """Remove a state file; one already gone is forgotten already."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 class LogEvents(Action):

@@ -14,8 +14,24 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
+from workbook.batch.options import CONNECT_TIMEOUT
 from workbook.batch.tasks import Rendered, Task, render_dossier, warm_worker
 from workbook.errors import UsageError
+from workbook.model.yamlio import shown
+from workbook.terminal import Escaping
+
+
+def start_worker() -> None:
+    """A worker's start: its own output escaped like the CLI's, then ``warm_worker``.
+
+    Workers write to the same terminal as the run (a library's warning about a record's
+    evidence, say); what they write must not drive it either.
+    """
+    import sys
+
+    if not isinstance(sys.stderr, Escaping):
+        sys.stdout, sys.stderr = Escaping(sys.stdout), Escaping(sys.stderr)
+    warm_worker()
 
 
 class Executor:
@@ -113,7 +129,7 @@ class LocalExecutor(Executor):
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_worker)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=start_worker)
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self._pool.submit(fn, *args)
@@ -148,7 +164,7 @@ class DaskExecutor(Executor):
             ) from None
         self._stack = contextlib.ExitStack()
         if self.scheduler:
-            self._client = self._stack.enter_context(Client(self.scheduler))
+            self._client = self._stack.enter_context(self._connect(Client))
         else:
             cluster = self._stack.enter_context(
                 LocalCluster(
@@ -160,7 +176,31 @@ class DaskExecutor(Executor):
                 )
             )
             self._client = self._stack.enter_context(Client(cluster))
-        self._client.run(warm_worker)
+        self._client.run(start_worker)
+
+    def _connect(self, client: Any) -> Any:
+        """A client of the scheduler at ``--scheduler``, or one line saying why not.
+
+        Dask waits 30 s by default (``distributed.comm.timeouts.connect``) and retries a
+        refused connection until then; a nightly run should say much sooner that nobody
+        answers.
+        """
+        try:
+            return client(self.scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:  # refused, unknown host, nobody answered
+            raise UsageError(
+                f"no Dask scheduler answered at {shown(self.scheduler)} within "
+                f"{CONNECT_TIMEOUT} s ({type(exc).__name__})",
+                field="--scheduler",
+                expected="the address of a running scheduler, e.g. tcp://10.0.0.5:8786; "
+                "start one with dask-scheduler, or leave --scheduler out for a local cluster",
+            ) from None
+        except ValueError as exc:  # an address Dask cannot parse
+            raise UsageError(
+                f"{shown(self.scheduler)} is not a Dask scheduler address ({shown(str(exc))})",
+                field="--scheduler",
+                expected="tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786",
+            ) from None
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self._client.submit(fn, *args, pure=False)

@@ -10,6 +10,12 @@ though it voids no sign-off and so is not in the digest). The
 state of the last run maps each initiative to the key its dossier was written
 for; an initiative whose key is unchanged and whose dossier is still there is
 skipped. Nothing here reads a file or a clock: the caller hands in what it read.
+
+The plan's key is what it *asks* a worker to render. The state remembers a key
+only as the worker vouched for it after rendering, from the files it read
+(``inputs.py``): a file edited between the plan and the render, or during it,
+leaves the dossier unremembered, so a later revert cannot make a stale page look
+current.
 """
 
 from __future__ import annotations

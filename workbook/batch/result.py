@@ -23,6 +23,8 @@ class Entry:
     path: Path
     outcome: Outcome
     assessment: Assessment | None = None
+    #: The render key the dossier is known to be made for: for a rendered one, as the
+    #: worker vouched for it where it read the files (None: they moved; not remembered).
     key: str | None = None
     dossier: str | None = None
     error: str | None = None

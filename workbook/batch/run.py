@@ -13,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from workbook.batch.actions import (
+    PORTFOLIO_PAGE,
+    PORTFOLIO_STATE,
     STATE_NAME,
     Action,
     LogEvents,
@@ -29,19 +32,35 @@ from workbook.batch.actions import (
 )
 from workbook.batch.environment import read_environment
 from workbook.batch.executors import Executor, make_executor
-from workbook.batch.lock import output_lock
+from workbook.batch.lock import LOCK_NAME, output_lock
 from workbook.batch.options import BatchOptions
 from workbook.batch.plan import Planned, parse_state, plan
 from workbook.batch.result import BatchResult, Entry
 from workbook.batch.runlog import RUN_LOG, RunLog
 from workbook.batch.tasks import Task
-from workbook.ledger import LEDGER_NAME, Ledger, RunRow
+from workbook.errors import LedgerError, UsageError
+from workbook.files import read_nofollow, refuse_link
+from workbook.ledger import JOURNALS, LEDGER_NAME, Ledger, RunRow
 from workbook.model.assess import Assessment
 from workbook.model.catalogue import load_catalogue
 from workbook.model.history import Changes, HistoryRow, compare
-from workbook.model.summary import DOSSIER_NAME
+from workbook.model.summary import CSV_NAME, DOSSIER_NAME, SUMMARY_NAME
 from workbook.paths import FAILED_FOLDER
 from workbook.pipeline import History, check_paths
+
+#: Every name the batch reads or writes in OUT, besides the dossiers (``*.html``).
+OWN_NAMES = (
+    LOCK_NAME,
+    RUN_LOG,
+    LEDGER_NAME,
+    *(LEDGER_NAME + suffix for suffix in JOURNALS),
+    SUMMARY_NAME,
+    CSV_NAME,
+    STATE_NAME,
+    PORTFOLIO_STATE,
+    PORTFOLIO_PAGE,
+    FAILED_FOLDER,
+)
 
 
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
@@ -51,6 +70,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     out = options.out_dir
     catalogue = load_catalogue(options.gates)
     with output_lock(out), contextlib.ExitStack() as stack:
+        check_names(out)
         ledger, log, pool = _open(stack, options)
         run_id = ledger.start_run(options.describe())
         log.event("run-start", run=run_id, **options.describe())
@@ -60,6 +80,10 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         # ledger's earlier assessments say whether the catalogue moved under a gate.
         history = History(ledger, options.gates)
         checked = check_paths(options.paths, catalogue, as_of, history)
+        # A ledger that cannot be read is the output folder's problem, not a record's: stop.
+        for c in checked:
+            if isinstance(c.error, LedgerError):
+                raise c.error
         environment = read_environment(options.notebooks, catalogue)
         state = parse_state(_read(out / STATE_NAME))
         planned = plan(checked, environment, state, _dossiers_in(out), force=options.force)
@@ -162,6 +186,7 @@ def render(
             ledger=str(options.out_dir / LEDGER_NAME),
             reuse_kernel=options.reuse_kernels,
             shared=dict(a.evidence.shared),
+            key=p.key,  # the worker vouches for it, or not, from the files it read
         )
         for p, a in pending.values()
     ]
@@ -171,23 +196,57 @@ def render(
             p.path,
             "rendered" if r.ok else "failed",
             a,
-            p.key,
+            r.key,  # as the worker vouched for it (None: its files moved; not remembered)
             dossier=r.dossier,
             error=r.error,
             duration=round(r.duration, 3),
         )
 
 
+def check_names(out: Path) -> None:
+    """One line, before anything in OUT is read or written, for a link at a name the batch uses.
+
+    Or for a folder where the batch writes a file (which would fail only at the end).
+
+    OUT is often shared: a link planted at such a name would have this run (from cron,
+    perhaps as root) read, truncate or replace the file it points to. OUT itself may be
+    a link: whoever named it on the command line chose it. Each file is also opened or
+    replaced without following links (``workbook.files``): this check names the link
+    up front, before any work; the opens close the race after it.
+    """
+    with os.scandir(out) as entries:
+        planted = sorted(
+            e.name
+            for e in entries
+            if e.is_symlink() and (e.name in OWN_NAMES or e.name.endswith(".html"))
+        )
+    failed = out / FAILED_FOLDER
+    if not planted and failed.is_dir():
+        with os.scandir(failed) as entries:
+            links = sorted(e.name for e in entries if e.is_symlink())
+        planted = [f"{FAILED_FOLDER}/{name}" for name in links]
+    for name in planted[:1]:
+        refuse_link(out / name)
+    for name in sorted(n for n in os.listdir(out) if n in OWN_NAMES or n.endswith(".html")):
+        if name != FAILED_FOLDER and (out / name).is_dir():
+            raise UsageError(
+                "a folder sits where the batch writes a file",
+                path=out / name,
+                expected="move the folder away",
+            )
+
+
 def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
+    return read_nofollow(path)
 
 
 def _dossiers_in(out: Path) -> set[str]:
     """Dossier files already in OUT (only plain ``name.html`` names can be linked)."""
-    return {p.name for p in out.glob("*.html") if DOSSIER_NAME.fullmatch(p.name) and p.is_file()}
+    return {
+        p.name
+        for p in out.glob("*.html")
+        if DOSSIER_NAME.fullmatch(p.name) and not p.is_symlink() and p.is_file()
+    }
 
 
 def _drop_empty_failed_folder(out: Path) -> None:

@@ -7,15 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from workbook.files import open_appending
+
 RUN_LOG = "run.jsonl"
 
 
 class RunLog:
-    """Appends events to a JSON-lines file, flushed one by one (a killed run keeps them)."""
+    """Appends events to a JSON-lines file, flushed one by one (a killed run keeps them).
+
+    Never through a link: a link planted at its name is refused, not appended to.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = path.open("a", encoding="utf-8")
+        self.handle = open_appending(path)
 
     def event(self, kind: str, **fields: Any) -> None:
         record = {

@@ -4,6 +4,11 @@ They are plain module-level functions taking picklable arguments, so the same
 function runs in a local process pool and on a Dask cluster. They never raise:
 a failure comes back as data, so one broken dossier cannot stop the others.
 papermill and nbconvert are imported here, in the worker, never in the parent.
+
+Each returns the key its output may be remembered for, computed here, where the
+files are read: the plan's key when the files still give it just before the render
+and held still until the page was written, else None (``inputs.py``), so a file
+edited during a run (and reverted after it) never leaves a stale page behind.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbook.batch import inputs
 from workbook.errors import KernelDidNotStart, WorkbookError
 from workbook.model.records import Record
 
@@ -22,7 +28,8 @@ class Task:
     """Everything a worker needs to render one dossier (picklable, paths as text).
 
     ``record`` is the record as the plan validated and assessed it: the worker
-    takes its id and name from it instead of loading and assessing it again.
+    takes its id and name from it instead of loading and assessing it again
+    to render (it does recompute ``key`` from the files, to vouch for it).
     The kernel does assess it again, from the file: a kernel is another process
     that papermill parameterises with source text, and the notebook must give the
     same dossier when an analyst runs it by hand; shipping the Assessment (record,
@@ -41,6 +48,8 @@ class Task:
     reuse_kernel: bool = False
     #: The record's evidence files (sha256) other initiatives of the run cite too.
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The plan's render key: the worker vouches for it only if the files still give it.
+    key: str | None = None
 
     @property
     def record_id(self) -> str:
@@ -57,6 +66,9 @@ class Rendered:
     dossier: str | None = None
     error: str | None = None
     attempts: int = 1
+    #: The key the dossier was made for, vouched for here (``inputs.vouched``); None: the
+    #: files moved while it was rendered, so it is not remembered and the next run redoes it.
+    key: str | None = None
 
 
 def warm_worker() -> None:
@@ -73,6 +85,9 @@ def render_dossier(task: Task) -> Rendered:
     from workbook.render.dossier import write_dossier
 
     start = time.perf_counter()
+    path, notebooks = Path(task.path), Path(task.notebooks)
+    files = inputs.dossier_inputs(path, task.record, notebooks, task.gates)
+    observed = inputs.observe(files, lambda: _key_now(task))
     attempts = 0
     while True:
         attempts += 1
@@ -99,18 +114,47 @@ def render_dossier(task: Task) -> Rendered:
         except Exception as exc:  # a bug must not take the other dossiers down
             error = f"{task.path}: {type(exc).__name__}: {exc}"
         else:
+            key = inputs.vouched(task.key, files, observed)
             took = time.perf_counter() - start
-            return Rendered(task.record_id, True, took, dossier=target.name, attempts=attempts)
+            return Rendered(
+                task.record_id, True, took, dossier=target.name, attempts=attempts, key=key
+            )
         took = time.perf_counter() - start
         return Rendered(task.record_id, False, took, error=error, attempts=attempts)
 
 
+def _key_now(task: Task) -> str:
+    return inputs.dossier_key(
+        Path(task.path),
+        as_of=dt.date.fromisoformat(task.as_of),
+        gates=task.gates,
+        notebooks=Path(task.notebooks),
+        ledger=task.ledger,
+        shared=task.shared,
+    )
+
+
 def render_portfolio(
-    summary: str, out_dir: str, notebooks: str, timeout: float | None, reuse_kernel: bool
-) -> tuple[str | None, str | None]:
-    """Write index.html in a worker: (path, None) or (None, the one-line error). Never raises."""
+    summary: str,
+    out_dir: str,
+    notebooks: str,
+    timeout: float | None,
+    reuse_kernel: bool,
+    gates: str | None = None,
+    key: str | None = None,
+) -> tuple[str | None, str | None, str | None]:
+    """Write index.html in a worker: (path, None, key) or (None, the one-line error, None).
+
+    ``key``: what the parent expects the page to show (``plan.portfolio_key``); it comes
+    back only when summary.json and the environment held still and still give it.
+    Never raises.
+    """
     from workbook.render.dossier import write_portfolio
 
+    files = inputs.portfolio_inputs(Path(summary), Path(notebooks), gates)
+    observed = inputs.observe(
+        files, lambda: inputs.summary_key(Path(summary), Path(notebooks), gates)
+    )
     try:
         target = write_portfolio(
             Path(summary),
@@ -120,7 +164,7 @@ def render_portfolio(
             reuse_kernel=reuse_kernel,
         )
     except WorkbookError as exc:
-        return None, exc.line()
+        return None, exc.line(), None
     except Exception as exc:  # a bug in the portfolio must not lose the run's other results
-        return None, f"{summary}: {type(exc).__name__}: {exc}"
-    return str(target), None
+        return None, f"{summary}: {type(exc).__name__}: {exc}", None
+    return str(target), None, inputs.vouched(key, files, observed)

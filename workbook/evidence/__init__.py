@@ -13,13 +13,14 @@ import errno
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbook.errors import Unreadable
 from workbook.evidence import engine
-from workbook.model.records import EvidenceItem, Record
+from workbook.model.records import MEASURE_SETTINGS, EvidenceItem, Record, cited_file
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,9 @@ def open_cited(base_dir: Path, cited: str) -> int:
     lead elsewhere, and a link swapped in after a check is never read. Raises
     ``Unreadable`` with the reason.
     """
-    parts: list[str] = []
-    for part in Path(cited).parts:
-        if part == "..":
-            if not parts:
-                raise Unreadable("path leaves the record's folder")
-            parts.pop()
-        elif part != ".":
-            parts.append(part)
+    parts = list(cited_file(cited))
+    if parts[:1] == [".."]:
+        raise Unreadable("path leaves the record's folder")
     if not parts or Path(cited).is_absolute():
         raise Unreadable("path leaves the record's folder" if parts else "not a regular file")
     try:
@@ -116,12 +112,44 @@ def open_cited(base_dir: Path, cited: str) -> int:
         os.close(dir_fd)
 
 
-def _digest(fd: int) -> str:
-    """SHA-256 of the open file's bytes, read from its start."""
+#: Digests by file identity and change time: a file cited by many records of a run is
+#: read once. The change time moves with every write and cannot be set back (unlike the
+#: modification time), so equal keys are taken for equal bytes, once the file is settled.
+_DIGESTS: dict[tuple[int, ...], str] = {}
+_DIGESTS_MAX = 4096
+
+
+def _settled(mtime_ns: int, now_ns: int) -> bool:
+    """Was the file last written long enough before ``now_ns`` that a new write must show?
+
+    A write within the same tick of the file system's clock as the one before leaves the
+    times as they were ("racy" in git's words): only a file older than two ticks is known
+    by its identity. Whole-second times mark a coarse clock (FAT, some network shares).
+    """
+    tick = 1_000_000_000 if mtime_ns % 1_000_000_000 == 0 else 20_000_000
+    return now_ns - mtime_ns > 2 * tick
+
+
+def _digest(fd: int, identity: Identity, local: dict[tuple[int, ...], str]) -> str:
+    """SHA-256 of the open file's bytes, read from its start, unless known by its identity.
+
+    ``local``: digests of this call (one record's evidence), whether or not settled.
+    """
+    key = (*identity, os.fstat(fd).st_ctime_ns)
+    known = local.get(key) or _DIGESTS.get(key)
+    if known is not None:
+        return known
+    started = time.time_ns()
     with open(fd, "rb", closefd=False) as f:
         f.seek(0)
         digest = hashlib.file_digest(f, hashlib.sha256).hexdigest()
         f.seek(0)  # where a /dev/fd reader sharing the offset expects it
+    if (*_identity(fd), os.fstat(fd).st_ctime_ns) == key:  # bytes that held still
+        local[key] = digest
+        if _settled(identity[3], started):
+            if len(_DIGESTS) >= _DIGESTS_MAX:
+                _DIGESTS.pop(next(iter(_DIGESTS)))
+            _DIGESTS[key] = digest
     return digest
 
 
@@ -202,16 +230,39 @@ _MEASURED: dict[tuple[str, str], Any] = {}
 _MEASURED_MAX = 64
 
 
-def _measure_once(
-    item: EvidenceItem, src: engine.Source, sha: str, before: Identity, base_dir: Path
-) -> Any:
-    from workbook.evidence import suites
+class _Reading:
+    """One record's evidence being read: each suite file and each digest found once."""
 
-    settings = {"kind", "mapping", "expectations", "columns", "format", "records"}
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.digests: dict[tuple[int, ...], str] = {}
+        self._suites: dict[tuple[tuple[str, ...], str], Any] = {}
+
+    def suite(self, cited: str) -> Any:
+        """The suite file ``cited``, read once however often it is named."""
+        from workbook.evidence import suites
+
+        # Keyed by the spelling too: the suite names itself as cited in its reasons.
+        key = (cited_file(cited), cited)
+        if key not in self._suites:
+            try:
+                self._suites[key] = suites.load_cited(self.base_dir, cited)
+            except Unreadable as exc:
+                self._suites[key] = exc
+        found = self._suites[key]
+        if isinstance(found, Unreadable):
+            raise Unreadable(found.reason)
+        return found
+
+
+def _measure_once(
+    item: EvidenceItem, src: engine.Source, sha: str, before: Identity, reading: _Reading
+) -> Any:
     # A suite file decides what is checked: its bytes belong to the key as the file's do.
     cited = item.expectations.suite if item.kind == "data_extract" and item.expectations else None
-    suite = suites.load_cited(base_dir, cited) if cited else None
-    key = (sha, item.model_dump_json(include=settings) + (suite.sha256 if suite else ""))
+    suite = reading.suite(cited) if cited else None
+    settings = item.model_dump_json(include=set(MEASURE_SETTINGS))
+    key = (sha, settings + (suite.sha256 if suite else ""))
     if key not in _MEASURED:
         measured = measure(item, src, suite)
         if _identity(src.fd) != before:
@@ -224,14 +275,14 @@ def _measure_once(
 
 
 def _examine(
-    item: EvidenceItem, src: engine.Source, inspect: bool, base_dir: Path
+    item: EvidenceItem, src: engine.Source, inspect: bool, reading: _Reading
 ) -> EvidenceFinding:
     """Hash, and with ``inspect`` measure, the one open file."""
     before = _identity(src.fd)
     if before[2] == 0:
         return EvidenceFinding(item, False, "file is empty")
     try:
-        sha = _digest(src.fd)
+        sha = _digest(src.fd, before, reading.digests)
     except OSError as exc:
         return EvidenceFinding(item, False, f"cannot read: {exc.strerror}")
     if _identity(src.fd) != before:
@@ -239,7 +290,7 @@ def _examine(
     if not inspect:
         return EvidenceFinding(item, True, None, sha)
     try:
-        measured = _measure_once(item, src, sha, before, base_dir)
+        measured = _measure_once(item, src, sha, before, reading)
     except Unreadable as exc:
         if exc.reason == CHANGED or _identity(src.fd) != before:
             return EvidenceFinding(item, False, CHANGED)
@@ -252,23 +303,33 @@ def _examine(
 def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findings:
     """Check, and with ``inspect`` measure, every cited evidence item.
 
-    Paths are relative to the record's folder. Each file is opened once; its digest
-    and its measurements are of the same bytes.
+    Paths are relative to the record's folder. Each file is opened once, however often
+    and however spelt it is cited (``a.jsonl``, ``./a.jsonl``, ``sub/../a.jsonl``), and
+    read once in a process while its identity holds; its digest and its measurements
+    are of the same bytes.
     """
-    found = []
-    for item in record.evidence:
+    found: dict[int, EvidenceFinding] = {}
+    by_file: dict[tuple[str, ...], list[int]] = {}
+    for i, item in enumerate(record.evidence):
         if item.path is None:
             # A link cannot be fetched offline; its date and note are the claim.
-            found.append(EvidenceFinding(item, True))
-            continue
+            found[i] = EvidenceFinding(item, True)
+        else:
+            by_file.setdefault(cited_file(item.path), []).append(i)
+    reading = _Reading(base_dir)
+    for indices in by_file.values():
         try:
-            fd = open_cited(base_dir, item.path)
+            fd = open_cited(base_dir, record.evidence[indices[0]].path or "")
         except Unreadable as exc:
-            found.append(EvidenceFinding(item, False, exc.reason))
+            found.update(
+                (i, EvidenceFinding(record.evidence[i], False, exc.reason)) for i in indices
+            )
             continue
         try:
-            src = engine.Source(base_dir / item.path, fd)
-            found.append(_examine(item, src, inspect, base_dir))
+            for i in indices:
+                item = record.evidence[i]
+                src = engine.Source(base_dir / (item.path or ""), fd)
+                found[i] = _examine(item, src, inspect, reading)
         finally:
             os.close(fd)
-    return Findings(tuple(found))
+    return Findings(tuple(found[i] for i in range(len(record.evidence))))

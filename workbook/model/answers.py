@@ -10,6 +10,7 @@ compared here so that sign-offs and waivers agree on who a person is.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -112,16 +113,23 @@ def words(text: str) -> int:
     return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
 
 
+@functools.lru_cache(maxsize=16)
+def _placeholder_forms(placeholders: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The placeholders normalised and compacted, once per catalogue, not once per answer."""
+    return frozenset(map(normalise, placeholders)), frozenset(map(_compact, placeholders))
+
+
 def is_placeholder(text: str, rules: AnswerRules) -> bool:
     """True when ``text`` says nothing: empty, no letter or digit, a placeholder, or one
     led by a placeholder lead ("TBD - waiting for legal")."""
     said = normalise(text)
     if not said:  # also an answer of only punctuation or symbols: "-", "?", "..."
         return True
-    if said in {normalise(p) for p in rules.placeholders}:
+    normalised, compacted = _placeholder_forms(rules.placeholders)
+    if said in normalised:
         return True
     # "T.B.D.", "N / A", "to-do": the same placeholder with its letters spaced or dotted.
-    if _compact(said) in {_compact(p) for p in rules.placeholders}:
+    if _compact(said) in compacted:
         return True
     if any(re.search(p, said) for p in rules.placeholder_patterns):
         return True

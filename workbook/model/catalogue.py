@@ -15,9 +15,16 @@ import workbook.model.kinds
 import workbook.model.thresholds  # noqa: F401  (registers the threshold kind)
 from workbook.errors import CatalogueError
 from workbook.model.criteria import GATES, KINDS, Criterion, check_path, known_kinds
-from workbook.model.records import AREAS, EVIDENCE_KINDS, ROLES, describe_error
+from workbook.model.records import (
+    AREAS,
+    EVIDENCE_KINDS,
+    MAX_TEXT,
+    ROLES,
+    control_character,
+    describe_error,
+)
 from workbook.model.rules import RULE_KEYS, Rules, SampleRule, sample_for
-from workbook.model.yamlio import load_mapping
+from workbook.model.yamlio import load_mapping, shown
 from workbook.paths import TEMPLATES
 
 DEFAULT_CATALOGUE = TEMPLATES / "gates" / "default.yaml"
@@ -93,24 +100,92 @@ class Catalogue:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Catalogue fields written as paragraphs: they may hold line breaks and tabs. Every
+#: other text (names, ids, tags, keys, rules) is one line.
+PROSE_FIELDS = frozenset({"description", "question", "rationale", "satisfied_by"})
+#: The longest catalogue name, as the longest record name.
+MAX_NAME = 200
+
+
+def _key(key: object) -> str:
+    """A mapping key as a field path names it: cut, whatever its type."""
+    return shown(key if isinstance(key, str) else str(key), quoted=False)
+
+
+def _texts(data: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
+    """Every text in a catalogue, keys included: (field path, text, may span lines)."""
+    stack: list[tuple[str, Any, bool]] = [(_key(k), v, k in PROSE_FIELDS) for k, v in data.items()]
+    yield from ((_key(k), k, False) for k in data if isinstance(k, str))
+    while stack:
+        where, value, prose = stack.pop()
+        if isinstance(value, str):
+            yield where, value, prose
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                field = f"{where}.{_key(k)}"
+                if isinstance(k, str):
+                    yield field, k, False
+                stack.append((field, v, k in PROSE_FIELDS))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", v, False) for i, v in enumerate(value))
+
+
+def _plain_texts(data: dict[str, Any], path: Path) -> None:
+    """Refuse control and bidi characters, and over-long text, anywhere in a catalogue.
+
+    A catalogue's text reaches terminals, dossiers and summaries: an escape sequence or
+    a right-to-left override could disguise what a criterion asks.
+    """
+    for where, text, prose in _texts(data):
+        name = control_character(text, one_line=not prose)
+        if name is not None:
+            raise CatalogueError(
+                f"contains the control character {name}",
+                path=path,
+                field=where,
+                expected="paragraphs of printable text"
+                if prose
+                else "one line of printable text (no line break or tab)",
+            )
+        if len(text) > MAX_TEXT:
+            raise CatalogueError(
+                f"text of {len(text):,} characters",
+                path=path,
+                field=where,
+                expected=f"at most {MAX_TEXT:,} characters",
+            )
+
+
+def _expected(err: Any, expected: str | None) -> str | None:
+    """What a field takes, from pydantic's message when the description has none."""
+    msg = str(err.get("msg", ""))
+    if expected is None and msg.startswith("Input should be "):
+        return msg.removeprefix("Input should be ")
+    return expected
+
+
 def _criterion(raw: Any, where: str, path: Path) -> Criterion:
     if not isinstance(raw, dict):
         raise CatalogueError(
-            "not a mapping", path=path, field=where, expected="a criterion mapping"
+            f"got {shown(raw)}", path=path, field=where, expected="a criterion mapping"
         )
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
+        if kind is None:
+            problem = "no criterion kind"
+        elif isinstance(kind, str):
+            problem = f"unknown criterion kind {shown(kind)}"
+        else:  # a list or a mapping is no kind: never looked up, never quoted in full
+            problem = f"got {shown(kind)}"
         raise CatalogueError(
-            f"unknown criterion kind {kind!r}" if kind is not None else "no criterion kind",
-            path=path,
-            field=f"{where}.kind",
-            expected=f"one of {known_kinds()}",
+            problem, path=path, field=f"{where}.kind", expected=f"one of {known_kinds()}"
         )
     try:
         return KINDS[kind].model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc, problem, expected = describe_error(first)
+        expected = _expected(first, expected)
         if first["type"] == "extra_forbidden":
             fields = KINDS[kind].model_fields
             keys = [f.alias or name for name, f in fields.items()]
@@ -136,23 +211,26 @@ def _rules(data: dict[str, Any], path: Path) -> Rules:
     try:
         rules = Rules.model_validate(_merged(Rules().model_dump(), given))
     except ValidationError as exc:
-        loc, problem, expected = describe_error(exc.errors()[0], Rules)
-        raise CatalogueError(problem, path=path, field=loc, expected=expected) from None
+        first = exc.errors()[0]
+        loc, problem, expected = describe_error(first, Rules)
+        raise CatalogueError(
+            problem, path=path, field=loc, expected=_expected(first, expected)
+        ) from None
     for kind in [*rules.outcomes, *rules.min_sample, *rules.own_evidence]:
         if kind not in EVIDENCE_KINDS:
             where = next(
                 k for k in ("outcomes", "min_sample", "own_evidence") if kind in getattr(rules, k)
             )
             raise CatalogueError(
-                f"unknown evidence kind {kind!r}",
+                f"unknown evidence kind {shown(kind)}",
                 path=path,
-                field=f"{where}.{kind}" if where != "own_evidence" else where,
+                field=f"{where}.{_key(kind)}" if where != "own_evidence" else where,
                 expected=f"one of {', '.join(EVIDENCE_KINDS)}",
             )
     for role, field_path in rules.roles.items():
         if role not in ROLES:
             raise CatalogueError(
-                f"unknown role {role!r}", path=path, field=f"roles.{role}",
+                f"unknown role {shown(role)}", path=path, field=f"roles.{_key(role)}",
                 expected=f"one of {', '.join(ROLES)}",
             )  # fmt: skip
         try:
@@ -169,7 +247,8 @@ def _rules(data: dict[str, Any], path: Path) -> Rules:
 
 def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
     """Validate a catalogue mapping; every problem names the criterion and field."""
-    unknown = sorted(set(data) - _TOP_KEYS)
+    # Keys may be numbers or null in YAML: compared and named as text, never sorted as given.
+    unknown = sorted(_key(k) for k in data if k not in _TOP_KEYS)
     if unknown:
         raise CatalogueError(
             "unknown field",
@@ -177,34 +256,48 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
             field=unknown[0],
             expected=f"one of {', '.join(sorted(_TOP_KEYS))}",
         )
-    if data.get("catalogue_version") != 1:
+    version = data.get("catalogue_version")
+    if type(version) is not int or version != 1:  # true and 1.0 are no version numbers
         raise CatalogueError(
-            f"unsupported version {data.get('catalogue_version')!r}",
+            "missing" if version is None else f"unsupported version {shown(version)}",
             path=path,
             field="catalogue_version",
             expected="1",
         )
+    _plain_texts(data, path)
     name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise CatalogueError(
-            "missing or empty", path=path, field="name", expected="a catalogue name"
+            "missing or empty" if not name else f"got {shown(name)}",
+            path=path,
+            field="name",
+            expected=f"a catalogue name of at most {MAX_NAME} characters",
         )
-    fresh = data.get("freshness_days") or {}
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise CatalogueError(
+            f"got {shown(description)}",
+            path=path,
+            field="description",
+            expected="text, or nothing",
+        )
+    fresh = data.get("freshness_days")
+    fresh = {} if fresh is None else fresh
     if not isinstance(fresh, dict):
         raise CatalogueError(
-            "not a mapping", path=path, field="freshness_days", expected="kind: days"
+            f"got {shown(fresh)}", path=path, field="freshness_days", expected="kind: days"
         )
     for kind, days in fresh.items():
         if kind not in EVIDENCE_KINDS:
             raise CatalogueError(
-                f"unknown evidence kind {kind!r}",
+                f"unknown evidence kind {shown(kind)}",
                 path=path,
-                field=f"freshness_days.{kind}",
+                field=f"freshness_days.{_key(kind)}",
                 expected=f"one of {', '.join(EVIDENCE_KINDS)}",
             )
         if not isinstance(days, int) or isinstance(days, bool) or days < 1:
             raise CatalogueError(
-                f"got {days!r}",
+                f"got {shown(days)}",
                 path=path,
                 field=f"freshness_days.{kind}",
                 expected="a whole number of days >= 1",
@@ -218,20 +311,23 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
             raise CatalogueError(
                 problem,
                 path=path,
-                field=f"shadow_production.{loc}" if loc else "shadow_production",
+                field=f"shadow_production.{loc}" if loc != "(top level)" else "shadow_production",
                 expected=expected or "min_daily_volume and min_days, whole numbers >= 1",
             ) from None
     raw = data.get("criteria")
     if not isinstance(raw, list) or not raw:
         raise CatalogueError(
-            "missing or empty", path=path, field="criteria", expected="a list of criteria"
+            "missing or empty" if not raw else f"got {shown(raw)}",
+            path=path,
+            field="criteria",
+            expected="a list of criteria",
         )
     criteria = [_criterion(c, f"criteria[{i}]", path) for i, c in enumerate(raw)]
     seen: set[str] = set()
     for i, c in enumerate(criteria):
         if c.id in seen:
             raise CatalogueError(
-                f"duplicate criterion id {c.id!r}",
+                f"duplicate criterion id {shown(c.id)}",
                 path=path,
                 field=f"criteria[{i}].id",
                 expected="unique ids",
@@ -244,7 +340,7 @@ def parse_catalogue(data: dict[str, Any], path: Path) -> Catalogue:
         name=name.strip(),
         criteria=tuple(_resolved_sample(c, rules) for c in criteria),
         freshness_days=dict(fresh),
-        description=str(data.get("description") or ""),
+        description=description or "",
         source=path.name,
         shadow_production=shadow,
         rules=rules,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workbook.evidence import Findings
 from workbook.model.records import Area, EvidenceItem, Record
 from workbook.model.rules import Rules
+from workbook.model.yamlio import shown
 
 Status = Literal[
     "met",
@@ -178,7 +179,7 @@ def check_path(path: str, model: type[BaseModel] = Record) -> type[Any]:
             near = difflib.get_close_matches(part, fields)
             hint = f"; did you mean '{near[0]}'?" if near else ";"
             known = ", ".join(fields) or "none"
-            raise ValueError(f"unknown record field '{path}'{hint} known in {where}: {known}")
+            raise ValueError(f"unknown record field {shown(path)}{hint} known in {where}: {known}")
         ann = fields[part].annotation
         walked.append(part)
     return ann
@@ -197,6 +198,6 @@ def literal_values(annotation: Any) -> tuple[str, ...]:
 def list_item_model(path: str) -> type[BaseModel]:
     ann = check_path(path)
     if typing.get_origin(ann) is not list:
-        raise ValueError(f"record field '{path}' is not a list (a register must be a list)")
+        raise ValueError(f"record field {shown(path)} is not a list (a register must be a list)")
     (item,) = typing.get_args(ann)
     return item

@@ -198,14 +198,14 @@ class RegisterCriterion(Criterion):
         for name in value:
             if name not in item.model_fields:
                 raise ValueError(
-                    f"unknown field '{name}' in register {register}; "
+                    f"unknown field {shown(name)} in register {register}; "
                     f"known: {', '.join(item.model_fields)}"
                 )
             # A misspelt forbidden value would silently switch the criterion off.
             allowed = literal_values(item.model_fields[name].annotation)
             if isinstance(value, dict) and allowed and value[name] not in allowed:
                 raise ValueError(
-                    f"unknown value '{value[name]}' for {register}.{name}; "
+                    f"unknown value {shown(value[name])} for {register}.{name}; "
                     f"known: {', '.join(allowed)}"
                 )
         return value
@@ -229,23 +229,32 @@ class RegisterCriterion(Criterion):
                 return str(value)
         return f"#{index + 1}"
 
-    def _unproven_closure(self, entry: BaseModel, ctx: Context) -> str | None:
+    @staticmethod
+    def _cited(ctx: Context) -> dict[str, list[str]]:
+        """Evidence cited by the assessment date, by location without ``./``: its locations.
+
+        Built once per judgement: a register and an evidence list of thousands of entries
+        each must not be compared pair by pair.
+        """
+        cited: dict[str, list[str]] = {}
+        for e in ctx.record.evidence:
+            if e.date <= ctx.as_of:
+                cited.setdefault(e.location.removeprefix("./"), []).append(e.location)
+        return cited
+
+    def _unproven_closure(
+        self, entry: BaseModel, ctx: Context, cited: dict[str, list[str]], broken: set[str]
+    ) -> str | None:
         """Why a closed entry still counts as open (None: it is open anyway, or proven)."""
         if not self.closed_needs_evidence or getattr(entry, "status", None) != "closed":
             return None
         named = (getattr(entry, "closure_evidence", None) or "").strip()
         if is_placeholder(named, ctx.rules.answers):
             return "marked closed with no evidence of closure"
-        key = named.removeprefix("./")
-        cited = [
-            e
-            for e in ctx.record.evidence
-            if e.location.removeprefix("./") == key and e.date <= ctx.as_of
-        ]
-        broken = {f.item.location for f in ctx.evidence.items if not f.readable}
-        if not cited:
+        locations = cited.get(named.removeprefix("./"), [])
+        if not locations:
             return f"marked closed, but its closure evidence {shown(named)} is not cited evidence"
-        if all(e.location in broken for e in cited):
+        if all(location in broken for location in locations):
             return f"marked closed, but its closure evidence {shown(named)} cannot be read"
         return None
 
@@ -265,8 +274,10 @@ class RegisterCriterion(Criterion):
         if gaps:
             return Outcome("missing", "; ".join(gaps))
         hits = []
+        cited = self._cited(ctx)
+        broken = {f.item.location for f in ctx.evidence.items if not f.readable}
         for i, entry in enumerate(entries):
-            unproven = self._unproven_closure(entry, ctx)
+            unproven = self._unproven_closure(entry, ctx, cited, broken)
             seen = {k: "open" if k == "status" and unproven else str(getattr(entry, k))
                     for k in self.forbid}  # fmt: skip
             if self.forbid and seen == self.forbid:

@@ -6,6 +6,7 @@ become the JSON Schema shown in editors and the labels of the forms.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import difflib
 import re
@@ -99,11 +100,23 @@ _CONTROL = re.compile(
 _LINE_BREAK = re.compile(r"[\t\n\r]")
 
 
+def control_character(text: str, *, one_line: bool = False) -> str | None:
+    """The name of the first character of ``text`` that could disguise it, else None.
+
+    C0 and C1 control characters, bidi overrides and isolates, and line separators can
+    reorder text or drive a terminal; tab, line feed and carriage return are allowed
+    unless the text is ``one_line``.
+    """
+    bad = _CONTROL.search(text) or (_LINE_BREAK.search(text) if one_line else None)
+    if bad is None:
+        return None
+    return unicodedata.name(bad.group(), f"U+{ord(bad.group()):04X}")
+
+
 def _plain_text(value: str) -> str:
     # Control characters and bidi overrides can disguise text in terminals and reports.
-    bad = _CONTROL.search(value)
-    if bad:
-        name = unicodedata.name(bad.group(), f"U+{ord(bad.group()):04X}")
+    name = control_character(value)
+    if name:
         raise ValueError(f"contains the control character {name}")
     return value
 
@@ -662,6 +675,30 @@ _OUTCOMES_OF: dict[str, tuple[str, ...]] = {
 #: Which inspection settings belong to which evidence kind.
 _SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
 _MEASURED_KINDS = ("log_sample", "data_extract", "evaluation")
+#: The fields of an evidence item that decide what measuring its file gives.
+MEASURE_SETTINGS = frozenset({"kind", "mapping", "expectations", "columns", "format", "records"})
+#: Measuring a file costs a query engine's start and a pass over the data (tenths of a
+#: second even for a small file); the shipped records measure at most five, so fifty
+#: leaves room for years of monthly samples while a record of 10,000 citations, each
+#: asking for a different reading, is refused in one line instead of running for hours.
+MAX_MEASURED = 50
+
+
+def cited_file(path: str) -> tuple[str, ...]:
+    """The parts of a cited path below the record's folder, ``.`` and ``..`` resolved.
+
+    ``./a.jsonl``, ``sub/../a.jsonl`` and ``a.jsonl`` name one file: it is read once.
+    A path climbing above the folder keeps its ``..`` (it is refused when opened).
+    """
+    parts: list[str] = []
+    for part in Path(path).parts:
+        if part == ".." and parts and parts[-1] != "..":
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return tuple(parts)
+
+
 #: Which evidence kinds each format can be read for (a tool's format for its own kind).
 _FORMAT_KINDS: dict[str, tuple[str, ...]] = {
     **{f: _MEASURED_KINDS for f in ("jsonl", "json", "csv", "parquet")},
@@ -835,13 +872,29 @@ class Record(Section):
             raise ValueError(f"{value} is not above the claimed stage {claimed}")
         return value
 
+    @field_validator("evidence")
+    @classmethod
+    def _measured_within_reason(cls, value: list[EvidenceItem]) -> list[EvidenceItem]:
+        measured = {
+            (cited_file(e.path), e.model_dump_json(include=set(MEASURE_SETTINGS)))
+            for e in value
+            if e.path is not None and e.kind in _MEASURED_KINDS
+        }
+        if len(measured) > MAX_MEASURED:
+            raise ValueError(
+                f"{len(measured):,} measured files or readings are cited (log samples, data "
+                f"extracts, evaluations); at most {MAX_MEASURED} are measured for one record"
+            )
+        return value
+
     @field_validator("not_applicable")
     @classmethod
     def _one_decision_per_criterion(
         cls, value: list[NotApplicable], info: ValidationInfo
     ) -> list[NotApplicable]:
         named = [n.criterion for n in value]
-        repeated = sorted({c for c in named if named.count(c) > 1})
+        # Counted once, not per entry: 60,000 entries fit in a record file.
+        repeated = sorted(c for c, n in collections.Counter(named).items() if n > 1)
         if repeated:
             raise ValueError(f"{shown(repeated[0], quoted=False)} is named more than once")
         waived = {w.criterion for w in info.data.get("waivers", [])}

@@ -15,11 +15,11 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbook.errors import RecordError
+from workbook.files import atomic_write_text, editable_target
 from workbook.model.catalogue import Catalogue
 from workbook.model.records import WHAT, Record, parse_record
 from workbook.model.validation import validate_record
 from workbook.model.yamlio import (
-    atomic_write_text,
     dump_edited,
     load_for_editing,
     parse_mapping,
@@ -142,6 +142,11 @@ class RecordFile:
         later read uses, and checked by `validate_record` against ``catalogue``, as
         `workbook check` checks it; only then is the file replaced, so a refused save
         leaves it byte for byte as it was, with the line check would have printed.
+
+        A record that is a symbolic link stays one: the file it points to is replaced
+        (atomically), if it lies in the link's folder; a link out of it is refused
+        (``files.editable_target``). A write that fails (a read-only folder, a full disk)
+        is one line naming the file; the old file is intact.
         """
         if self.changed_on_disk() is not None:
             raise RecordError(
@@ -151,10 +156,7 @@ class RecordFile:
         text = self.render(changes)
         data = parse_mapping(text, self.path, RecordError, WHAT)
         record = validate_record(data, catalogue, self.path, text)
-        try:
-            atomic_write_text(self.path, text)
-        except OSError as exc:  # a full disk or a read-only folder: the old file is intact
-            raise RecordError(f"cannot write file: {exc.strerror or exc}", path=self.path) from None
+        atomic_write_text(editable_target(self.path), text)
         # The file now holds exactly this text: no need to read and parse it again.
         self.text, self.loaded, self.data, self.record = text, fingerprint(text), data, record
         return record

@@ -10,9 +10,9 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from workbook.errors import RecordError, UsageError
+from workbook.files import atomic_create_text
 from workbook.model.records import STAGES, WHAT, Name, parse_record
 from workbook.model.yamlio import (
-    atomic_create_text,
     parse_mapping,
     plain_reads_as_text,
     shown,

@@ -10,10 +10,8 @@ so ``yes``, ``1:20`` or ``2026-01-31`` typed as text mean text to every tool.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from workbook.errors import UsageError, WorkbookError
+from workbook.errors import WorkbookError
 
 #: Records and catalogues are hand-written text; anything larger is a mistake or an attack.
 MAX_YAML_BYTES = 1024 * 1024
@@ -37,6 +35,12 @@ MAX_ALIASES = 100
 #: What aliases may add once expanded, in values (scalars, lists, mappings): a handful of
 #: reused lists is far below it, a few dozen aliases that multiply are far above it.
 MAX_ALIAS_VALUES = 10_000
+#: What aliases may add once expanded, in characters of text. Counting values alone lets
+#: a 4 KB file hold a 3 KB text repeated 10,000 times (30 MB); the largest shipped record
+#: is 16 KB and a catalogue reusing a rationale forty times adds about 20,000 characters,
+#: so 100,000 leaves room for any honest reuse and keeps an expanded file within a tenth
+#: of the 1 MB a file may hold.
+MAX_ALIAS_TEXT = 100_000
 #: A record nests about five levels; a hundred is a generated file or an attack.
 MAX_DEPTH = 100
 
@@ -148,7 +152,9 @@ class _StrictComposer(Composer):
         self.warn_double_anchors = False
         self._aliases = 0
         self._added = 0  # values that aliases add to the expanded document
-        self._sizes: dict[int, int] = {}  # id(node) -> values it expands to, once composed
+        self._added_text = 0  # characters of text that aliases add
+        # id(node) -> (values, characters of text) it expands to, once composed
+        self._sizes: dict[int, tuple[int, int]] = {}
 
     def compose_document(self) -> Any:
         event = self.parser.peek_event()
@@ -179,23 +185,32 @@ class _StrictComposer(Composer):
                     f"alias {shown(event.anchor)} (line {line}) refers to the value that "
                     "contains it; write the values out instead"
                 )
-            self._added += size
+            self._added += size[0]
+            self._added_text += size[1]
             if self._added > MAX_ALIAS_VALUES:
                 raise _Refused(
                     f"aliases expand to more than {MAX_ALIAS_VALUES:,} values (line {line}); "
                     "write the values out instead"
+                )
+            if self._added_text > MAX_ALIAS_TEXT:
+                raise _Refused(
+                    f"aliases expand to more than {MAX_ALIAS_TEXT:,} characters of text "
+                    f"(alias {shown(event.anchor)}, line {line}); write the values out instead"
                 )
             return node
         node = super().compose_node(parent, index)
         self._sizes[id(node)] = self._size(node)
         return node
 
-    def _size(self, node: Node) -> int:
+    def _size(self, node: Node) -> tuple[int, int]:
+        """(values, characters of text) ``node`` expands to, from its children's sizes."""
         if isinstance(node, SequenceNode):
-            return 1 + sum(self._sizes[id(child)] for child in node.value)
-        if isinstance(node, MappingNode):
-            return 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
-        return 1
+            children = [self._sizes[id(child)] for child in node.value]
+        elif isinstance(node, MappingNode):
+            children = [self._sizes[id(n)] for pair in node.value for n in pair]
+        else:
+            return 1, len(str(node.value))
+        return 1 + sum(c[0] for c in children), sum(c[1] for c in children)
 
 
 class _StrictConstructor(SafeConstructor):
@@ -445,55 +460,6 @@ def dump_edited(document: Any) -> str:
     return out.getvalue()
 
 
-# --- atomic writes ----------------------------------------------------------------------
+# --- atomic writes: in workbook.files, re-exported for the modules that import them here
 
-
-def atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool = False) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``.
-
-    A crash mid-write leaves the old file intact; readers never see half a file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; keep an existing file's mode, else the usual 0644.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Atomically replace ``path`` with ``text`` as UTF-8, byte for byte (no newline changes)."""
-    data = text.encode("utf-8")
-    atomic_write(path, lambda f: f.write(data), binary=True)
-
-
-def atomic_create_text(path: Path, text: str) -> None:
-    """Create ``path`` with ``text`` atomically; refuse if it already exists."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write here: {exc.strerror}", path=path.parent) from None
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        # link() fails if the target exists: no window in which another writer is overwritten.
-        os.link(tmp, path)
-    except FileExistsError:
-        raise UsageError(
-            "file already exists", path=path, expected="a new name, or edit the existing record"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write: {exc.strerror}", path=path) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+from workbook.files import atomic_create_text, atomic_write, atomic_write_text  # noqa: E402,F401

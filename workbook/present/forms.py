@@ -11,6 +11,7 @@ beside the record until they are saved. Labels and messages are macros of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import types
@@ -23,6 +24,7 @@ import ipywidgets as w
 from pydantic import BaseModel, ValidationError
 
 from workbook.errors import WorkbookError
+from workbook.files import atomic_write_text, read_nofollow, remove
 from workbook.model import signoffs
 from workbook.model.assess import Assessment
 from workbook.model.catalogue import Catalogue
@@ -39,7 +41,6 @@ from workbook.model.records import (
 )
 from workbook.model.roundtrip import RecordFile
 from workbook.model.validation import validate_record
-from workbook.model.yamlio import atomic_write_text
 from workbook.pipeline import assess_file
 from workbook.present import views
 from workbook.present.chapters import chapter
@@ -435,6 +436,7 @@ class ChapterForm:
         self.save_button.on_click(lambda _: self.save())
         self.draft_bar = w.HBox([])
         self._loading = True
+        self._draft_failed = False
         self._load_values()
         for f in self.fields.values():
             f.observe(self._edited)
@@ -481,15 +483,33 @@ class ChapterForm:
     def _edited(self) -> None:
         if self._loading:
             return
-        atomic_write_text(self.draft_path, json.dumps(_jsonable(self.values()), indent=1))
+        try:
+            atomic_write_text(self.draft_path, json.dumps(_jsonable(self.values()), indent=1))
+        except WorkbookError as exc:
+            # Said once, not at every keystroke; the values stay in the form, and each
+            # keystroke tries again (the folder may become writable).
+            if not self._draft_failed:
+                self._draft_failed = True
+                self.message.value = _message(
+                    "not_saved", f"no draft kept: {exc.line()}; your edits stay in this form"
+                )
+            return
+        self._draft_failed = False
         self.message.value = _message("unsaved")
 
     def draft(self) -> dict[str, Any] | None:
+        text = read_nofollow(self.draft_path)  # a link planted at its name is no draft
         try:
-            data = json.loads(self.draft_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(text) if text is not None else None
+        except ValueError:
             return None
         return data if isinstance(data, dict) else None
+
+    def _drop_draft(self) -> None:
+        try:
+            remove(self.draft_path)
+        except WorkbookError as exc:  # a read-only folder: the draft stays, said once
+            self.message.value = _message("not_saved", exc.line())
 
     def _offer_draft(self) -> None:
         draft = self.draft()
@@ -513,9 +533,9 @@ class ChapterForm:
         self.draft_bar.children = []
 
     def discard_draft(self) -> None:
-        self.draft_path.unlink(missing_ok=True)
         self.draft_bar.children = []
         self.message.value = ""
+        self._drop_draft()
 
     # -- saving ------------------------------------------------------------------
 
@@ -567,7 +587,9 @@ class ChapterForm:
         except WorkbookError as exc:
             self.message.value = _message("not_saved", exc.line())
             return False
-        self.draft_path.unlink(missing_ok=True)
+        # A draft left behind now equals the record, so it is never offered again.
+        with contextlib.suppress(WorkbookError):
+            remove(self.draft_path)
         self.message.value = _message("saved", self.path.name, f"{dt.datetime.now():%H:%M:%S}")
         self.refresh_verdict()
         return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
-from workbook.model.yamlio import atomic_write_text
+from workbook.files import atomic_write_text
 from workbook.paths import NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.present.chapters import CHAPTERS
 from workbook.render.dossier import main as write_dossier_notebook

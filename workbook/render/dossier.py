@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from workbook.errors import WorkbookError
+from workbook.errors import NotebookFailed, WorkbookError
+from workbook.files import atomic_write, atomic_write_text, remove
 from workbook.model.catalogue import load_catalogue
-from workbook.model.yamlio import atomic_write_text
 from workbook.paths import FAILED_FOLDER, NOTEBOOKS, PORTFOLIO_NOTEBOOK
 from workbook.pipeline import assess_file
 from workbook.present.chapters import CHAPTERS
@@ -26,6 +27,7 @@ from workbook.render.execute import run_notebook
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
     from workbook.model.records import Record
     from workbook.render.kernels import Kernels
@@ -85,6 +87,34 @@ def failed_notebook(out_dir: Path, record_id: str) -> Path:
     return out_dir / FAILED_FOLDER / f"{record_id}.ipynb"
 
 
+def _run_keeping_failure(
+    nb: nbformat.NotebookNode, parameters: dict[str, Any], *, record: Path, kept: Path, **run: Any
+) -> nbformat.NotebookNode:
+    """``run_notebook``, the failed notebook kept at ``kept`` (``OUT/failed/NAME``) link-safely.
+
+    papermill writes a failed notebook with a plain ``open()``, which would follow a link
+    planted (in a shared OUT) at its name or at ``failed/``, even during the run. So it
+    writes into a private temporary folder, and the copy into OUT is ``atomic_write``'s,
+    which opens every folder below OUT without following links and never writes through one.
+    """
+    out_dir = kept.parent.parent
+    remove(kept, base=out_dir)  # what is found there after this run is from this run
+    with tempfile.TemporaryDirectory(prefix="workbook-") as private:
+        try:
+            return run_notebook(
+                nb, parameters, record=record, partial=Path(private) / kept.name, **run
+            )
+        except NotebookFailed as exc:
+            if exc.partial is None:
+                raise
+            data = exc.partial.read_bytes()
+            atomic_write(kept, lambda f: f.write(data), binary=True, base=out_dir)
+            where = f"; partial notebook kept at {exc.partial}"
+            exc.problem = exc.problem.removesuffix(where) + f"; partial notebook kept at {kept}"
+            exc.partial, exc.args = kept, (exc.line(),)
+            raise
+
+
 def _kernels(reuse: bool, prestart: bool) -> Kernels | None:
     """Where the kernel comes from: kept and reset, started ahead, or (None) started now."""
     from workbook.render.kernels import kept_kernel, spare_kernels
@@ -132,11 +162,11 @@ def write_dossier(
         # JSON text: papermill writes parameters as source, and the kernel validates it.
         "shared": json.dumps({k: list(v) for k, v in sorted(shared.items())}) if shared else "",
     }
-    executed = run_notebook(
+    executed = _run_keeping_failure(
         build_notebook(notebooks),
         parameters,
         record=record_path,
-        partial=failed_notebook(out_dir, record.id),
+        kept=failed_notebook(out_dir, record.id),
         timeout=timeout,
         kernels=_kernels(reuse_kernel, prestart_kernel),
     )
@@ -158,11 +188,11 @@ def write_portfolio(
     from workbook.render.export import export_html
 
     nb = read_chapter(notebooks, PORTFOLIO_NOTEBOOK)
-    executed = run_notebook(
+    executed = _run_keeping_failure(
         nb,
         {"summary_path": str(summary)},
         record=summary,
-        partial=out_dir / FAILED_FOLDER / "portfolio.ipynb",
+        kept=out_dir / FAILED_FOLDER / "portfolio.ipynb",
         timeout=timeout,
         kernels=_kernels(reuse_kernel, prestart=False),
     )

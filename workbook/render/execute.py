@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
-from workbook.errors import KernelDidNotStart, NotebookFailed
+from workbook.errors import KernelDidNotStart, NotebookFailed, UsageError
+from workbook.model.yamlio import shown
 
 if TYPE_CHECKING:
     from workbook.render.kernels import Kernels
@@ -50,7 +51,7 @@ def run_notebook(
     *,
     record: str | Path,
     partial: Path,
-    timeout: float | None = None,
+    timeout: int | None = None,
     kernels: Kernels | None = None,
 ) -> nbformat.NotebookNode:
     """Execute ``nb`` with ``parameters``; on failure keep it at ``partial`` and raise.
@@ -58,8 +59,9 @@ def run_notebook(
     ``kernels`` says where the kernel comes from (default: one started for this
     notebook and stopped after it). ``partial`` is written only when something
     failed: a raising cell (with papermill's error banner), a cell over
-    ``timeout`` seconds, a dead kernel or one that never started; a notebook
-    kept there by an earlier run is removed first. ``NotebookFailed`` names the
+    ``timeout`` seconds (whole seconds, at least 1; None: no limit), a dead
+    kernel or one that never started; a notebook kept there by an earlier run is
+    removed first. ``NotebookFailed`` names the
     record, the cell and its chapter; ``KernelDidNotStart`` (a NotebookFailed)
     says no cell ran, which a caller may try once more.
     """
@@ -73,6 +75,14 @@ def run_notebook(
     from workbook.render.engine import ENGINE
     from workbook.render.kernels import FRESH, KERNEL
 
+    # nbclient's timeout is whole seconds, and it reads 0 or less as "no limit": refuse
+    # either before a kernel starts, not as a TraitError on every notebook.
+    if timeout is not None and (type(timeout) is not int or timeout < 1):
+        raise UsageError(
+            f"{shown(timeout)} is not a cell timeout",
+            field="timeout",
+            expected="a whole number of seconds, at least 1, or None for no limit",
+        )
     partial.unlink(missing_ok=True)  # what is found there after this run is from this run
     # papermill.execute_notebook, step by step, without its write of every successful run.
     try:

@@ -18,9 +18,10 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bleach
 import nbformat
@@ -34,9 +35,13 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from workbook.errors import ExportError
 from workbook.paths import TEMPLATES
 
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: Outputs that can only run inside a live Jupyter front end.
 INTERACTIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
+#: Outputs nbconvert's lab template writes into the page unescaped (a script, a mermaid
+#: diagram): nothing in them could run offline under the page's policy anyway.
+WRITTEN_RAW = ("application/javascript", "text/vnd.mermaid")
 
 
 @lru_cache(maxsize=1)
@@ -195,10 +200,12 @@ def for_sharing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 continue  # warnings name library files on this machine
             data = out.get("data")
             if data is not None:
-                for mime in INTERACTIVE_ONLY:
+                for mime in (*INTERACTIVE_ONLY, *WRITTEN_RAW):
                     data.pop(mime, None)
                 if not data:
                     continue
+                if PLOTLY_MIME in data:
+                    data[PLOTLY_MIME] = inert_chart(data[PLOTLY_MIME])
                 if "text/html" in data:
                     data["text/html"] = clean_output_html("".join(data["text/html"]))
             kept.append(out)
@@ -273,6 +280,166 @@ def find_local_path(
     return None
 
 
+# --- the last line: nothing in the page but what the template writes -----------------
+
+
+def content_security_policy(nonce: str) -> str:
+    """The page's policy, written by the template as the first element of ``<head>``.
+
+    Every fetch, frame and plugin is refused (``default-src 'none'``); only scripts with
+    the page's nonce run ('unsafe-eval' for plotly's WebGL traces). ``base-uri`` and
+    ``form-action`` stop a ``<base>`` or ``<form>`` from redirecting links or posting
+    anywhere. Styles stay 'unsafe-inline': plotly.js adds ``<style>`` elements and style
+    attributes while it draws, and the views colour their badges with style attributes;
+    ``check_page`` keeps every style element and style property to the template's own.
+    A meta policy cannot set ``frame-ancestors`` or ``sandbox``, and no browser implements
+    ``navigate-to``: a ``<meta http-equiv=refresh>`` is refused by ``check_page`` instead.
+    """
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}' 'unsafe-eval'; "
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+#: The <meta> elements of the page, in order: the policy, then the lab template's two.
+def _own_metas(csp: str) -> list[dict[str, str]]:
+    return [
+        {"http-equiv": "Content-Security-Policy", "content": csp},
+        {"charset": "utf-8"},
+        {"name": "viewport", "content": "width=device-width, initial-scale=1.0"},
+    ]
+
+
+#: Elements that navigate, submit, load, or hold a document of their own. None is ours
+#: (meta, style and script are checked apart: the template writes some of each).
+_FOREIGN_TAGS = frozenset(
+    {
+        "applet", "audio", "base", "button", "dialog", "embed", "form", "frame", "frameset",
+        "iframe", "input", "link", "math", "noscript", "object", "option", "portal", "select",
+        "source", "svg", "template", "textarea", "track", "video",
+    }
+)  # fmt: skip
+#: Attributes that name an address. Only ``a[href]`` and ``img[src]`` are ours.
+_URL_ATTRIBUTES = frozenset(
+    {
+        "action", "background", "cite", "codebase", "data", "formaction", "href", "longdesc",
+        "manifest", "ping", "poster", "src", "srcdoc", "srcset", "xlink:href",
+    }
+)  # fmt: skip
+#: What a style attribute may set: the output allowlist's properties and markdown's alignment.
+_STYLE_PROPERTIES = frozenset(cast("Iterable[str]", _OUTPUT_CSS.allowed_css_properties)) | {
+    "text-align"
+}
+
+
+def _refusal(problem: str, source: str) -> ExportError:
+    return ExportError(
+        f"the page holds {problem}, which its template does not write",
+        path=source,
+        expected="text only from records, evidence and catalogues: markup is shown as text",
+    )
+
+
+def _attribute_problem(tag: Any, name: str, value: str) -> str | None:
+    """Why an attribute of a body element is foreign, or None."""
+    if name.startswith("on"):
+        return f"an event handler ({name}= on a {tag.name} element)"
+    if name == "http-equiv":
+        return f"an http-equiv attribute on a {tag.name} element"
+    if name == "style":
+        for declaration in value.split(";"):
+            prop = declaration.partition(":")[0].strip().lower()
+            if prop and prop not in _STYLE_PROPERTIES:
+                return f"a style attribute that sets {prop!r} on a {tag.name} element"
+        if re.search(r"url\s*\(|expression\s*\(|@import", value, re.I):
+            return f"a style attribute that loads something on a {tag.name} element"
+        return None
+    if name not in _URL_ATTRIBUTES:
+        return None
+    if tag.name == "img" and name == "src" and value.startswith("data:image/"):
+        return None
+    if tag.name == "a" and name == "href":
+        # Into the page (heading anchors hold any character), or to a sibling dossier.
+        if value.startswith("#") or _SHAREABLE_LINK.match(value):
+            return None
+        # A link the notebook's own markdown writes (allowlisted there); never an output's.
+        outward = value.startswith(("http://", "https://", "mailto:"))
+        if outward and tag.find_parent(class_="jp-MarkdownCell") is not None:
+            return None
+    return f"a link or address ({name}= on a {tag.name} element)"
+
+
+def check_page(html: str, *, csp: str, nonce: str, source: str = "") -> None:
+    """Refuse (ExportError) a page holding any element or attribute its template does not write.
+
+    The last line behind escaping at the source: the page's <meta> elements are exactly the
+    template's three at the top of <head>; style elements stand only in <head>; every script
+    carries the page's nonce; no element navigates, submits or loads (base, form, iframe,
+    object, embed, link...); no event handler, no address but the page's own anchors, its
+    sibling dossiers, inline images and the notebook's markdown links; style attributes set
+    only the properties the views use.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    metas = soup.find_all("meta")
+    head = soup.head
+    first = head.find(True) if head is not None else None
+    if [dict(m.attrs) for m in metas] != _own_metas(csp) or first is not metas[0]:
+        raise _refusal("a meta element", source)
+    if any(m.parent is not head for m in metas):
+        raise _refusal("a meta element outside the head", source)
+    for style in soup.find_all("style"):
+        if style.parent is not head:
+            raise _refusal("a style element outside the head", source)
+    for script in soup.find_all("script"):
+        if script.get("nonce") != nonce or script.has_attr("src"):
+            raise _refusal("a script element without the page's nonce", source)
+    for tag in soup.find_all(True):
+        if tag.name in _FOREIGN_TAGS:
+            raise _refusal(f"a {tag.name} element", source)
+        for name, value in tag.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            problem = _attribute_problem(tag, name.lower(), text)
+            if problem is not None and not (tag in metas and name == "http-equiv"):
+                raise _refusal(problem, source)
+
+
+#: A tag as plotly.js tokenises chart text (``svg_text_utils``: split on ``<[^<>]*>``).
+_PLOT_TAG = re.compile(r"<(/?)([^ >]*)(\s+[^>]*)?>")
+#: Tags plotly.js draws as markup (its ``TAG_STYLES`` and ``br``); any other it shows as text.
+_PLOT_MARKUP = frozenset({"a", "span", "b", "i", "em", "s", "u", "sub", "sup", "br"})
+#: Of those, the ones that cannot link or restyle, when they carry no attribute.
+_PLOT_BARE = _PLOT_MARKUP - {"a", "span"}
+
+
+def _inert(text: str) -> str:
+    def shown(m: re.Match[str]) -> str:
+        name = m.group(2).lower()
+        bare = name in _PLOT_BARE and not (m.group(3) or "").strip(" /")
+        return m.group(0) if bare or name not in _PLOT_MARKUP else "&lt;" + m.group(0)[1:]
+
+    return _PLOT_TAG.sub(shown, text)
+
+
+def inert_chart(value: Any) -> Any:
+    """A plotly figure whose text plotly draws as text: no link, no styled span.
+
+    Plotly draws ``<a href>`` in chart text as a live link and ``style=`` as styled text.
+    Chart code escapes user text with ``plot_text``; an ``<a>`` or ``<span>`` still there,
+    or a ``<b>``, ``<br>``... with attributes, is a side door, so its ``<`` becomes
+    ``&lt;``, which plotly shows as the character. Tags plotly does not know (``<script>``,
+    ``<meta>``, ``<extra>`` of a hover) it leaves to their own use or shows as text;
+    ``tojson`` escapes them in the page.
+    """
+    if isinstance(value, str):
+        return _inert(value)
+    if isinstance(value, dict):
+        return {k: inert_chart(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [inert_chart(v) for v in value]
+    return value
+
+
 def export_html(
     nb: nbformat.NotebookNode,
     title: str,
@@ -282,7 +449,8 @@ def export_html(
 ) -> str:
     """Render an executed notebook as one self-contained HTML page.
 
-    Refuses (ExportError) when what the page shows contains a local absolute path.
+    Refuses (ExportError) when what the page shows contains a local absolute path, or
+    when the page or a chart holds markup its template does not write.
     """
     shared = for_sharing(nb)
     leak = find_local_path(shared, extra_markers)
@@ -295,12 +463,16 @@ def export_html(
         )
     # The nonce comes from the content: reproducible output, yet unguessable by that content.
     nonce_src = hashlib.sha256(nbformat.writes(shared).encode()).digest()[:18]
+    nonce = base64.urlsafe_b64encode(nonce_src).decode()
+    csp = content_security_policy(nonce)
     html, _ = _exporter().from_notebook_node(
         shared,
         resources={
             "metadata": {"name": title},
             "plotly_js": plotly_js,
-            "csp_nonce": base64.urlsafe_b64encode(nonce_src).decode(),
+            "csp_nonce": nonce,
+            "csp": csp,
         },
     )
+    check_page(html, csp=csp, nonce=nonce, source=str(source or title))
     return html
