@@ -60,8 +60,9 @@ _FAULTS: dict[int, tuple[str, str | None]] = {
         "a file name; move the folder away",
     ),
     errno.ENOTDIR: ("cannot {doing}: part of this path is a file, not a folder", _FOLDER_PATH),
-    errno.ENOSPC: ("cannot {doing}: no space left on device", "free some space and run again"),
-    errno.EDQUOT: ("cannot {doing}: disk quota exceeded", "free some space and run again"),
+    # The system's own words for a full disk or quota, as the user may search for them.
+    errno.ENOSPC: ("cannot {doing}: {reason}", "free some space and run again"),
+    errno.EDQUOT: ("cannot {doing}: {reason}", "free some space and run again"),
 }
 _FAULTS[errno.EPERM] = _FAULTS[errno.EACCES]
 
@@ -79,7 +80,8 @@ def cannot(exc: OSError, path: str | Path, doing: str = "write") -> UsageError:
         )
     if exc.errno in _FAULTS:
         problem, expected = _FAULTS[exc.errno]
-        return UsageError(problem.format(doing=doing), path=where, expected=expected)
+        reason = exc.strerror or os.strerror(exc.errno)
+        return UsageError(problem.format(doing=doing, reason=reason), path=where, expected=expected)
     return UsageError(f"cannot {doing}: {exc.strerror or exc}", path=where)
 
 
