@@ -5,7 +5,8 @@ killed mid-way keeps what it finished, then reads the finished BatchResult
 (``finished``). They run in the order ``run_batch`` lists them:
 
 =====================  ========================================================
-WriteSummaries         summary.json and summary.csv, from the summary contract
+WriteSummaries         summary.json and summary.csv, from the summary contract; the
+                       digest (digest.md, digest.txt) from the same summary
 WritePortfolio         index.html on a warm worker, unless what it shows is unchanged
 RecordInLedger         one ledger row per assessment (with its catalogue); the run's end
 RememberDossiers       the state file: which key each written dossier was made for
@@ -33,6 +34,7 @@ from workbook.batch.result import BatchResult, Entry
 from workbook.batch.runlog import RunLog
 from workbook.batch.tasks import render_portfolio
 from workbook.ledger import Ledger
+from workbook.model.digest import DIGEST_MD, DIGEST_TXT, digest
 from workbook.model.summary import CSV_NAME, SUMMARY_NAME
 from workbook.model.yamlio import atomic_write_text
 
@@ -63,6 +65,10 @@ class WriteSummaries(Action):
     def finished(self, result: BatchResult) -> BatchResult:
         atomic_write_text(self.out_dir / SUMMARY_NAME, result.summary.to_json())
         atomic_write_text(self.out_dir / CSV_NAME, result.summary.to_csv())
+        # The mail-ready digest of what needs attention (workbook/model/digest.py).
+        markdown, text = digest(result.summary)
+        atomic_write_text(self.out_dir / DIGEST_MD, markdown)
+        atomic_write_text(self.out_dir / DIGEST_TXT, text)
         return result
 
 

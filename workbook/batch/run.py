@@ -43,6 +43,7 @@ from workbook.files import read_nofollow, refuse_link
 from workbook.ledger import JOURNALS, LEDGER_NAME, Ledger, RunRow
 from workbook.model.assess import Assessment
 from workbook.model.catalogue import load_catalogue
+from workbook.model.digest import DIGEST_MD, DIGEST_TXT
 from workbook.model.history import Changes, HistoryRow, compare
 from workbook.model.summary import CSV_NAME, DOSSIER_NAME, SUMMARY_NAME
 from workbook.paths import FAILED_FOLDER
@@ -56,6 +57,8 @@ OWN_NAMES = (
     *(LEDGER_NAME + suffix for suffix in JOURNALS),
     SUMMARY_NAME,
     CSV_NAME,
+    DIGEST_MD,
+    DIGEST_TXT,
     STATE_NAME,
     PORTFOLIO_STATE,
     PORTFOLIO_PAGE,
