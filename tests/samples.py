@@ -21,6 +21,16 @@ from conftest import AS_OF, EXAMPLES, make_record
 from workbook.cli import main
 from workbook.model.records import Record
 
+#: An initiative's `changes` in a summary when nothing changed since the previous run.
+NO_CHANGES = {
+    "new_blockers": [],
+    "resolved": [],
+    "regressions": [],
+    "stage_from": None,
+    "stage_to": None,
+    "down": False,
+}
+
 
 def write_jsonl(path: Path, rows: Iterable[Any], gz: bool = False) -> Path:
     """One JSON value per line; gzip-compressed with ``gz``."""

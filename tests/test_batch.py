@@ -30,6 +30,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
+from samples import NO_CHANGES
 from workbook.batch import (
     EXECUTORS,
     LOCK_NAME,
@@ -81,14 +82,6 @@ CSV_HEADER = [
     "dossier",
     "error",
 ]
-NO_CHANGES = {
-    "new_blockers": [],
-    "resolved": [],
-    "regressions": [],
-    "stage_from": None,
-    "stage_to": None,
-    "down": False,
-}
 #: hr-policy-assistant without its answer to trust.fallback: that criterion was met and is
 #: not now (new and a regression); its stage (mvp) does not move, since trust.fallback
 #: belongs to the production candidate gate it had not passed anyway.

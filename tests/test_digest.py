@@ -14,20 +14,13 @@ import mistune
 import pytest
 from test_batch import EDITED, IDS, edit_record, in_process, make_portfolio, quick  # noqa: F401
 
+from samples import NO_CHANGES
 from workbook.errors import UsageError
 from workbook.model.digest import BUDGET, digest
 from workbook.model.summary import Initiative, Summary, summary
 
 AS_OF = dt.date(2026, 11, 23)
 GATES_NONE = {"mvp": False, "production_candidate": False, "production": False}
-SAME = {
-    "new_blockers": [],
-    "resolved": [],
-    "regressions": [],
-    "stage_from": None,
-    "stage_to": None,
-    "down": False,
-}
 
 
 def initiative(rid: str, **fields: Any) -> Initiative:
@@ -57,7 +50,7 @@ def initiative(rid: str, **fields: Any) -> Initiative:
         "outcome": "rendered",
         "dossier": f"{rid}.html",
         "error": None,
-        "changes": SAME,
+        "changes": NO_CHANGES,
     }
     return Initiative.model_validate({**base, **fields})
 
@@ -100,7 +93,7 @@ HAND_BUILT = run(
         waiver("ops.b", "2026-12-24"),
         waiver("ops.c", "2026-11-30", superseded=True),
     ], results=[result("data.lineage", "mvp", "stale")], changes={
-        **SAME,
+        **NO_CHANGES,
         "regressions": ["data.lineage"],
         "new_blockers": [],
         "stage_from": "mvp",
@@ -110,7 +103,7 @@ HAND_BUILT = run(
     initiative("beta", name="Beta", claimed_stage="mvp", overclaimed=True,
                uncontrolled_use="logs show 48 distinct users (the declared limit is 6)",
                results=[result("trust.fallback", "production_candidate", "missing")],
-               changes={**SAME, "new_blockers": ["trust.fallback"]}),
+               changes={**NO_CHANGES, "new_blockers": ["trust.fallback"]}),
     initiative("alpha", name="Alpha", claimed_stage="production", overclaimed=True),
     initiative("delta", name="Delta", dossier=None,
                waivers=[waiver("gov.x", "2026-11-20", expired=True)]),
@@ -200,7 +193,7 @@ def test_a_thousand_initiatives_stay_within_the_budget_and_say_how_many_more():
             uncontrolled_use="logs show up to 1,046 requests a day (on 5 days, more than "
             "10% above the declared 300); logs show 48 distinct users (the limit is 6)",
             results=[result("trust.fallback", "production_candidate", "missing")],
-            changes={**SAME, "new_blockers": ["trust.fallback"], "regressions": ["x.y"]},
+            changes={**NO_CHANGES, "new_blockers": ["trust.fallback"], "regressions": ["x.y"]},
             waivers=[waiver("ops.a", "2026-12-01")],
         )
         for n in range(1000)

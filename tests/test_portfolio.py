@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import AS_OF, EXAMPLES, REPO, papermill_cli
+from samples import NO_CHANGES
 from workbook.batch.portfolio import example_summary, open_portfolio
 from workbook.errors import SummaryError, WorkbookError, one_line
 from workbook.evidence import find_evidence
@@ -30,14 +31,6 @@ from workbook.present.charts import WEAK, Chart
 from workbook.present.views import View
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-NO_CHANGES = {
-    "new_blockers": [],
-    "resolved": [],
-    "regressions": [],
-    "stage_from": None,
-    "stage_to": None,
-    "down": False,
-}
 FAILED_ID = "marketing-copy-review"
 
 
