@@ -121,6 +121,7 @@ def test_views_only_emit_their_own_markup(hostile_assessment):
         "li",
         "code",
         "br",
+        "a",  # the blockers' chapter links: in-page anchors from the chapter list, never user text
     }
     for view in all_views(hostile_assessment):
         tags = set(re.findall(r"<([a-z]+)[\s>]", view._repr_html_()))
@@ -323,9 +324,10 @@ def test_every_text_field_is_shown_escaped(payload_assessment):
 
 
 def test_views_write_only_their_own_tags_and_attributes(payload_assessment):
-    tags = {"div", "p", "h2", "span", "strong", "table", "thead", "tbody", "tr", "th", "td",
-            "ul", "li", "code", "br"}  # fmt: skip
-    attributes = {"class", "style", "scope", "role"}
+    tags = {"div", "p", "h2", "h3", "h4", "span", "strong", "table", "thead", "tbody", "tr",
+            "th", "td", "ul", "li", "code", "br", "a"}  # fmt: skip
+    # href: the blockers' links to a chapter heading (test_next_steps checks each is in-page).
+    attributes = {"class", "style", "scope", "role", "href"}
     for name, view in shown_views(payload_assessment).items():
         page = BeautifulSoup(view.html, "html.parser")
         assert {t.name for t in page.find_all(True)} <= tags, name

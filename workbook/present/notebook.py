@@ -113,7 +113,7 @@ class Initiative:
         return shown[chapter_key]()
 
     def blockers(self) -> views.View:
-        return views.blockers(self.assessment)
+        return views.blockers(self.assessment, self.catalogue.rules)
 
     def waivers(self) -> views.View:
         return views.waivers(self.assessment) + views.not_applicable(self.assessment)

@@ -15,7 +15,10 @@ from workbook import __version__
 from workbook.model.assess import Assessment, WaiverState, stage_label
 from workbook.model.history import HistoryRow, compare
 from workbook.model.records import SIGNALS, Record
+from workbook.model.rules import Rules
 from workbook.present.html import LOUD, STATUS_STYLE, macro, render
+from workbook.present.next_steps import by_person
+from workbook.present.next_steps import next_steps as steps_of
 
 
 class View:
@@ -107,12 +110,29 @@ def status_table(a: Assessment, areas: Sequence[str]) -> View:
     return View(render("status_table.html.j2", results=results), text)
 
 
-def blockers(a: Assessment) -> View:
-    """What is not yet true, by gate then area, each with what would satisfy it."""
+def blockers(a: Assessment, rules: Rules | None = None) -> View:
+    """What is not yet true, by gate then area, each with what would satisfy it; then who
+    must act on it (``next_steps``: ``rules`` are the catalogue's, for its roles)."""
     text = "\n".join(
         f"{r.criterion.gate}/{r.criterion.area}: {r.criterion.id} {r.status}" for r in a.blockers
     )
-    return View(render("blockers.html.j2", blockers=a.blockers), text or "No blockers.")
+    table = View(render("blockers.html.j2", blockers=a.blockers), text or "No blockers.")
+    return table + next_steps(a, rules) if a.blockers else table
+
+
+def next_steps(a: Assessment, rules: Rules | None = None) -> View:
+    """What to do next, by person: each blocker under who must act, with the chapter (an
+    in-page link to its heading) and the record field that fix it."""
+    groups = by_person(steps_of(a, rules))
+    lines = ["What to do next, by person:"] if groups else []
+    for g in groups:
+        lines.append(f"{g.who} ({', '.join(g.roles)}):" if g.named else f"{g.who}:")
+        lines += [
+            f"  {s.result.criterion.gate} {s.result.criterion.id}: "
+            f"{'; '.join(s.fields)} in chapter {s.chapter.title}"
+            for s in g.steps
+        ]
+    return View(render("next_steps.html.j2", groups=groups), "\n".join(lines) or "No blockers.")
 
 
 def _waiver_line(w: WaiverState) -> str:

@@ -1,8 +1,9 @@
 """Executed notebook -> one self-contained, offline HTML dossier (nbconvert, in-process).
 
 The page makes no network request: require.js, MathJax and the widget loader
-are dropped, plotly.js is inlined once, a Content-Security-Policy refuses
-every fetch and every script without the page's nonce, and markdown's raw
+are dropped, plotly.js is inlined once (packed: see ``plotly_js``), a
+Content-Security-Policy refuses every fetch and every script without the
+page's nonce, and markdown's raw
 HTML passes an allowlist. Before anything is written the HTML is checked for
 local absolute paths.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
+import gzip
 import hashlib
 import html as html_lib
 import json
@@ -36,7 +39,25 @@ from workbook.errors import ExportError
 from workbook.paths import TEMPLATES
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: The plotly.js bundles a page may carry: the partial bundle vendored in workbook/vendor/
+#: (bar, heatmap, scatter and the other cartesian traces; 1.5 MB) and the full one the plotly
+#: package ships (4.8 MB), for a figure holding any other trace type.
+PLOTLY_BUNDLES = {
+    "cartesian": Path(__file__).parent.parent / "vendor" / "plotly-cartesian.min.js",
+    "full": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+}
+#: Trace types the cartesian bundle draws (its package README lists its trace modules).
+CARTESIAN_TRACES = frozenset(
+    {
+        "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+        "image", "pie", "scatter", "scatterternary", "violin",
+    }
+)  # fmt: skip
+#: Base85 digits (Python's ``b85encode`` alphabet) with ``<``, ``>``, ``&`` and the backquote
+#: swapped for characters it does not use: the packed text can never open a tag, a comment
+#: (``<!--``) or an entity inside the page. The page's loader decodes with the same string.
+B85_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%:()*+-;.=,?@^_[{|}~"
+_B85_SWAP = bytes.maketrans(b"<>&`", b".,:[")
 #: Outputs that can only run inside a live Jupyter front end.
 INTERACTIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
 #: Outputs nbconvert's lab template writes into the page unescaped (a script, a mermaid
@@ -44,13 +65,42 @@ INTERACTIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
 WRITTEN_RAW = ("application/javascript", "text/vnd.mermaid")
 
 
-@lru_cache(maxsize=1)
-def plotly_js() -> str:
-    """plotly.min.js as shipped with the plotly package, safe to inline in a <script>."""
-    js = PLOTLY_JS.read_text(encoding="utf-8")
-    if "</script" in js.lower() or "<!--" in js:
-        raise ExportError("plotly.min.js cannot be inlined safely", path=PLOTLY_JS.name)
-    return js
+@lru_cache(maxsize=2)
+def plotly_js(bundle: str = "cartesian") -> str:
+    """A plotly.js bundle as the page carries it: gzipped, then base85 text (``B85_DIGITS``).
+
+    Inlined as it is, plotly.js alone made every page 5 MB; packed, the cartesian bundle is
+    0.62 MB of text that the template's loader unpacks with the browser's own
+    ``DecompressionStream`` and runs as a script carrying the page's nonce.
+    """
+    path = PLOTLY_BUNDLES[bundle]
+    js = path.read_bytes()
+    if b"</script" in js.lower() or b"<!--" in js:  # the loader writes it into a <script>
+        raise ExportError("plotly.js cannot be inlined safely", path=path.name)
+    # mtime=0: the same bundle packs to the same bytes, so unchanged pages stay unchanged.
+    packed = base64.b85encode(gzip.compress(js, compresslevel=9, mtime=0))
+    return packed.translate(_B85_SWAP).decode("ascii")
+
+
+def trace_types(nb: nbformat.NotebookNode) -> set[str]:
+    """Trace types the notebook's plotly outputs draw (plotly's default type is scatter)."""
+    types = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            figure = (out.get("data") or {}).get(PLOTLY_MIME)
+            if not isinstance(figure, dict):
+                continue
+            frames = [
+                f.get("data") or [] for f in figure.get("frames") or [] if isinstance(f, dict)
+            ]
+            for traces in (figure.get("data") or [], *frames):
+                types |= {str(t.get("type") or "scatter") for t in traces if isinstance(t, dict)}
+    return types
+
+
+def plotly_bundle(nb: nbformat.NotebookNode) -> str:
+    """The smallest bundle that draws every chart of the notebook."""
+    return "cartesian" if trace_types(nb) <= CARTESIAN_TRACES else "full"
 
 
 def toc_headings(cell: Any) -> list[dict[str, Any]]:
@@ -146,8 +196,9 @@ _OUTPUT_TAGS = {
     "div", "p", "span", "strong", "em", "b", "i", "code", "pre", "br", "ul", "ol", "li",
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "h2", "h3", "h4", "a",
 }  # fmt: skip
-#: A link may only point at a sibling dossier (``claims-triage.html``) or into the page.
-_SHAREABLE_LINK = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\.html)?(?:#[A-Za-z0-9._-]+)?$")
+#: A link may only point at a sibling dossier (``claims-triage.html``) or into the page
+#: (a chapter heading's id holds commas: ``#3.-Ownership,-support-and-integration``).
+_SHAREABLE_LINK = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\.html)?(?:#[A-Za-z0-9.,_-]+)?$")
 
 
 def _output_attribute(tag: str, name: str, value: str) -> bool:
@@ -469,7 +520,8 @@ def export_html(
         shared,
         resources={
             "metadata": {"name": title},
-            "plotly_js": plotly_js,
+            "plotly_js": functools.partial(plotly_js, plotly_bundle(shared)),
+            "plotly_digits": B85_DIGITS,
             "csp_nonce": nonce,
             "csp": csp,
         },
