@@ -26,7 +26,7 @@ from workbook.model.assess import assess
 from workbook.model.catalogue import load_catalogue
 from workbook.model.records import load_record
 from workbook.pipeline import check_paths, display_path
-from workbook.present import portfolio
+from workbook.present import portfolio, portfolio_charts
 from workbook.present.charts import WEAK, Chart
 from workbook.present.views import View
 
@@ -514,7 +514,7 @@ def test_heatmap_cells_match_gates(pf, summary):
         assert texts == ["passes" if g else "not yet" for g in gates]
     # Colour follows the label: 0 -> not yet's colour, 1 -> passes' colour.
     scale = heat["colorscale"]
-    assert scale[0][1] == portfolio.NOT_YET and scale[-1][1] == portfolio.PASSES
+    assert scale[0][1] == portfolio_charts.NOT_YET and scale[-1][1] == portfolio_charts.PASSES
     assert heat["texttemplate"] == "%{text}"
 
 

@@ -22,17 +22,13 @@ from workbook.errors import one_line
 from workbook.model import summary as contract
 from workbook.model.assess import stage_label
 from workbook.model.criteria import GATES
-from workbook.model.records import AREAS, STAGES
+from workbook.model.records import STAGES
 from workbook.model.summary import SUMMARY_NAME, Failed, Initiative, Summary
 from workbook.pipeline import display_path
-from workbook.present.charts import STRONG, WEAK, Chart, _layout
+from workbook.present import portfolio_charts
+from workbook.present.charts import Chart
 from workbook.present.html import (
-    LOUD,
-    PLOT_BREAK,
-    PLOT_NO_TRACE_BOX,
-    STATUS_STYLE,
     macro,
-    plot_text,
 )
 from workbook.present.views import SHIFT_FLAGS, View, note
 
@@ -43,8 +39,6 @@ __all__ = [
     "parse_summary",
 ]
 
-#: Gate cells of the heatmap (Okabe-Ito, as the status badges).
-PASSES, NOT_YET = STATUS_STYLE["met"][1], STATUS_STYLE["missing"][1]
 TEMPLATE = "portfolio.html.j2"
 
 
@@ -107,16 +101,16 @@ class Portfolio:
         return overview(self)
 
     def gate_heatmap(self) -> Chart:
-        return gate_heatmap(self)
+        return portfolio_charts.gate_heatmap(self)
 
     def stage_chart(self) -> Chart:
-        return stage_chart(self)
+        return portfolio_charts.stage_chart(self)
 
     def initiatives_table(self) -> View:
         return initiatives_table(self)
 
     def blockers_by_area(self) -> Chart:
-        return blockers_by_area(self)
+        return portfolio_charts.blockers_by_area(self)
 
     def blockers_by_criterion(self) -> View:
         return blockers_by_criterion(self)
@@ -168,34 +162,6 @@ def _view(name: str, text: str, *args: Any) -> View:
     return View(macro(TEMPLATE, name, *args), text)
 
 
-def _labels(p: Portfolio) -> list[str]:
-    """Plot labels: escaped names, with the id where two initiatives share a name."""
-    names = Counter(i.name for i in p.initiatives)
-    return [
-        plot_text(i.name if names[i.name] == 1 else f"{i.name} ({i.id})") for i in p.initiatives
-    ]
-
-
-def _rows(labels: list[str]) -> dict[str, Any]:
-    """A category axis listing rows top to bottom in the given order, labels never clipped."""
-    return {
-        "type": "category",
-        "categoryorder": "array",
-        "categoryarray": labels,
-        "autorange": "reversed",
-        "automargin": True,
-    }
-
-
-def _empty_note(title: str, height: int = 160) -> dict[str, Any]:
-    layout = _layout(title, height, xaxis={"visible": False}, yaxis={"visible": False})
-    layout["annotations"] = [
-        {"text": "No initiatives in this summary", "showarrow": False, "x": 0.5, "y": 0.5,
-         "xref": "paper", "yref": "paper"}
-    ]  # fmt: skip
-    return layout
-
-
 # --- views and charts -----------------------------------------------------------------
 
 
@@ -221,91 +187,6 @@ def overview(p: Portfolio) -> View:
         + [f"NOT ASSESSED {one_line(f.path)}: {one_line(f.error)}" for f in p.failed]
     )
     return _view("overview", text, p, n, stages, failed)
-
-
-def gate_heatmap(p: Portfolio) -> Chart:
-    """Initiatives against gates; every cell says "passes" or "not yet"."""
-    title = "Gates each initiative passes"
-    if not p.initiatives:
-        return Chart([], _empty_note(title))
-    passes = [[getattr(i.gates, g) for g in GATES] for i in p.initiatives]
-    heat: dict[str, Any] = {
-        "type": "heatmap",
-        "z": [[int(x) for x in row] for row in passes],
-        "x": [stage_label(g) for g in GATES],
-        "y": _labels(p),
-        "text": [["passes" if x else "not yet" for x in row] for row in passes],
-        "texttemplate": "%{text}",
-        "textfont": {"color": "#ffffff"},
-        "colorscale": [[0, NOT_YET], [0.5, NOT_YET], [0.5, PASSES], [1, PASSES]],
-        "zmin": 0,
-        "zmax": 1,
-        "showscale": False,
-        "xgap": 2,
-        "ygap": 2,
-        "hovertemplate": "%{y}, %{x} gate: %{text}" + PLOT_NO_TRACE_BOX,
-    }
-    layout = _layout(
-        title,
-        120 + 30 * len(p.initiatives),
-        xaxis={"side": "top", "type": "category"},
-        yaxis=_rows(heat["y"]),
-    )
-    return Chart([heat], layout)
-
-
-def stage_chart(p: Portfolio) -> Chart:
-    """Claimed (open circle) and supported (filled diamond) stage per initiative.
-
-    An overclaimed row is joined by a thick line and says OVERCLAIMED in its label.
-    """
-    title = "Claimed stage against the stage the evidence supports"
-    if not p.initiatives:
-        return Chart([], _empty_note(title))
-    labels = [
-        label + ("  ⚠ OVERCLAIMED" if i.overclaimed else "")
-        for label, i in zip(_labels(p), p.initiatives, strict=True)
-    ]
-    claimed = [STAGES.index(i.claimed_stage) for i in p.initiatives]
-    supported = [STAGES.index(i.supported_stage) for i in p.initiatives]
-    gap_x: list[int | None] = []
-    gap_y: list[str | None] = []
-    for label, i, c, s in zip(labels, p.initiatives, claimed, supported, strict=True):
-        if i.overclaimed:
-            gap_x += [s, c, None]
-            gap_y += [label, label, None]
-    traces: list[dict[str, Any]] = [
-        {
-            "type": "scatter", "mode": "lines", "x": gap_x, "y": gap_y,
-            "name": "overclaimed: the label is above the evidence",
-            "line": {"color": LOUD, "width": 4}, "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter", "mode": "markers", "x": claimed, "y": labels,
-            "name": "claimed stage",
-            "marker": {"symbol": "circle-open", "size": 16, "line": {"width": 3},
-                       "color": [LOUD if i.overclaimed else STRONG for i in p.initiatives]},
-            "text": [stage_label(i.claimed_stage) for i in p.initiatives],
-            "hovertemplate": "%{y}: claims %{text}" + PLOT_NO_TRACE_BOX,
-        },
-        {
-            "type": "scatter", "mode": "markers", "x": supported, "y": labels,
-            "name": "stage the evidence supports",
-            "marker": {"symbol": "diamond", "size": 11, "color": "#000000"},
-            "text": [stage_label(i.supported_stage) for i in p.initiatives],
-            "hovertemplate": "%{y}: the evidence supports %{text}" + PLOT_NO_TRACE_BOX,
-        },
-    ]  # fmt: skip
-    layout = _layout(
-        title,
-        160 + 30 * len(p.initiatives),
-        xaxis={"tickvals": list(range(len(STAGES))), "ticktext": [stage_label(s) for s in STAGES],
-               "range": [-0.4, len(STAGES) - 0.6], "side": "top", "gridcolor": "#E5ECF6",
-               "zeroline": False},
-        yaxis=_rows(labels),
-        legend={"orientation": "h", "y": -0.05, "yanchor": "top"},
-    )  # fmt: skip
-    return Chart(traces, layout)
 
 
 def initiatives_table(p: Portfolio) -> View:
@@ -334,51 +215,6 @@ def initiatives_table(p: Portfolio) -> View:
             + (f": {one_line(i.error)}" if failed and i.error else "")
         )
     return _view("initiatives", "\n".join(lines), rows)
-
-
-def blockers_by_area(p: Portfolio) -> Chart:
-    """Conditions not yet met across the portfolio, per area; the largest stands out."""
-    title = "Conditions not yet met across the portfolio, by area"
-    count: Counter[str] = Counter()
-    where: dict[str, set[str]] = {a: set() for a in AREAS}
-    by_gate: dict[str, Counter[str]] = {a: Counter() for a in AREAS}
-    for i in p.initiatives:
-        for b in i.blockers:
-            count[b.area] += 1
-            where[b.area].add(i.id)
-            by_gate[b.area][b.gate] += 1
-    top = max(count.values(), default=0)
-    # The area holding back most is named so, not only coloured.
-    areas = [a + (" (most)" if top and count[a] == top else "") for a in AREAS]
-    bar = {
-        "type": "bar",
-        "orientation": "h",
-        "x": [count[a] for a in AREAS],
-        "y": areas,
-        "marker": {"color": [WEAK if top and count[a] == top else STRONG for a in AREAS]},
-        "text": [
-            f"{count[a]} in {len(where[a])} initiative{'s' if len(where[a]) != 1 else ''}"
-            for a in AREAS
-        ],
-        "customdata": [
-            ", ".join(f"{stage_label(g)} {by_gate[a][g]}" for g in GATES if by_gate[a][g]) or "none"
-            for a in AREAS
-        ],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "hovertemplate": "%{y}: %{text}"
-        + PLOT_BREAK
-        + "by gate: %{customdata}"
-        + PLOT_NO_TRACE_BOX,
-    }
-    layout = _layout(
-        title,
-        120 + 40 * len(AREAS),
-        xaxis={"title": {"text": "conditions not yet met"}, "gridcolor": "#E5ECF6",
-               "rangemode": "tozero", "range": [0, max(top, 1) * 1.35]},
-        yaxis=_rows(areas),
-    )  # fmt: skip
-    return Chart([bar], layout)
 
 
 def blockers_by_criterion(p: Portfolio) -> View:
