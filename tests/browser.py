@@ -491,6 +491,14 @@ class OpenPage:
         """The value of a JavaScript expression in the page (undefined is None)."""
         return self._chromium.call(lambda: self._page.evaluate(expression), self._timeout_s)
 
+    def run(self, function: Callable[[Page], T], timeout_s: float | None = None) -> T:
+        """Call `function(page)` on the harness thread and return its result.
+
+        For what `evaluate` cannot do (viewport size, emulated media, PDF): the Playwright
+        `Page` must not escape the function.
+        """
+        return self._chromium.call(lambda: function(self._page), timeout_s or self._timeout_s)
+
     def screenshot(self, path: Path) -> Path:
         """Save a full-page PNG screenshot."""
         path = Path(path)

@@ -416,7 +416,7 @@ def test_portfolio_says_what_changed_since_the_previous_run(edited):
     ]
     name = by_id(summary(edited["out"]))[EDITED]["name"]
     (row,) = rows  # only the edited initiative changed
-    assert row[0] == name
+    assert row[0] == f"{name} ({EDITED}.html)"  # the dossier's file name beside its link
     new, resolved, regressions = row[2:5]
     assert "trust.fallback" in new and "trust.fallback" in regressions
     assert "trust.fallback" not in resolved
@@ -882,8 +882,10 @@ def test_summary_json_and_csv_follow_the_contract(baseline, rerun):
         assert [i["id"] for i in data["initiatives"]] == sorted(IDS)
         for i in data["initiatives"]:
             a = json.loads(json.dumps(expected[i["id"]].to_dict(), default=str))
-            assert set(i) == {*FROM_THE_MODEL, "blockers", *FROM_THE_RUN}
+            # owner, and each blocker's who: model/actors.py's, for the portfolio's summing up
+            assert set(i) == {*FROM_THE_MODEL, "blockers", "owner", *FROM_THE_RUN}
             assert {k: i[k] for k in FROM_THE_MODEL} == {k: a[k] for k in FROM_THE_MODEL}
+            assert all(b.pop("who") for b in i["blockers"]), "someone must act on each"
             assert i["blockers"] == [
                 {k: b[k] for k in ("criterion", "gate", "area", "status", "detail", "question",
                                    "satisfied_by")}
@@ -1042,7 +1044,7 @@ def test_pipeline_first_run_writes_every_output(in_process, tmp_path):
     assert seen == [("rendered", n, 4) for n in (1, 2, 3, 4)]
     assert sorted(json.loads((out / STATE_NAME).read_text())) == sorted(IDS)
     data = summary(out)
-    assert (data["summary_version"], data["run_id"], data["previous_run_id"]) == (2, 1, None)
+    assert (data["summary_version"], data["run_id"], data["previous_run_id"]) == (3, 1, None)
     assert [(i["id"], i["outcome"], i["dossier"]) for i in data["initiatives"]] == [
         (rid, "rendered", f"{rid}.html") for rid in sorted(IDS)
     ]

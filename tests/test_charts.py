@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import pytest
+from bs4 import BeautifulSoup
+
 from conftest import AS_OF, findings, full_record, fully_signed, make_record
+from workbook.evidence.extracts import Check, ExtractMeasures
+from workbook.model import thresholds
 from workbook.model.assess import assess
 from workbook.model.catalogue import parse_catalogue
 from workbook.model.criteria import STATUSES
-from workbook.present import charts
+from workbook.present import charts, portfolio, views
 from workbook.present.html import STATUS_STYLE
 
 
@@ -112,7 +118,10 @@ def test_charts_are_valid_plotly_figures(default_catalogue):
 
     record = make_record({"stage": "mvp"})
     a = assess(record, default_catalogue, AS_OF, findings(record))
-    for chart in (charts.readiness_chart(a), charts.status_matrix(a)):
+    history = charts.stage_history_chart(
+        [("2026-11-22", "mvp", "mvp"), ("2026-11-23", "mvp", "mvp")]
+    )
+    for chart in (charts.readiness_chart(a), charts.status_matrix(a), history):
         go.Figure(chart.to_plotly_json())
         bundle = chart._repr_mimebundle_()
         assert bundle["text/plain"] == chart.title
@@ -162,3 +171,161 @@ def test_user_text_in_charts_is_plotly_text(default_catalogue):
         'Evaluation pass rate with 95% intervals (eval "&lt;b&gt;final&lt;/b&gt;".csv)'
     )
     assert chart.title == f"Evaluation pass rate with 95% intervals ({name})", "plain text"
+
+
+# --- every label readable (issue 14) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("scope", "scope"),
+        # 24 characters a line: "human overrides" is 15, with " (planned:" 25: a new line.
+        ("human overrides (planned: not logged)", "human overrides<br>(planned: not logged)"),
+        # A path breaks after a '/': "evidence/invoice-coding/" is 8 + 1 + 14 + 1 = 24
+        # characters, the rest "eval-2026-11-release.csv" 24 again: two lines.
+        (
+            "evidence/invoice-coding/eval-2026-11-release.csv",
+            "evidence/invoice-coding/<br>eval-2026-11-release.csv",
+        ),
+        # Nowhere to break (no space, '/', '-' or '_'): the word stays whole, never cut.
+        ("x" * 30, "x" * 30),
+        # Already escaped text: an entity holds no space, '/', '-' or '_', so stays whole.
+        ("a &lt;b&gt; c", "a &lt;b&gt; c"),
+    ],
+)
+def test_long_labels_wrap_at_word_boundaries(text, expected):
+    assert charts.wrap(text) == expected
+
+
+def test_category_ticks_wrap_while_the_data_keep_whole_labels(default_catalogue):
+    record = make_record({"stage": "mvp"})
+    a = assess(record, default_catalogue, AS_OF, findings(record))
+    chart = charts.status_matrix(a)
+    (heat,) = chart.data
+    assert heat["x"] == ["mvp", "production candidate", "production"]
+    # 12 characters a line: "production candidate" (20) on two lines, "production" (10) on one.
+    assert chart.layout["xaxis"]["ticktext"] == ["mvp", "production<br>candidate", "production"]
+    # Every criterion named, one tick per row: plotly thins out the labels of a tall matrix.
+    assert chart.layout["yaxis"]["tickvals"] == heat["y"] == [r.criterion.id for r in a.results]
+    for axis in ("xaxis", "yaxis"):
+        assert chart.layout[axis]["automargin"] is True, "labels push the margins"
+
+
+def test_a_row_holds_its_label_with_most_lines():
+    # Three lines of 17 px plus 6 px between labels: 57; one line keeps the least, 30.
+    three = "Supplier risk summaries for category managers ⚠ OVERCLAIMED"
+    assert charts.wrap(three).count("<br>") == 2
+    assert charts.row_height([three, "Beta"], 30) == 57
+    assert charts.row_height(["Beta"], 30) == 30
+
+
+def test_notes_stand_above_the_plot_one_a_line():
+    layout = charts._layout("t", 300, notes=2, annotations=charts._notes([{"text": "a"}, {}]))
+    # The top margin holds the title's line and both notes: 10 + 23 + 14 + 2 x 17 = 81;
+    # the chart grows by the notes' 34 px so the plot keeps its height.
+    assert layout["margin"]["t"] == 81 and layout["height"] == 334
+    first, second = layout["annotations"]
+    assert (first["y"], first["yanchor"], first["yref"]) == (1, "bottom", "paper")
+    assert (first["yshift"], second["yshift"]) == (19, 2), "the first note on top"
+    assert first["xanchor"] == second["xanchor"] == "right"
+
+
+def test_stage_axis_is_categorical_and_one_pinned_date_stays_a_date():
+    # Two assessments as of one date: alone, plotly zooms into milliseconds.
+    points = [("2026-11-23", "prototype", "mvp"), ("2026-11-23", "mvp", "mvp")]
+    chart = charts.stage_history_chart(points)
+    (supported, claimed) = chart.data
+    assert supported["y"] == ["prototype", "mvp"] and claimed["y"] == ["mvp", "mvp"]
+    y, x = chart.layout["yaxis"], chart.layout["xaxis"]
+    assert (y["type"], y["categoryarray"]) == (
+        "category", ["prototype", "mvp", "production candidate", "production"]
+    )  # fmt: skip
+    assert x["type"] == "date" and x["tickformat"] == "%Y-%m-%d"
+    # A day either side: 2 days, one tick a day (86,400,000 ms).
+    assert x["range"] == ["2026-11-22", "2026-11-24"] and x["dtick"] == 86_400_000
+
+
+def test_date_ticks_are_whole_days_at_most_four():
+    # 2026-10-31 to 2026-11-24 (a day beyond each point) is 24 days: a tick every
+    # ceil(24 / 4) = 6 days, 6 x 86,400,000 = 518,400,000 ms.
+    x = charts.date_axis(["2026-11-01", "2026-11-23"])
+    assert x["range"] == ["2026-10-31", "2026-11-24"]
+    assert (x["tick0"], x["dtick"]) == ("2026-10-31", 518_400_000)
+
+
+def test_a_failed_expectation_says_how_many_rows_in_a_few_words(default_catalogue):
+    # 4 rows, one with a supplier outside the allowed values; a missing column counts none.
+    measured = ExtractMeasures(4, ("id", "supplier"), (
+        Check("allowed values", "supplier", False, "1 of 4 values outside a, c, d", rows=1),
+        Check("required", "owner", False, "no such column"),
+        Check("required", "id", True, "present"),
+    ))  # fmt: skip
+    record = make_record(
+        {"stage": "mvp", "evidence": [{"kind": "data_extract", "path": "x.csv",
+                                       "date": "2026-11-01"}]}
+    )  # fmt: skip
+    a = assess(
+        record, default_catalogue, AS_OF, findings(record, measured={"data_extract": measured})
+    )
+    (bar,) = charts.expectations_chart(a).data
+    assert bar["y"] == ["supplier: allowed values", "owner: required", "id: required"]
+    assert bar["text"] == ["✗ gap: 1 of 4 rows", "✗ gap", "✓ met"]
+    # 3 of 4 rows kept, 0.75: a long bar holds its text; the missing column's empty bar
+    # has it beside.
+    assert bar["x"] == [0.75, 0.0, 1.0]
+    assert bar["textposition"] == ["inside", "outside", "inside"]
+    assert bar["customdata"][1] == "no such column", "the detail is in the hover"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1500.0, "1,500"), (1500, "1,500"), (2.5, "2.5"), (1234567.25, "1,234,567.25"), (None, None)],
+)
+def test_limits_read_as_people_write_them(value, expected):
+    assert thresholds.figure(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    # 0.85 x 100 is 85.00000000000001 in binary floating point: still "85%".
+    [(0.02, "2%"), (0.0125, "1.25%"), (0.85, "85%"), (1.0, "100%"), (None, None)],
+)
+def test_shares_read_as_percentages(value, expected):
+    assert thresholds.percent(value) == expected
+
+
+def test_the_record_table_shows_its_thresholds_for_people():
+    record = make_record(
+        {
+            "trust.thresholds.latency_p95_ms": 1500.0,
+            "trust.thresholds.error_rate": 0.02,
+            "trust.thresholds.quality_pass_rate": 0.85,
+        }
+    )
+    cells = BeautifulSoup(views.trust_record(record).html, "html.parser")
+    shown = {tr.th.get_text(): tr.td.get_text() for tr in cells.select("tr")}
+    assert shown["Latency p95 at most (ms)"] == "1,500"
+    assert shown["Error rate at most"] == "2%"
+    assert shown["Quality pass rate at least"] == "85%"
+
+
+def test_portfolio_charts_wrap_stage_names_and_keep_bar_text_inside_the_chart():
+    from test_portfolio import HAND_WRITTEN
+
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    # 12 characters a line: "production candidate" (20) breaks at its space.
+    wrapped = ["mvp", "production<br>candidate", "production"]
+    assert p.gate_heatmap().layout["xaxis"]["ticktext"] == wrapped
+    assert p.stage_chart().layout["xaxis"]["ticktext"] == ["prototype", *wrapped]
+    blockers = p.blockers_by_area()
+    (bar,) = blockers.data
+    # trust has the most blockers (2, see test_portfolio): more than half the longest bar
+    # holds its text; ownership and governance (1 each) and the empty areas have it beside.
+    where = dict(zip(bar["y"], bar["textposition"], strict=True))
+    assert where == {
+        "scope": "outside", "data": "outside", "trust (most)": "inside",
+        "integration": "outside", "ownership": "outside", "observability": "outside",
+        "governance": "outside",
+    }  # fmt: skip
+    assert blockers.layout["xaxis"]["range"] == [0, pytest.approx(2.2)]

@@ -318,7 +318,7 @@ def test_second_batch_under_a_relaxed_catalogue_reports_the_shift(portfolio, in_
     first = batch(portfolio, portfolio["strict"], BEFORE)
     assert [i["goalposts"] for i in first["initiatives"]] == [[], []]
     second = batch(portfolio, portfolio["relaxed"], AFTER)
-    assert second["summary_version"] == 2
+    assert second["summary_version"] == 3
     by_id = {i["id"]: i for i in second["initiatives"]}
     assert by_id["honest"]["goalposts"] == []
     (shift,) = by_id["gamed"]["goalposts"]
@@ -341,7 +341,7 @@ def test_second_batch_under_a_relaxed_catalogue_reports_the_shift(portfolio, in_
         "s.review removed; s.sources min_items 2 -> 1."
     )
     cells = [td.get_text(" ", strip=True) for td in BeautifulSoup(view.html, "html.parser")("td")]
-    assert cells[:2] == ["Gamed", "mvp"]
+    assert cells[:2] == ["Gamed (gamed.html)", "mvp"]  # the dossier's file name beside its link
     assert cells[3] == "2026-11-20"
     assert "s.review removed" in cells[5] and "s.sources min_items 2 -> 1" in cells[5]
     table = repr(pf.initiatives_table()).splitlines()

@@ -412,8 +412,10 @@ STAYS = [
     "document.querySelectorAll('.js-plotly-plot svg a, .js-plotly-plot a[href]').length",
     "Array.from(document.querySelectorAll('.jp-RenderedPlotly'))"
     ".filter(el => el.querySelector('.js-plotly-plot svg.main-svg')).length",
-    "Array.from(document.querySelectorAll('.js-plotly-plot .gtitle'))"
-    ".map(t => t.textContent).join('\\n')",
+    # A title the chart script wrapped to its chart's width is drawn one line a tspan.
+    "Array.from(document.querySelectorAll('.js-plotly-plot .gtitle')).map(t => "
+    "Array.from(t.querySelectorAll('tspan.line'), l => l.textContent).join(' ')"
+    " || t.textContent).join('\\n')",
     "document.querySelectorAll('base, form, meta[http-equiv=refresh]').length",
 ]
 

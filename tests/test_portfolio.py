@@ -65,7 +65,7 @@ def make_summary(hostile: bool = False) -> dict[str, Any]:
     by_id["invoice-coding"]["changes"]["resolved"] = ["data.gap_register", "trust.thresholds"]
     by_id["hr-policy-assistant"]["changes"].update(stage_from="prototype", stage_to="mvp")
     summary = {
-        "summary_version": 2,
+        "summary_version": contract.SUMMARY_VERSION,
         "generated_at": "2026-11-23T12:00:00Z",
         "as_of": "2026-11-23",
         "catalogue": "Default readiness gates",
@@ -142,6 +142,7 @@ def hand(iid: str, name: str, claimed: str, supported: str, **fields: Any) -> di
         "shared_evidence": [],
         "next_gate": None,
         "weakest_area": None,
+        "owner": None,
         "headline": "",
         "digest": "0" * 64,
         "gates": {"mvp": False, "production_candidate": False, "production": False},
@@ -158,7 +159,10 @@ def hand(iid: str, name: str, claimed: str, supported: str, **fields: Any) -> di
     return {**entry, **fields}
 
 
-def blocker(criterion: str, gate: str, area: str, status: str = "missing") -> dict[str, str]:
+def blocker(
+    criterion: str, gate: str, area: str, status: str = "missing", who: Any = ()
+) -> dict[str, Any]:
+    """``who``: (role, name or None) pairs, as model/actors.py would name them."""
     return {
         "criterion": criterion,
         "gate": gate,
@@ -167,36 +171,52 @@ def blocker(criterion: str, gate: str, area: str, status: str = "missing") -> di
         "detail": "",
         "question": f"{criterion}?",
         "satisfied_by": "",
+        "who": [{"role": role, "name": name} for role, name in who],
     }
 
 
 HAND_WRITTEN: dict[str, Any] = {
-    "summary_version": 2,
+    "summary_version": contract.SUMMARY_VERSION,
     "generated_at": "2026-11-23T02:30:00+00:00",
     "as_of": "2026-11-23",
     "catalogue": "Hand-written gates",
     "run_id": 5,
     "previous_run_id": 4,
     "initiatives": [
-        # Labelled mvp, supported prototype: overclaimed. Two blockers (trust, ownership).
+        # Labelled mvp, supported prototype: overclaimed. Two blockers (trust, ownership):
+        # builders nobody named, and the sponsor Ada Byrne (who must name a business owner).
         hand(
             "alpha",
             "Alpha triage",
             "mvp",
             "prototype",
+            weakest_area="trust",
             blockers=[
-                blocker("trust.baseline_evaluation", "mvp", "trust"),
-                blocker("ownership.business_owner", "mvp", "ownership"),
+                blocker("trust.baseline_evaluation", "mvp", "trust", who=[("builders", None)]),
+                blocker(
+                    "ownership.business_owner", "mvp", "ownership", who=[("sponsor", "Ada Byrne")]
+                ),
             ],
         ),
         # Labelled and supported production candidate; its dossier was unchanged (skipped).
+        # Its security review is stale: the reviewer Ada Byrne again (as "ada  BYRNE": the
+        # same person, model.answers.person_key), and a support owner nobody named.
         hand(
             "beta",
             "Beta search",
             "production_candidate",
             "production_candidate",
+            owner="Ben Ortiz",
             gates={"mvp": True, "production_candidate": True, "production": False},
-            blockers=[blocker("governance.security_review", "production", "governance", "stale")],
+            blockers=[
+                blocker(
+                    "governance.security_review",
+                    "production",
+                    "governance",
+                    "stale",
+                    who=[("security", "ada  BYRNE"), ("support_owner", None)],
+                ),
+            ],
             outcome="skipped",
         ),
         # Labelled production, supported mvp: overclaimed; its dossier failed.
@@ -205,8 +225,12 @@ HAND_WRITTEN: dict[str, Any] = {
             "Gamma drafts",
             "production",
             "mvp",
+            owner="Cleo Park",
+            weakest_area="governance",
             gates={"mvp": True, "production_candidate": False, "production": False},
-            blockers=[blocker("trust.fallback", "production_candidate", "trust")],
+            blockers=[
+                blocker("trust.fallback", "production_candidate", "trust", who=[("builders", None)])
+            ],
             outcome="failed",
             dossier=None,
             error="cell 3 (chapter 'Trust'): KeyError",
@@ -252,27 +276,111 @@ def test_hand_written_summary_table_links_each_dossier():
         [],  # gamma's dossier failed: nothing to link to
     ]
     cells = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in rows]
+    # Beside each link, the dossier's file name: the attachment to open when this page is
+    # mailed alone (the page says so above the table).
     assert cells == [
-        ["Alpha triage alpha", "mvp", "prototype", "⚠ OVERCLAIMED", "—", "2", "rendered"],
-        [
-            "Beta search beta",
-            "production candidate",
-            "production candidate",
-            "no",
-            "—",
-            "1",
-            "skipped",
-        ],
-        [
-            "Gamma drafts gamma",
-            "production",
-            "mvp",
-            "⚠ OVERCLAIMED",
-            "—",
-            "1",
-            "⚠ FAILED: cell 3 (chapter 'Trust'): KeyError",
-        ],
+        ["Alpha triage (alpha.html) alpha", "not named", "mvp", "prototype", "⚠ OVERCLAIMED", "trust",
+         "2", "rendered"],
+        ["Beta search (beta.html) beta", "Ben Ortiz", "production candidate",
+         "production candidate", "no", "—", "1", "skipped"],
+        ["Gamma drafts gamma", "Cleo Park", "production", "mvp", "⚠ OVERCLAIMED", "governance",
+         "1", "⚠ FAILED: cell 3 (chapter 'Trust'): KeyError"],
+    ]  # fmt: skip
+    assert "open the attachment of that name" in soup.select_one("p.wb-files-note").get_text()
+
+
+def test_the_initiatives_table_carries_what_the_script_sorts_and_filters_on():
+    """The keys the tables script reads (templates/dossier/tables.js.j2), read off
+    HAND_WRITTEN: stage indexes (prototype 0 ... production 3), the number of label warnings,
+    the weakest area's place in the model's order (scope 0, ..., trust 2, ..., governance 6;
+    none: 7), supported stage, overclaimed and weakest area as filter values. The name and
+    the owner are the record's own text: the script reads them from the cell, never from an
+    attribute."""
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    soup = BeautifulSoup(p.initiatives_table().html, "html.parser")
+    table = soup.select_one("table.wb-portfolio")
+    assert table["data-wb-sortable"] == "initiatives"
+    assert [th.get("data-wb-filter") for th in table.select("thead th")] == [
+        None, "Owner", None, "Supported stage", "Overclaimed", "Weakest area", None, None
+    ]  # fmt: skip
+    rows = table.select("tbody tr")
+    sort = [[td.get("data-wb-sort") for td in tr.select("td")] for tr in rows]
+    assert sort == [
+        [None, None, "1", "0", "1", "2", None, None],
+        [None, None, "2", "2", "0", "7", None, None],
+        [None, None, "3", "1", "1", "6", None, None],
     ]
+    values = [[td.get("data-wb-value") for td in tr.select("td")] for tr in rows]
+    assert values == [
+        [None, None, None, "prototype", "overclaimed", "trust", None, None],
+        [None, None, None, "production candidate", "not overclaimed", "none", None, None],
+        [None, None, None, "mvp", "overclaimed", "governance", None, None],
+    ]
+
+
+def test_the_verdict_comes_first_in_words_and_figures():
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    # HAND_WRITTEN: 3 initiatives, alpha and gamma overclaimed; supported: production
+    # candidate 1 (beta), mvp 1 (gamma), prototype 1 (alpha); blockers 2 + 1 + 1 = 4;
+    # gamma's dossier failed; broken.yaml not assessed.
+    assert portfolio.verdict_sentence(p) == (
+        "2 of 3 initiatives are labelled above what the evidence supports. "
+        "The evidence supports production candidate for 1, mvp for 1 and prototype for 1; "
+        "4 conditions are not yet met. 1 dossier failed and 1 record could not be assessed."
+    )
+    view = p.verdict()
+    soup = BeautifulSoup(view.html, "html.parser")
+    assert soup.select_one(".wb-verdict-line strong").get_text() == (
+        "2 of 3 initiatives are labelled above what the evidence supports."
+    )
+    # Who must act (test below): Ada Byrne, builders, support owner: 3.
+    assert [li.get_text(" ", strip=True) for li in soup.select("ul.wb-glance li")] == [
+        "3 initiatives",
+        "⚠ 2 overclaimed",
+        "4 conditions not yet met",
+        "3 people or roles must act",
+        "⚠ 1 dossier failed",
+        "⚠ 1 record not assessed",
+    ]
+    honest = copy.deepcopy(HAND_WRITTEN)
+    honest["initiatives"] = [honest["initiatives"][1]]
+    honest["failed"] = []
+    assert portfolio.verdict_sentence(portfolio.parse_summary(honest)) == (
+        "All 1 initiatives carry a label their evidence supports. The evidence supports "
+        "production candidate for 1; 1 condition is not yet met."
+    )
+
+
+def test_who_must_act_sums_up_people_and_roles_across_the_portfolio():
+    p = portfolio.parse_summary(copy.deepcopy(HAND_WRITTEN))
+    # By hand from HAND_WRITTEN's "who": Ada Byrne is alpha's sponsor (1) and beta's security
+    # reviewer as "ada  BYRNE" (1): one person, 2 blockers in 2 initiatives, the name as first
+    # written. Builders, named nowhere: alpha's baseline evaluation and gamma's fallback (2).
+    # The support owner nobody named: beta (1). Most blockers first, named before unnamed.
+    rows = portfolio.who_must_act_rows(p)
+    assert [(r.who, r.roles, r.blockers, [(i.id, k) for i, k in r.initiatives]) for r in rows] == [
+        ("Ada Byrne", ("sponsor", "security reviewer"), 2, [("alpha", 1), ("beta", 1)]),
+        ("builders (not named yet)", ("builders",), 2, [("alpha", 1), ("gamma", 1)]),
+        ("support owner (not named yet)", ("support owner",), 1, [("beta", 1)]),
+    ]
+    view = p.who_must_act()
+    assert view.text.splitlines() == [
+        "Ada Byrne (sponsor, security reviewer): 2 blockers in alpha (1), beta (1)",
+        "builders (not named yet): 2 blockers in alpha (1), gamma (1)",
+        "support owner (not named yet): 1 blocker in beta (1)",
+    ]
+    soup = BeautifulSoup(view.html, "html.parser")
+    first = [
+        td.get_text(" ", strip=True) for td in soup.select("table.wb-portfolio-who tr")[1]("td")
+    ]
+    assert first == ["Ada Byrne", "sponsor, security reviewer", "2",
+                     "Alpha triage (alpha.html) ×1; Beta search (beta.html) ×1"]  # fmt: skip
+    # A blocker a hand-written summary names nobody for is counted, not dropped.
+    data = copy.deepcopy(HAND_WRITTEN)
+    del data["initiatives"][2]["blockers"][0]["who"]
+    rows = portfolio.who_must_act_rows(portfolio.parse_summary(data))
+    assert ("not recorded in the summary", 1) in [(r.who, r.blockers) for r in rows]
+    assert portfolio.parse_summary(EMPTY).who_must_act().text == "Nobody has to act."
 
 
 def test_hand_written_summary_charts_and_criteria():
@@ -481,6 +589,8 @@ def test_initiatives_table_rows(pf, summary):
     ]
     for row, entry in zip(rows, summary["initiatives"], strict=True):
         assert row[0].startswith(entry["name"])
+        assert row[1] == (entry["owner"] or "not named")
+        row = [row[0], *row[2:]]  # the rest as before the owner column
         assert row[1] == entry["claimed_stage"].replace("_", " ")
         assert row[2] == entry["supported_stage"].replace("_", " ")
         flags = [
@@ -494,14 +604,14 @@ def test_initiatives_table_rows(pf, summary):
     failed = next(
         r for r, e in zip(rows, summary["initiatives"], strict=True) if e["id"] == FAILED_ID
     )
-    assert failed[6] == "⚠ FAILED: cell 7 (chapter 'Data and data gaps'): KeyError"
+    assert failed[7] == "⚠ FAILED: cell 7 (chapter 'Data and data gaps'): KeyError"
     # The README's story: it-ticket-routing is overclaimed and in use beyond its limits.
     ticket = next(
         r
         for r, e in zip(rows, summary["initiatives"], strict=True)
         if e["id"] == "it-ticket-routing"
     )
-    assert ticket[3] == "⚠ OVERCLAIMED ⚠ UNCONTROLLED USE"
+    assert ticket[4] == "⚠ OVERCLAIMED ⚠ UNCONTROLLED USE"
 
 
 def test_heatmap_cells_match_gates(pf, summary):
@@ -706,11 +816,11 @@ def test_summary_csv_rows_from_the_same_objects():
         ["id", "name", "path", "claimed_stage", "supported_stage", "overclaimed",
          "weakest_area", "blockers", "outcome", "dossier", "error"],
         ["alpha", "Alpha triage", "data/initiatives/alpha.yaml", "mvp", "prototype", "True",
-         "", "2", "rendered", "alpha.html", ""],
+         "trust", "2", "rendered", "alpha.html", ""],
         ["beta", "Beta search", "data/initiatives/beta.yaml", "production_candidate",
          "production_candidate", "False", "", "1", "skipped", "beta.html", ""],
         ["gamma", "Gamma drafts", "data/initiatives/gamma.yaml", "production", "mvp", "True",
-         "", "1", "failed", "", "cell 3 (chapter 'Trust'): KeyError"],
+         "governance", "1", "failed", "", "cell 3 (chapter 'Trust'): KeyError"],
         ["", "", "data/initiatives/broken.yaml", "", "", "", "", "", "invalid", "",
          "malformed YAML"],
     ]  # fmt: skip
@@ -748,14 +858,21 @@ AREAS_EXPECTED = (
         ("d.pop('initiatives')", "summary.json: initiatives: required field is missing"),
         (
             "d.pop('summary_version')",
-            "summary.json: summary_version: missing (expected 2; a summary from another "
+            "summary.json: summary_version: missing (expected 3; a summary from another "
             "workbook version: run the batch again)",
         ),
         (
             # Version 1 predates uncontrolled use, goalposts and shared files: a reader
             # showing it would say "none" where nothing was checked; it is refused.
             "d['summary_version'] = 1",
-            "summary.json: summary_version: unsupported version 1 (expected 2; a summary from "
+            "summary.json: summary_version: unsupported version 1 (expected 3; a summary from "
+            "another workbook version: run the batch again)",
+        ),
+        (
+            # Version 2 predates who must act: read as it is, the portfolio would say
+            # nobody has to act where nobody was asked; it is refused the same way.
+            "d['summary_version'] = 2",
+            "summary.json: summary_version: unsupported version 2 (expected 3; a summary from "
             "another workbook version: run the batch again)",
         ),
         (
@@ -990,4 +1107,58 @@ def test_summary_csv_cells_never_start_a_formula(start):
     assert name == f'\'{start}HYPERLINK("http://evil.example","x")'
     assert error == f"'{start}cmd|' /C calc'!A0"
     # Counts and flags stay what they are; only text that starts a formula is quoted.
-    assert rows[1][5:8] == ["True", "", "2"]
+    assert rows[1][5:8] == ["True", "trust", "2"]
+
+
+# --- who must act, in the contract ------------------------------------------------------------
+
+
+def test_the_summary_names_who_must_act_on_each_blocker(summary):
+    """Read off data/examples/hr-policy-assistant.yaml and the default catalogue: the business
+    owner is "Joanna Pereira, HR Director" (ownership.business_owner, the catalogue's role
+    field; the name without its title); scope.user_expectations is the business owner's to
+    answer, data.no_open_critical_gap fails on the open critical gap superseded-family-leave,
+    whose owner is "Marcus Ellery, Head of Reward and Policy"."""
+    by_id = {i["id"]: i for i in summary["initiatives"]}
+    hr = by_id["hr-policy-assistant"]
+    assert hr["owner"] == "Joanna Pereira"
+    assert {b["criterion"]: b["who"] for b in hr["blockers"]} == {
+        "scope.user_expectations": [{"role": "business_owner", "name": "Joanna Pereira"}],
+        "data.no_open_critical_gap": [{"role": "data_gap_owner", "name": "Marcus Ellery"}],
+    }
+    # invoice-coding: "Marguerite Lindqvist, Financial Controller" owns it.
+    assert by_id["invoice-coding"]["owner"] == "Marguerite Lindqvist"
+    # As a run writes it, every blocker names someone (a person, or the role to fill).
+    assert all(b["who"] for i in summary["initiatives"] for b in i["blockers"])
+
+
+def test_the_dossier_and_the_portfolio_name_the_same_people(summary):
+    """The dossier's "what to do next" (present.next_steps) and the summary agree."""
+    from workbook.present.next_steps import next_steps
+
+    catalogue = load_catalogue()
+    for c in check_paths([EXAMPLES], catalogue, AS_OF):
+        assert c.assessment is not None
+        steps: dict[str, list[dict[str, Any]]] = {}
+        for s in next_steps(c.assessment, catalogue.rules):
+            steps.setdefault(s.result.criterion.id, []).append(
+                {"role": s.actor.role, "name": s.actor.name}
+            )
+        entry = contract.initiative(c.assessment, path="x.yaml", outcome="skipped")
+        assert {b.criterion: [w.model_dump() for w in b.who] for b in entry.blockers} == steps
+
+
+def test_the_catalogues_roles_decide_who_is_named():
+    """A catalogue whose business owner is the record's sponsor field: invoice-coding's
+    sponsor is "Henrik Aalto, Chief Financial Officer" (data/examples/invoice-coding.yaml)."""
+    import dataclasses
+
+    catalogue = load_catalogue()
+    roles = {**catalogue.rules.roles, "business_owner": "sponsor"}
+    own = dataclasses.replace(catalogue, rules=catalogue.rules.model_copy(update={"roles": roles}))
+    (c,) = check_paths([EXAMPLES / "invoice-coding.yaml"], own, AS_OF)
+    assert c.assessment is not None
+    entry = contract.initiative(c.assessment, path="x.yaml", outcome="skipped")
+    assert entry.owner == "Henrik Aalto"
+    named = {w.name for b in entry.blockers for w in b.who if w.role == "business_owner"}
+    assert named == {"Henrik Aalto"}

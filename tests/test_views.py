@@ -559,3 +559,49 @@ def test_the_dossier_compares_with_the_last_finished_run_as_the_portfolio_does(t
         "regressed t.workflow",
         "regressed t.eval",
     ]
+
+
+def test_the_cover_is_an_executive_summary(tiny):
+    # Claimed production against the tiny catalogue, nothing answered but the business
+    # owner: the mvp gate fails on t.workflow (scope) and t.eval (trust), so the evidence
+    # supports prototype and the next gate is mvp: 2 conditions block it, in the order
+    # gate then area (scope before trust). The later gates add t.logs (no log sample) and
+    # t.signoff (unsigned): 2 more. t.gaps passes (min_items 0, nothing open).
+    record = make_record({"stage": "production", "ownership.business_owner": "Ann Lee, Head"})
+    cover = views.cover(assess(record, tiny, AS_OF, findings(record)))
+    soup = BeautifulSoup(cover.html, "html.parser")
+    blocking = soup.select_one(".wb-blocking")
+    assert " ".join(blocking.p.get_text().split()) == (
+        "2 conditions block the mvp gate; 2 more are needed for the gates after it."
+    )
+    urgent = blocking.select("ul.wb-urgent li")
+    assert [li.code.get_text() for li in urgent] == ["t.workflow", "t.eval"]
+    # Each with the chapter that fixes it, linked to its heading in the dossier: the scope
+    # fields are edited in chapter 1, the trust fields in chapter 4.
+    assert [li.a["href"] for li in urgent] == [
+        "#1.-Stage-and-boundaries",
+        "#4.-Logging,-observability-and-trust",
+    ]
+    # Who must act (next_steps): the named business owner answers the scope question and
+    # signs (2 steps); the evaluation and the log sample fall to the builders, whom the
+    # record does not name (2 steps).
+    people = [" ".join(li.get_text().split()) for li in soup.select(".wb-who li")]
+    assert people == [
+        "Ann Lee (business owner): 2 steps",
+        "builders (not named yet): 2 steps",
+    ]
+    assert repr(cover).splitlines()[3:5] == [
+        "Blocking the next gate: 2 (first: t.workflow, t.eval)",
+        "Who must act: Ann Lee (2), builders (not named yet) (2)",
+    ]
+
+
+def test_the_cover_of_an_initiative_past_every_gate_says_so(default_catalogue):
+    # As shipped, claims-triage is labelled production and its evidence supports it.
+    path = EXAMPLES / "claims-triage.yaml"
+    record = load_record(path)
+    a = assess(record, default_catalogue, AS_OF, find_evidence(record, EXAMPLES))
+    assert (a.supported_stage, a.next_gate) == ("production", None)
+    soup = BeautifulSoup(views.cover(a).html, "html.parser")
+    assert soup.select_one(".wb-blocking p").get_text() == "Nothing: every gate is passed."
+    assert soup.select_one(".wb-who") is None

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import click
 
@@ -228,6 +228,13 @@ def out_option(help_text: str) -> Callable[[F], F]:
         help=help_text,
     )
 
+
+pdf_option = click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each HTML page to <name>.pdf beside it, with headless Chromium "
+    "(chromium on PATH, or WORKBOOK_CHROMIUM).",
+)
 
 notebooks_option = click.option(
     "--notebooks",
@@ -485,6 +492,7 @@ def new(name: str, folder: Path, stage: str) -> None:
     help="A batch ledger: history, what changed, and whether the catalogue moved since.",
 )
 @notebooks_option
+@pdf_option
 @reports_errors
 def dossier(
     paths: tuple[Path, ...],
@@ -494,12 +502,16 @@ def dossier(
     timeout: int | None,
     ledger_path: Path | None,
     notebooks_dir: Path | None,
+    pdf: bool,
 ) -> None:
     """Write one self-contained HTML readiness dossier per record.
 
     Runs the walk-through notebooks headlessly (papermill, one kernel per
     dossier) and exports them with nbconvert. A failing cell keeps the
     partial notebook as OUT/failed/<id>.ipynb (not for sharing) and exits 1.
+    With --pdf, each dossier is also printed to OUT/<id>.pdf by headless
+    Chromium; without Chromium the HTML is still written, and the command
+    exits 2 saying how to install it.
     """
     from workbook.ledger import Ledger
     from workbook.render.dossier import write_dossier
@@ -515,6 +527,7 @@ def dossier(
     if not records:
         raise UsageError("no record files found", path=", ".join(map(str, paths)))
     failed = invalid = 0
+    written: list[Path] = []
     for record in records:
         try:
             target = write_dossier(
@@ -533,11 +546,44 @@ def dossier(
             invalid += 1
             say(exc.line(), err=True)
         else:
+            written.append(target)
             say(f"wrote {target}")
+    if pdf and written:
+        printed = print_dossier_pdfs(written)
+        failed += printed.failed
+        invalid += printed.invalid
     if invalid:
         sys.exit(2)
     if failed:
         sys.exit(1)
+
+
+class PdfCounts(NamedTuple):
+    failed: int
+    invalid: int
+
+
+def print_dossier_pdfs(pages: list[Path]) -> PdfCounts:
+    """Each page printed beside itself, one line each; counts Chromium failures and refusals."""
+    from workbook.errors import ChromiumMissing
+    from workbook.render.pdf import find_chromium, print_pdfs
+
+    try:
+        chromium = find_chromium()
+    except ChromiumMissing as exc:  # the HTML is written: only the PDFs are missing
+        say(exc.line(), err=True)
+        return PdfCounts(0, len(pages))
+    failed = invalid = 0
+    for p in print_pdfs(pages, chromium=chromium, workers=min(2, default_workers())):
+        if p.error is None:
+            say(f"wrote {p.target}")
+            continue
+        say(p.error.line(), err=True)
+        if isinstance(p.error, UsageError):  # a link at the PDF's name, say
+            invalid += 1
+        else:
+            failed += 1
+    return PdfCounts(failed, invalid)
 
 
 # --- batch and history ---------------------------------------------------------------
@@ -584,6 +630,7 @@ def dossier(
     help="JSON-lines run log (default: OUT/run.jsonl).",
 )
 @notebooks_option
+@pdf_option
 @reports_errors
 def batch(
     paths: tuple[Path, ...],
@@ -598,13 +645,16 @@ def batch(
     timeout: int | None,
     log_file: Path | None,
     notebooks_dir: Path | None,
+    pdf: bool,
 ) -> None:
     """Render a whole portfolio: dossiers for what changed, a portfolio dossier, history.
 
     Unchanged initiatives (same record, evidence, catalogue, notebooks, template,
-    version and verdict) are skipped. Exit 0 when all went well, 1 when some
-    failed (each is named with its reason), 2 on bad usage or when another run
-    holds OUT.
+    version and verdict) are skipped. With --pdf, each dossier and the portfolio
+    page are also printed to PDF (OUT/<id>.pdf, OUT/index.pdf) where the PDF is
+    missing or older than its page. Exit 0 when all went well, 1 when some
+    failed (each is named with its reason), 2 on bad usage, when another run
+    holds OUT, or when --pdf finds no Chromium (the HTML is still written).
     """
     from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
 
@@ -627,6 +677,7 @@ def batch(
         timeout=timeout,
         log=log_file,
         reuse_kernels=reuse_kernels,
+        pdf=pdf,
     )
     if sys.stderr.isatty():
         from rich.console import Console
@@ -647,6 +698,8 @@ def batch(
     else:
         result = run_batch(options, progress_printer())
     say(*summary_lines(result))
+    if result.pdf_unavailable:
+        say(result.pdf_unavailable, err=True)
     sys.exit(result.exit_code)
 
 

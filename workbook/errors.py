@@ -87,6 +87,14 @@ class ExportError(WorkbookError):
     """A dossier could not be produced safely."""
 
 
+class ChromiumMissing(UsageError):
+    """``--pdf`` was asked for and no Chromium is installed (or WORKBOOK_CHROMIUM names none)."""
+
+
+class PdfFailed(WorkbookError):
+    """Chromium failed, or ran out of time, printing a page to PDF; the old PDF is intact."""
+
+
 class SummaryError(WorkbookError):
     """A batch summary cannot be read or is not one."""
 

@@ -8,6 +8,8 @@ killed mid-way keeps what it finished, then reads the finished BatchResult
 WriteSummaries         summary.json and summary.csv, from the summary contract; the
                        digest (digest.md, digest.txt) from the same summary
 WritePortfolio         index.html on a warm worker, unless what it shows is unchanged
+WritePdfs              with --pdf: <id>.pdf beside each dossier and index.pdf, where missing
+                       or older than its page
 RecordInLedger         one ledger row per assessment (with its catalogue); the run's end
 RememberDossiers       the state file: which key each written dossier was made for
 LogEvents              run.jsonl: one event per initiative, then the run's end
@@ -33,14 +35,17 @@ from workbook.batch.plan import Environment, Seen, dump_state, portfolio_key
 from workbook.batch.result import BatchResult, Entry
 from workbook.batch.runlog import RunLog
 from workbook.batch.tasks import render_portfolio
+from workbook.errors import ChromiumMissing
 from workbook.ledger import Ledger
 from workbook.model.digest import DIGEST_MD, DIGEST_TXT, digest
 from workbook.model.summary import CSV_NAME, SUMMARY_NAME
 from workbook.model.yamlio import atomic_write_text
+from workbook.render.pdf import find_chromium, is_current, pdf_path, print_pdfs
 
 STATE_NAME = ".batch-state.json"
 PORTFOLIO_STATE = ".portfolio-key"
 PORTFOLIO_PAGE = "index.html"
+PORTFOLIO_PDF = "index.pdf"
 
 Progress = Callable[[Entry, int, int], None]
 
@@ -106,6 +111,40 @@ class WritePortfolio(Action):
             forget(self.out_dir / PORTFOLIO_STATE)
         return dataclasses.replace(
             result, portfolio=Path(written) if written else None, portfolio_error=error
+        )
+
+
+class WritePdfs(Action):
+    """``<id>.pdf`` beside each dossier and ``index.pdf`` beside the portfolio page (``--pdf``).
+
+    A PDF is printed when it is missing or older than its page: the page was rewritten in
+    this run, or an earlier print failed or was cut short. A PDF printed from the page as it
+    is stays, so an unchanged run starts no Chromium. Printed ``workers`` at a time.
+    """
+
+    def __init__(self, options: BatchOptions) -> None:
+        self.options = options
+
+    def finished(self, result: BatchResult) -> BatchResult:
+        out = self.options.out_dir
+        pages = [
+            out / e.dossier
+            for e in result.entries
+            if e.dossier and e.outcome in ("rendered", "skipped")
+        ]
+        pages += [result.portfolio] if result.portfolio else []
+        due = [p for p in pages if not is_current(p, pdf_path(p))]
+        if not due:
+            return result
+        try:
+            chromium = find_chromium()
+        except ChromiumMissing as exc:  # the pages are written; only their PDFs are not
+            return dataclasses.replace(result, pdf_unavailable=exc.line())
+        printed = print_pdfs(due, chromium=chromium, workers=self.options.workers, base=out)
+        return dataclasses.replace(
+            result,
+            pdfs=tuple(p.target for p in printed if p.error is None),
+            pdf_errors=tuple(p.error.line() for p in printed if p.error is not None),
         )
 
 

@@ -59,6 +59,8 @@ class BatchOptions:
     timeout: int | None = 600
     log: Path | None = None
     reuse_kernels: bool = False
+    #: Also print each dossier and the portfolio page to PDF (``render/pdf.py``).
+    pdf: bool = False
 
     def __post_init__(self) -> None:
         cell_timeout(self.timeout)
@@ -85,4 +87,5 @@ class BatchOptions:
             "force": self.force,
             "timeout": self.timeout,
             "reuse_kernels": self.reuse_kernels,
+            "pdf": self.pdf,
         }

@@ -40,4 +40,7 @@ def summary_lines(result: BatchResult) -> list[str]:
         lines.append(f"  PORTFOLIO FAILED {result.portfolio_error}")
     elif result.portfolio:
         lines.append(f"portfolio: {result.portfolio}")
+    if result.pdfs or result.pdf_errors:
+        lines.append(f"pdf: {len(result.pdfs)} printed, {len(result.pdf_errors)} failed")
+    lines += [f"  PDF FAILED {error}" for error in result.pdf_errors]
     return [one_line(line) for line in lines]

@@ -51,6 +51,11 @@ class BatchResult:
     #: Set by the portfolio action.
     portfolio: Path | None = None
     portfolio_error: str | None = None
+    #: Set by the PDF action (``--pdf``): the PDFs written in this run, one line per PDF
+    #: that failed, and the one line saying why none could be printed (no Chromium).
+    pdfs: tuple[Path, ...] = ()
+    pdf_errors: tuple[str, ...] = ()
+    pdf_unavailable: str | None = None
 
     def count(self, outcome: Outcome) -> int:
         return sum(e.outcome == outcome for e in self.entries)
@@ -61,9 +66,15 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every dossier and the portfolio were written, else 1."""
+        """0 when every dossier, the portfolio and each PDF asked for were written, else 1.
+
+        2 when PDFs were asked for and no Chromium is installed: the run did all it could
+        do without one (the HTML is written), but what was asked for needs installing.
+        """
+        if self.pdf_unavailable:
+            return 2
         failed = self.count("failed") + self.count("invalid") + bool(self.portfolio_error)
-        return 1 if failed else 0
+        return 1 if failed or self.pdf_errors else 0
 
     @cached_property
     def summary(self) -> Summary:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workbook.batch.actions import (
     PORTFOLIO_PAGE,
+    PORTFOLIO_PDF,
     PORTFOLIO_STATE,
     STATE_NAME,
     Action,
@@ -27,6 +28,7 @@ from workbook.batch.actions import (
     RecordInLedger,
     RememberDossiers,
     ShowProgress,
+    WritePdfs,
     WritePortfolio,
     WriteSummaries,
 )
@@ -49,7 +51,8 @@ from workbook.model.summary import CSV_NAME, DOSSIER_NAME, SUMMARY_NAME
 from workbook.paths import FAILED_FOLDER
 from workbook.pipeline import History, check_paths
 
-#: Every name the batch reads or writes in OUT, besides the dossiers (``*.html``).
+#: Every name the batch reads or writes in OUT, besides the dossiers (``*.html``) and, with
+#: ``--pdf``, their PDFs (``*.pdf``).
 OWN_NAMES = (
     LOCK_NAME,
     RUN_LOG,
@@ -62,6 +65,7 @@ OWN_NAMES = (
     STATE_NAME,
     PORTFOLIO_STATE,
     PORTFOLIO_PAGE,
+    PORTFOLIO_PDF,
     FAILED_FOLDER,
 )
 
@@ -73,7 +77,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     out = options.out_dir
     catalogue = load_catalogue(options.gates)
     with output_lock(out), contextlib.ExitStack() as stack:
-        check_names(out)
+        check_names(out, pdf=options.pdf)
         ledger, log, pool = _open(stack, options)
         run_id = ledger.start_run(options.describe())
         log.event("run-start", run=run_id, **options.describe())
@@ -94,6 +98,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         actions = [
             WriteSummaries(out),
             WritePortfolio(options, pool, environment),
+            *([WritePdfs(options)] if options.pdf else []),
             RecordInLedger(ledger, run_id, fingerprint),
             RememberDossiers(out, state),
             LogEvents(log, run_id),
@@ -206,7 +211,7 @@ def render(
         )
 
 
-def check_names(out: Path) -> None:
+def check_names(out: Path, *, pdf: bool = False) -> None:
     """One line, before anything in OUT is read or written, for a link at a name the batch uses.
 
     Or for a folder where the batch writes a file (which would fail only at the end).
@@ -215,13 +220,15 @@ def check_names(out: Path) -> None:
     perhaps as root) read, truncate or replace the file it points to. OUT itself may be
     a link: whoever named it on the command line chose it. Each file is also opened or
     replaced without following links (``workbook.files``): this check names the link
-    up front, before any work; the opens close the race after it.
+    up front, before any work; the opens close the race after it. ``pdf``: the run prints
+    PDFs, so a link at any ``*.pdf`` name is refused too.
     """
+    pages = (".html", ".pdf") if pdf else (".html",)
     with os.scandir(out) as entries:
         planted = sorted(
             e.name
             for e in entries
-            if e.is_symlink() and (e.name in OWN_NAMES or e.name.endswith(".html"))
+            if e.is_symlink() and (e.name in OWN_NAMES or e.name.endswith(pages))
         )
     failed = out / FAILED_FOLDER
     if not planted and failed.is_dir():
@@ -230,7 +237,7 @@ def check_names(out: Path) -> None:
         planted = [f"{FAILED_FOLDER}/{name}" for name in links]
     for name in planted[:1]:
         refuse_link(out / name)
-    for name in sorted(n for n in os.listdir(out) if n in OWN_NAMES or n.endswith(".html")):
+    for name in sorted(n for n in os.listdir(out) if n in OWN_NAMES or n.endswith(pages)):
         if name != FAILED_FOLDER and (out / name).is_dir():
             raise UsageError(
                 "a folder sits where the batch writes a file",

@@ -117,6 +117,8 @@ class Assessment:
     goalposts: tuple[Any, ...] = ()
     #: The evidence findings assessed, with what the inspectors measured.
     evidence: Findings = field(default_factory=Findings)
+    #: The catalogue's rules it was judged under (its ``roles`` say which field names whom).
+    rules: Rules = field(default_factory=Rules)
 
     @property
     def id(self) -> str:
@@ -428,6 +430,7 @@ def assess(
         signoffs=tuple(
             SignoffState(s, digest.startswith(s.digest)) for s in record.signoffs if s.date <= as_of
         ),
+        rules=catalogue.rules,
         shadow_production=shadow_traffic(record, catalogue, as_of, evidence),
         uncontrolled_use=uncontrolled_use(record, catalogue, as_of, evidence),
         evidence=evidence,

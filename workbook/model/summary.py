@@ -8,11 +8,13 @@ strict: unknown keys are refused, numbers are not read from text, dates are
 written ``YYYY-MM-DD``, a dossier link is a plain ``name.html`` beside the
 summary. A bad file is refused with one line naming the file and the field.
 
-Every verdict in it (supported stage, overclaimed, blockers, which waiver
-counts and which has expired, what changed and whether the stage went down)
-was decided by the model; readers present it, never recompute it. It lives
-in the model so that the batch (which writes it) and the portfolio views
-(which read it) both depend on it, and not on each other.
+Every verdict in it (supported stage, overclaimed, blockers and who must act
+on each, which waiver counts and which has expired, what changed and whether
+the stage went down) was decided by the model; readers present it, never
+recompute it. A summary of another version is refused with one line (run the
+batch again): read as this version, it would say "none" where nothing was
+asked. It lives in the model so that the batch (which writes it) and the
+portfolio views (which read it) both depend on it, and not on each other.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workbook.errors import SummaryError, one_line
+from workbook.model.actors import actors_for, role_actor
 from workbook.model.criteria import Gate, Status
 from workbook.model.history import NO_CHANGES, Changes, Outcome
 from workbook.model.records import Area, Stage, validation_error
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
     from workbook.model.assess import Assessment
 
 #: 2: uncontrolled use, goalpost shifts and shared evidence files per initiative.
-SUMMARY_VERSION: Literal[2] = 2
+#: 3: who must act on each blocker (``Blocker.who``) and each initiative's business owner.
+SUMMARY_VERSION: Literal[3] = 3
 #: The files a batch run writes into its output folder.
 SUMMARY_NAME = "summary.json"
 CSV_NAME = "summary.csv"
@@ -105,8 +109,17 @@ class Result(Contract):
     status: Status
 
 
+class Actor(Contract):
+    """Who must act on a blocker (``model/actors.py``): a role, and the person if named."""
+
+    #: A role key of ``model.actors.ROLE_LABELS`` (or a catalogue's own role).
+    role: Text
+    #: The person the record names for it; null: nobody named yet.
+    name: str | None
+
+
 class Blocker(Contract):
-    """A condition not yet met, with the question it asks."""
+    """A condition not yet met, with the question it asks and who must act on it."""
 
     criterion: Text
     gate: Gate
@@ -115,6 +128,8 @@ class Blocker(Contract):
     detail: str
     question: str
     satisfied_by: str
+    #: Never empty as a run writes it; empty only in a summary written by hand.
+    who: list[Actor] = Field(default_factory=list)
 
 
 class Waiver(Contract):
@@ -187,6 +202,8 @@ class Initiative(Contract):
     shared_evidence: list[SharedFile]
     next_gate: Gate | None
     weakest_area: Area | None
+    #: The business owner the record names (a person, not a placeholder), or null.
+    owner: str | None = None
     headline: str
     digest: str
     gates: Gates
@@ -212,7 +229,7 @@ class Failed(Contract):
 class Summary(Contract):
     """One batch run: every initiative's assessment, what the run did, what changed."""
 
-    summary_version: Literal[2]
+    summary_version: Literal[3]
     generated_at: str
     as_of: IsoDate
     catalogue: str
@@ -279,7 +296,7 @@ def initiative(
 ) -> Initiative:
     """The summary entry of one assessment, as the model decided it."""
     data = a.to_dict()
-    own = {"path", "outcome", "dossier", "error", "changes", "shared_evidence"}
+    own = {"path", "outcome", "dossier", "error", "changes", "shared_evidence", "owner"}
     keep = set(Initiative.model_fields) - own
     shared = [
         {
@@ -295,7 +312,17 @@ def initiative(
         {
             **{k: v for k, v in data.items() if k in keep},
             "shared_evidence": shared,
-            "blockers": [{k: b[k] for k in Blocker.model_fields} for b in data["blockers"]],
+            "blockers": [
+                {
+                    **{k: b[k] for k in Blocker.model_fields if k != "who"},
+                    "who": [
+                        {"role": x.role, "name": x.name}
+                        for x in actors_for(r.criterion, a.record, a.rules)
+                    ],
+                }
+                for b, r in zip(data["blockers"], a.blockers, strict=True)
+            ],
+            "owner": role_actor(a.record, "business_owner", a.rules).name,
             "path": path,
             "outcome": outcome,
             "dossier": dossier,

@@ -85,6 +85,23 @@ def _pct(value: float, places: int) -> str:
     return f"{value * 100:.{places}f}%"
 
 
+def figure(value: float | None) -> str | None:
+    """A limit as people write it: 1500.0 -> '1,500', 2.5 -> '2.5'; None stays None.
+
+    Thousands separated, no trailing zeros: only the decimals the value has (six at most).
+    """
+    if value is None:
+        return None
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def percent(value: float | None) -> str | None:
+    """A share as a percentage with only the decimals it has: 0.02 -> '2%', 0.0125 -> '1.25%'."""
+    # Rounded first: 0.85 * 100 is 85.00000000000001 in binary floating point.
+    return None if value is None else f"{figure(round(value * 100, 6))}%"
+
+
 def _pct_places(values: Iterable[float], limit: float) -> int:
     return _places((v * 100 for v in values), limit * 100, 1)
 

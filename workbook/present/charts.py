@@ -16,6 +16,7 @@ extension and the dossier template both draw. Building dicts instead of
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from dataclasses import dataclass
@@ -64,16 +65,115 @@ class Chart:
         return {PLOTLY_MIME: figure, "text/plain": self.title}
 
 
-def _layout(title: str, height: int, **axes: Any) -> dict[str, Any]:
-    return {
-        "title": {"text": plot_text(title), "x": 0, "xanchor": "left"},
-        "height": height,
-        "margin": {"l": 10, "r": 40, "t": 60, "b": 40},
+#: Characters per line of a wrapped label: a 390 px phone leaves a chart about 350 px,
+#: some 50 characters of 13 px text, shared by the labels and the plot.
+LABEL_WIDTH = 24
+#: Size in px of a chart title, and the height of one of its lines (plotly sets lines
+#: 1.3 font sizes apart). The dossier's chart script wraps a title to its chart's width
+#: and grows the top margin by a line for each line added (templates/dossier/chart.js.j2).
+TITLE_SIZE, TITLE_LINE = 17, 23
+#: Room above the title, and the height of one note stacked above the plot (11 px text).
+TOP_PAD, NOTE_LINE = 10, 17
+#: Room for column labels above the plot: "production" (13 px, some 70 px) on end.
+TOP_TICKS = 80
+
+
+def wrap(text: str, width: int = LABEL_WIDTH) -> str:
+    """Plotly text (already escaped) broken into lines of about ``width`` characters.
+
+    Lines break at spaces; a word longer than a line (a file path) also after a '/', '-'
+    or '_'. An entity (``&lt;``) holds none of those, so it is never cut in half.
+    """
+    # (piece, whether it continues the previous piece without a space)
+    pieces: list[tuple[str, bool]] = []
+    for word in text.split():
+        glued = False
+        while len(word) > width:
+            cut = max(word.rfind(c, 0, width) for c in "/-_") + 1
+            if cut <= 0:
+                break  # nowhere to break: the word stays whole
+            pieces.append((word[:cut], glued))
+            word, glued = word[cut:], True
+        pieces.append((word, glued))
+    lines: list[str] = []
+    for piece, glued in pieces:
+        joined = (lines[-1] if glued else f"{lines[-1]} ") + piece if lines else piece
+        if lines and len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(piece)
+    return PLOT_BREAK.join(lines)
+
+
+def wrapped_ticks(labels: list[str], width: int = LABEL_WIDTH) -> dict[str, Any]:
+    """Axis settings that show each category label wrapped, every one of them.
+
+    The data keep the labels whole (hover, tests, the notebook); only the ticks wrap.
+    """
+    return {"tickmode": "array", "tickvals": labels, "ticktext": [wrap(t, width) for t in labels]}
+
+
+#: Height in px of one line of a 13 px tick label (plotly sets lines 1.3 sizes apart).
+LABEL_LINE = 17
+
+
+def row_height(labels: list[str], least: int, width: int = LABEL_WIDTH) -> int:
+    """Height of one row of a category axis: ``least``, or more for labels wrapped on lines.
+
+    Every row gets the room of the label with most lines, and 6 px between labels.
+    """
+    lines = max((wrap(t, width).count(PLOT_BREAK) + 1 for t in labels), default=1)
+    return max(least, LABEL_LINE * lines + 6)
+
+
+def _layout(title: str, height: int, notes: int = 0, **axes: Any) -> dict[str, Any]:
+    """A layout whose every label pushes the margins instead of being cut off.
+
+    The title stands at the top left of the chart box; ``notes`` one-line notes (``_notes``)
+    stack between it and the plot, so they overlap neither each other nor the data.
+    ``height`` is that of a chart with a one-line title and no notes.
+    """
+    top = TOP_PAD + TITLE_LINE + 14 + NOTE_LINE * notes
+    layout = {
+        "title": {
+            "text": plot_text(title), "font": {"size": TITLE_SIZE},
+            "x": 0, "xanchor": "left", "xref": "container", "pad": {"l": 4, "t": TOP_PAD},
+            "y": 1, "yanchor": "top", "yref": "container",
+        },
+        "height": height + NOTE_LINE * notes,
+        "margin": {"l": 10, "r": 20, "t": top, "b": 40},
         "font": {"family": FONT, "size": 13},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         **axes,
-    }
+    }  # fmt: skip
+    if layout.get("xaxis", {}).get("side") == "top":
+        # Column labels above the plot stand between the title and the plot: automargin
+        # would only keep them inside the chart, so reserve their room below the title,
+        # as tall as "production candidate" turned on end on a phone.
+        layout["margin"]["t"] += TOP_TICKS
+        layout["height"] += TOP_TICKS
+    # Long labels (areas, signals, criterion ids, stage names) grow the margins.
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
+        title_of = layout[axis].get("title")
+        if title_of and "text" in title_of:
+            layout[axis]["title"] = {**title_of, "text": wrap(title_of["text"])}
+    return layout
+
+
+def _notes(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Line labels stacked above the plot, one a line, right-aligned: never on the data.
+
+    Right-aligned, a note may reach left over the axis labels' column, the widest room
+    a narrow chart has.
+    """
+    n = len(notes)
+    return [
+        {**note, "x": 1, "xref": "paper", "xanchor": "right", "y": 1, "yref": "paper",
+         "yanchor": "bottom", "yshift": 2 + NOTE_LINE * (n - 1 - i)}
+        for i, note in enumerate(notes)
+    ]  # fmt: skip
 
 
 def readiness_chart(a: Assessment) -> Chart | None:
@@ -82,11 +182,12 @@ def readiness_chart(a: Assessment) -> Chart | None:
         return None
     ready = a.readiness
     weakest = a.weakest_area
+    areas = [plot_text(r.area) + (" (weakest)" if r.area == weakest else "") for r in ready]
     bar = {
         "type": "bar",
         "orientation": "h",
         "x": [r.share for r in ready],
-        "y": [plot_text(r.area) + (" (weakest)" if r.area == weakest else "") for r in ready],
+        "y": areas,
         "marker": {"color": [WEAK if r.area == weakest else STRONG for r in ready]},
         "text": [f"{r.met} of {r.total} met" for r in ready],
         # A short (or empty) bar has no room inside: its label goes beside it.
@@ -96,15 +197,14 @@ def readiness_chart(a: Assessment) -> Chart | None:
     }
     layout = _layout(
         f"Readiness for the {stage_label(a.next_gate)} gate, by area",
-        120 + 40 * len(ready),
+        120 + row_height(areas, 40) * len(ready),
         xaxis={
             "range": [0, 1],
             "tickformat": ".0%",
             "title": {"text": "criteria of the gate met"},
             "gridcolor": GRID,
         },
-        # The area labels need the room: without it a 10 px margin cuts them off.
-        yaxis={"autorange": "reversed", "automargin": True},
+        yaxis={"autorange": "reversed", **wrapped_ticks(areas)},
     )
     return Chart([bar], layout)
 
@@ -128,11 +228,13 @@ def status_matrix(a: Assessment) -> Chart:
     for i, status in enumerate(order):
         colour = STATUS_STYLE[status][1]
         scale += [[i / n, colour], [(i + 1) / n, colour]]
+    columns = [stage_label(g) for g in GATES]
+    rows = [plot_text(r.criterion.id) for r in a.results]
     heat = {
         "type": "heatmap",
         "z": z,
-        "x": [stage_label(g) for g in GATES],
-        "y": [plot_text(r.criterion.id) for r in a.results],
+        "x": columns,
+        "y": rows,
         "text": text,
         "customdata": hover,
         "texttemplate": "%{text}",
@@ -147,48 +249,76 @@ def status_matrix(a: Assessment) -> Chart:
     layout = _layout(
         "Status of every criterion, by gate",
         140 + 22 * len(a.results),
-        xaxis={"side": "top"},
-        yaxis={"autorange": "reversed", "automargin": True},
+        # "production candidate" on two lines: three columns share a phone's width.
+        xaxis={"side": "top", **wrapped_ticks(columns, 12)},
+        # Every criterion named: plotly would thin the labels out of a tall matrix.
+        yaxis={"autorange": "reversed", **wrapped_ticks(rows, 60)},
     )
     return Chart([heat], layout)
 
 
+DAY_MS = 86_400_000
+#: At most this many date ticks: on a phone each "2026-11-23" takes some 75 px.
+DATE_TICKS = 4
+
+
+def date_axis(dates: list[str]) -> dict[str, Any]:
+    """A date axis of whole days, a day beyond the first and the last point.
+
+    Alone, plotly zooms into hours, or into milliseconds when every point has one date
+    (``23:59:59.9995``): assessments are dated by the day.
+    """
+    days = sorted(dt.date.fromisoformat(d[:10]) for d in dates)
+    first, last = days[0] - dt.timedelta(days=1), days[-1] + dt.timedelta(days=1)
+    step = max(1, math.ceil((last - first).days / DATE_TICKS))
+    return {
+        "type": "date", "range": [first.isoformat(), last.isoformat()],
+        "tick0": first.isoformat(), "dtick": step * DAY_MS, "tickformat": "%Y-%m-%d",
+        "hoverformat": "%Y-%m-%d", "gridcolor": GRID,
+    }  # fmt: skip
+
+
 def stage_history_chart(points: list[tuple[str, str, str]]) -> Chart | None:
-    """Supported (and claimed) stage over time; ``points`` are (as-of date, supported, claimed)."""
+    """Supported (and claimed) stage over time; ``points`` are (as-of date, supported, claimed).
+
+    The stage axis is categorical, in stage order; the date axis has whole days only.
+    """
     if len(points) < 2:
         return None
     dates = [p[0] for p in points]
+    stages = [stage_label(s) for s in STAGES]
     supported = {
         "type": "scatter",
-        "mode": "lines+markers+text",
+        "mode": "lines+markers",
         "name": "supported by the evidence",
         "x": dates,
-        "y": [STAGES.index(p[1]) for p in points],
+        "y": [stage_label(p[1]) for p in points],
         "line": {"shape": "hv", "color": STRONG},
-        "text": [stage_label(p[1]) for p in points],
-        "textposition": "top center",
+        "hovertemplate": "%{x}: supported %{y}" + PLOT_NO_TRACE_BOX,
     }
     claimed = {
         "type": "scatter",
         "mode": "lines",
         "name": "claimed",
         "x": dates,
-        "y": [STAGES.index(p[2]) for p in points],
+        "y": [stage_label(p[2]) for p in points],
         "line": {"shape": "hv", "dash": "dash", "color": WEAK},
+        "hovertemplate": "%{x}: claimed %{y}" + PLOT_NO_TRACE_BOX,
     }
     layout = _layout(
         "Supported stage over time",
-        320,
+        340,
         yaxis={
-            "tickvals": list(range(len(STAGES))),
-            "ticktext": [stage_label(s) for s in STAGES],
-            "range": [-0.5, len(STAGES) - 0.5],
-            "gridcolor": GRID,
-            "automargin": True,
+            "type": "category", "categoryorder": "array", "categoryarray": stages,
+            "range": [-0.5, len(STAGES) - 0.5], "gridcolor": GRID,
+            **wrapped_ticks(stages, 12),
         },
-        xaxis={"type": "date", "gridcolor": GRID},
-        legend={"orientation": "h"},
-    )
+        xaxis=date_axis(dates),
+        # At the foot of the chart, below the dates (in the bottom margin made for it).
+        legend={"orientation": "h", "x": 0, "xref": "container", "y": 0, "yref": "container",
+                "yanchor": "bottom"},
+    )  # fmt: skip
+    layout["margin"]["b"] = 80
     return Chart([supported, claimed], layout)
 
 
@@ -252,7 +382,10 @@ def coverage_chart(a: Assessment) -> Chart | None:
         "x": [m.coverage(s) for s in SIGNALS], "y": labels,
         "marker": {"color": [_colour(readings(s)) for s in SIGNALS]},
         "text": [text(s) for s in SIGNALS],
-        "textposition": "outside", "cliponaxis": False,
+        # A long bar holds its figure (shrunk to fit if need be): beside it, the figure
+        # of a full bar ran off a phone's chart; a short bar leaves room beside it.
+        "textposition": ["inside" if m.coverage(s) >= 0.5 else "outside" for s in SIGNALS],
+        "insidetextanchor": "end", "cliponaxis": False,
         "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     lines = [
@@ -262,13 +395,13 @@ def coverage_chart(a: Assessment) -> Chart | None:
     ]  # fmt: skip
     layout = _layout(
         f"Signal coverage in {found.item.location} ({m.records:,} records)",
-        140 + 34 * len(SIGNALS),
-        xaxis={"range": [0, 1.15], "tickformat": ".0%", "gridcolor": GRID,
-               "title": {"text": "records carrying the signal"}},
-        yaxis={"autorange": "reversed", "automargin": True},
+        140 + row_height(labels, 34) * len(SIGNALS),
+        notes=len(lines),
+        xaxis={"range": [0, 1.05], "tickvals": [0, 0.5, 1], "tickformat": ".0%",
+               "gridcolor": GRID, "title": {"text": "records carrying the signal"}},
+        yaxis={"autorange": "reversed", **wrapped_ticks(labels)},
         shapes=[s for s, _ in lines],
-        annotations=[{**n, "y": 1 - 0.09 * i, "yanchor": "top"} if i else n
-                     for i, (_, n) in enumerate(lines)],
+        annotations=_notes([n for _, n in lines]),
     )  # fmt: skip
     return Chart([bar], layout)
 
@@ -313,10 +446,18 @@ def latency_chart(a: Assessment) -> Chart | None:
     layout = _layout(
         f"Latency of {m.latency.count:,} requests",
         340,
-        xaxis={"type": "log", "title": {"text": "latency (ms, log scale)"}, "gridcolor": GRID},
-        yaxis={"title": {"text": "requests"}, "gridcolor": GRID, "automargin": True},
+        notes=len(lines),
+        # Powers of ten only: the 2 and 5 between them collide on a phone.
+        xaxis={
+            "type": "log",
+            "dtick": 1,
+            "tickformat": ",d",
+            "title": {"text": "latency (ms, log scale)"},
+            "gridcolor": GRID,
+        },
+        yaxis={"title": {"text": "requests"}, "gridcolor": GRID, "tickformat": ",d"},
         shapes=[s for s, _ in lines],
-        annotations=[{**n, "y": 1 - 0.09 * i, "yanchor": "top"} for i, (_, n) in enumerate(lines)],
+        annotations=_notes([n for _, n in lines]),
         showlegend=False,
         bargap=0,
     )
@@ -347,8 +488,11 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
     lows = [share(r.interval[0]) for r in rows]
     if judged is not None:
         lows[0] = judged.shown  # the criterion's figure: never reads as the threshold
+    figures = [
+        f"{share(r.rate)} ({low}–{share(r.interval[1])})" for r, low in zip(rows, lows, strict=True)
+    ]
     points = {
-        "type": "scatter", "mode": "markers+text",
+        "type": "scatter", "mode": "markers",
         "x": [r.rate for r in rows], "y": labels,
         "marker": {"color": colours, "size": 11, "symbol": "diamond"},
         "error_x": {
@@ -356,11 +500,7 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
             "array": [r.interval[1] - r.rate for r in rows],
             "arrayminus": [r.rate - r.interval[0] for r in rows],
         },
-        "text": [
-            f"{share(r.rate)} ({low}–{share(r.interval[1])})"
-            for r, low in zip(rows, lows, strict=True)
-        ],
-        "textposition": "top center",
+        "text": figures,
         "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     shapes, notes = [], []
@@ -368,16 +508,22 @@ def pass_rate_chart(a: Assessment) -> Chart | None:
         shape, note = _vline(
             judged.limit, f"threshold {judged.limit_shown}: the lower bound must reach it", WEAK
         )
-        shapes, notes = [shape], [{**note, "y": 0, "yanchor": "bottom", "xanchor": "right"}]
+        shapes, notes = [shape], _notes([note])
     # Zoom to where the intervals are; the axis says where it starts.
     left = max(0.0, min([r.lower for r in rows] + ([limit] if limit is not None else [])) - 0.1)
+    ticks = [f"{wrap(lab)}{PLOT_BREAK}{fig}" for lab, fig in zip(labels, figures, strict=True)]
+    # A row holds its tick label's lines (18 px each) and the interval's room (16 px).
+    lines = max(t.count(PLOT_BREAK) + 1 for t in ticks)
     layout = _layout(
         f"Evaluation pass rate with 95% intervals ({found.item.location})",
-        150 + 46 * len(rows),
-        xaxis={"range": [left, 1.02], "tickformat": ".0%", "gridcolor": GRID,
+        110 + (18 * lines + 16) * len(rows),
+        notes=len(notes),
+        # Four ticks at most: more are turned on end beside the labels of a phone's chart.
+        xaxis={"range": [left, 1.02], "tickformat": ".0%", "gridcolor": GRID, "nticks": 4,
                "title": {"text": "cases passing"}},
-        margin={"l": 10, "r": 40, "t": 84, "b": 40},
-        yaxis={"autorange": "reversed", "automargin": True},
+        # Each row's figures under its name: beside the point they ran off the chart.
+        yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": labels,
+               "ticktext": ticks},
         shapes=shapes, annotations=notes, showlegend=False,
     )  # fmt: skip
     return Chart([points], layout)
@@ -398,19 +544,24 @@ def expectations_chart(a: Assessment) -> Chart | None:
     bar = {
         "type": "bar", "orientation": "h", "x": kept, "y": labels,
         "marker": {"color": [STATUS_STYLE["met"][1] if c.passed else WEAK for c in results]},
+        # Short enough to read on a phone; the detail is in the hover (and the table).
         "text": [
-            # Cut before escaping, so an entity (&lt;) is never cut in half.
-            "✓ met" if c.passed else f"✗ gap: {plot_text(c.detail[:70])}" for c in results
+            "✓ met" if c.passed else f"✗ gap: {c.rows:,} of {m.rows:,} rows" if c.rows
+            else "✗ gap" for c in results
         ],
-        "textposition": "inside", "insidetextanchor": "start", "cliponaxis": False,
-        "hovertemplate": "%{y}: %{text}" + PLOT_NO_TRACE_BOX,
+        "customdata": [plot_text(c.detail) for c in results],
+        # A long bar holds its text; an empty one (a missing column) has it beside.
+        "textposition": ["inside" if k >= 0.5 else "outside" for k in kept],
+        "insidetextanchor": "start", "cliponaxis": False,
+        "hovertemplate": "%{y}: %{text}" + PLOT_BREAK + "%{customdata}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     layout = _layout(
         f"Data expectations on {found.item.location} ({m.rows:,} rows)",
-        120 + 34 * len(results),
-        xaxis={"range": [0, 1], "tickformat": ".0%", "gridcolor": GRID,
+        120 + row_height(labels, 34) * len(results),
+        # Three ticks: the plot beside the labels is narrow on a phone.
+        xaxis={"range": [0, 1], "tickvals": [0, 0.5, 1], "tickformat": ".0%", "gridcolor": GRID,
                "title": {"text": "rows that satisfy the expectation (0% for a missing column "
                                  "or stale data)"}},
-        yaxis={"autorange": "reversed", "automargin": True},
+        yaxis={"autorange": "reversed", **wrapped_ticks(labels)},
     )  # fmt: skip
     return Chart([bar], layout)

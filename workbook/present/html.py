@@ -65,6 +65,7 @@ from markupsafe import Markup
 
 from workbook.evidence.logs import share
 from workbook.model.assess import stage_label
+from workbook.model.thresholds import figure, percent
 
 __all__ = [
     "LOUD",
@@ -142,6 +143,8 @@ _ENV = jinja2.Environment(
 _ENV.filters.update(
     stage=stage_label, words=_words, thousands=_thousands, share=share, status=status_label
 )
+# Record limits as people write them (1,500; 2%), not as floats (1500.0; 0.02).
+_ENV.filters.update(figure=figure, percent=percent)
 _ENV.globals.update(LOUD=LOUD, STATUS_STYLE=STATUS_STYLE)
 
 

@@ -93,7 +93,8 @@ class Initiative:
     # -- views ---------------------------------------------------------------
 
     def cover(self) -> views.View:
-        return views.cover(self.assessment)
+        """The executive summary: verdict, flags, what blocks the next gate, who must act."""
+        return views.cover(self.assessment, self.catalogue.rules)
 
     def status(self, chapter_key: str) -> views.View:
         """Every criterion of the chapter's areas with its status."""

@@ -20,9 +20,11 @@ from typing import Any
 
 from workbook.errors import one_line
 from workbook.model import summary as contract
+from workbook.model.actors import ROLE_LABELS
+from workbook.model.answers import person_key
 from workbook.model.assess import stage_label
 from workbook.model.criteria import GATES
-from workbook.model.records import STAGES
+from workbook.model.records import AREAS, STAGES
 from workbook.model.summary import SUMMARY_NAME, Failed, Initiative, Summary
 from workbook.pipeline import display_path
 from workbook.present import portfolio_charts
@@ -33,10 +35,14 @@ from workbook.present.html import (
 from workbook.present.views import SHIFT_FLAGS, View, note
 
 __all__ = [
+    "Acting",
     "Portfolio",
     "headline_numbers",
     "load_summary",
     "parse_summary",
+    "verdict_sentence",
+    "verdict_sentences",
+    "who_must_act_rows",
 ]
 
 TEMPLATE = "portfolio.html.j2"
@@ -97,6 +103,12 @@ class Portfolio:
     def previous_run_id(self) -> int | None:
         return self.summary.previous_run_id
 
+    def verdict(self) -> View:
+        return verdict(self)
+
+    def who_must_act(self) -> View:
+        return who_must_act(self)
+
     def overview(self) -> View:
         return overview(self)
 
@@ -154,6 +166,75 @@ def headline_numbers(p: Portfolio) -> dict[str, int]:
     }
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
+def verdict_sentence(p: Portfolio) -> str:
+    """The answer in a few sentences: how many labels run ahead of their evidence, where
+    the evidence puts the portfolio, and what must not be missed."""
+    return " ".join(verdict_sentences(p))
+
+
+def verdict_sentences(p: Portfolio) -> list[str]:
+    """``verdict_sentence``, one sentence each; the first is the answer."""
+    n = headline_numbers(p)
+    total = n["initiatives"]
+    if not total:
+        return [
+            "No initiatives in this summary"
+            + (
+                f"; {_count(n['not_assessed'], 'record')} could not be assessed."
+                if n["not_assessed"]
+                else "."
+            )
+        ]
+    k = n["overclaimed"]
+    if k:
+        lead = (
+            f"{k} of {total} initiatives {'is' if k == 1 else 'are'} labelled above what "
+            "the evidence supports."
+        )
+    else:
+        lead = f"All {total} initiatives carry a label their evidence supports."
+    stages = [
+        f"{stage_label(s)} for {n[f'supported_{s}']}"
+        for s in reversed(STAGES)
+        if n[f"supported_{s}"]
+    ]
+    where = f"The evidence supports {_and(stages)}"
+    blockers = n["blockers"]
+    where += (
+        f"; {_count(blockers, 'condition is', 'conditions are')} not yet met."
+        if blockers
+        else "; every condition is met."
+    )
+    alarms = [
+        f"{count} {text}"
+        for count, text in (
+            (n["uncontrolled_use"], "in use beyond the declared controlled use"),
+            (n["shadow_production"], "with a prototype label and production traffic in its logs"),
+            (n["goalposts_moved"], "passing a gate only because the catalogue changed"),
+            (n["shared_evidence"], "citing an evidence file another initiative cites"),
+        )
+        if count
+    ]
+    failures = [
+        text
+        for count, text in (
+            (n["dossiers_failed"], _count(n["dossiers_failed"], "dossier") + " failed"),
+            (n["not_assessed"], _count(n["not_assessed"], "record") + " could not be assessed"),
+        )
+        if count
+    ]
+    tail = [f"Watch: {_and(alarms)}." if alarms else "", f"{_and(failures)}." if failures else ""]
+    return [x for x in (lead, where, *tail) if x]
+
+
 def _shift_flags(i: Initiative) -> list[str]:
     return list(dict.fromkeys(SHIFT_FLAGS[g.kind] for g in i.goalposts))
 
@@ -163,6 +244,111 @@ def _view(name: str, text: str, *args: Any) -> View:
 
 
 # --- views and charts -----------------------------------------------------------------
+
+
+def verdict(p: Portfolio) -> View:
+    """The answer first: the verdict sentence and the figures a reader acts on."""
+    n = headline_numbers(p)
+    sentences = verdict_sentences(p)
+    people = len(who_must_act_rows(p))
+    figures = [
+        (n["initiatives"], "initiative" if n["initiatives"] == 1 else "initiatives", False),
+        (n["overclaimed"], "overclaimed", True),
+        (n["blockers"], "condition not yet met" if n["blockers"] == 1 else "conditions not yet met",
+         False),
+        (people, "person or role must act" if people == 1 else "people or roles must act", False),
+        *(
+            (n[key], label, True)
+            for key, label in (
+                ("uncontrolled_use", "beyond the declared controlled use"),
+                ("shadow_production", "possible shadow production"),
+                ("goalposts_moved", "passing only because the catalogue changed"),
+                ("shared_evidence", "citing a file another initiative cites"),
+                ("dossiers_failed", "dossier failed" if n["dossiers_failed"] == 1
+                 else "dossiers failed"),
+                ("not_assessed", "record not assessed" if n["not_assessed"] == 1
+                 else "records not assessed"),
+            )
+            if n[key]
+        ),
+    ]  # fmt: skip
+    text = "\n".join([" ".join(sentences), "; ".join(f"{v} {label}" for v, label, _ in figures)])
+    return _view("verdict", text, sentences[0], sentences[1:], figures)
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One person (or unnamed role) who must act, summed up across the portfolio."""
+
+    who: str
+    named: bool
+    roles: tuple[str, ...]
+    blockers: int
+    #: (initiative, how many of its blockers) in the portfolio's order.
+    initiatives: tuple[tuple[Initiative, int], ...]
+
+
+def _role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role.replace("_", " "))
+
+
+def who_must_act_rows(p: Portfolio) -> list[Acting]:
+    """Per person (by name, across initiatives) or unnamed role: blockers and initiatives.
+
+    A named person is one row however many roles and initiatives they act in; a role
+    nobody is named for is one row per role ("support owner, not named yet"), summing the
+    initiatives that leave it unnamed. A blocker the summary names nobody for (written by
+    hand) is counted under "not recorded". Most blockers first.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for i in p.initiatives:
+        for b in i.blockers:
+            seen: set[str] = set()  # one blocker counts once per person, whatever the roles
+            actors: list[contract.Actor | None] = list(b.who) or [None]
+            for actor in actors:
+                if actor is None:
+                    key, who, named = "none", "not recorded in the summary", False
+                elif actor.name:
+                    key, who, named = f"person:{person_key(actor.name)}", actor.name, True
+                else:
+                    label = _role_label(actor.role)
+                    key, who, named = f"role:{actor.role}", f"{label} (not named yet)", False
+                g = groups.setdefault(
+                    key, {"who": who, "named": named, "roles": {}, "n": 0, "ids": {}}
+                )
+                if actor is not None:
+                    g["roles"].setdefault(_role_label(actor.role), None)
+                if key in seen:
+                    continue
+                seen.add(key)
+                g["n"] += 1
+                g["ids"].setdefault(i.id, [i, 0])[1] += 1
+    rows = [
+        Acting(
+            g["who"],
+            g["named"],
+            tuple(g["roles"]),
+            g["n"],
+            tuple((i, k) for i, k in g["ids"].values()),
+        )
+        for g in groups.values()
+    ]
+    return sorted(rows, key=lambda r: (-r.blockers, not r.named, r.who.casefold()))
+
+
+def who_must_act(p: Portfolio) -> View:
+    """Who must act, summed up: each person or role, how many blockers, in which initiatives."""
+    rows = who_must_act_rows(p)
+    if not rows:
+        return note("Nobody has to act: no condition is outstanding.", "Nobody has to act.")
+    lines = [
+        one_line(r.who)
+        + (f" ({', '.join(r.roles)})" if r.named else "")
+        + f": {_count(r.blockers, 'blocker')} in "
+        + ", ".join(f"{one_line(i.id)} ({k})" for i, k in r.initiatives)
+        for r in rows
+    ]
+    return _view("who", "\n".join(lines), rows)
 
 
 def overview(p: Portfolio) -> View:
@@ -196,13 +382,26 @@ def initiatives_table(p: Portfolio) -> View:
     rows, lines = [], []
     for i in p.initiatives:
         failed = i.outcome == "failed"
+        flags = _shift_flags(i)
         rows.append(
             {
                 "initiative": i,
-                "shift_flags": _shift_flags(i),
+                "shift_flags": flags,
                 "failed": one_line(f"{i.outcome.upper()}: {i.error or 'no dossier'}")
                 if failed
                 else None,
+                # What the tables script sorts and filters on (text, read as text).
+                "sort": {
+                    "claimed": str(STAGES.index(i.claimed_stage)),
+                    "supported": str(STAGES.index(i.supported_stage)),
+                    "warnings": str(
+                        i.overclaimed
+                        + bool(i.shadow_production)
+                        + bool(i.uncontrolled_use)
+                        + len(flags)
+                    ),
+                    "area": str(AREAS.index(i.weakest_area) if i.weakest_area else len(AREAS)),
+                },
             }
         )
         lines.append(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from workbook.model.assess import stage_label
 from workbook.model.criteria import GATES
 from workbook.model.records import AREAS, STAGES
-from workbook.present.charts import STRONG, WEAK, Chart, _layout
+from workbook.present.charts import STRONG, WEAK, Chart, _layout, row_height, wrapped_ticks
 from workbook.present.html import LOUD, PLOT_BREAK, PLOT_NO_TRACE_BOX, STATUS_STYLE, plot_text
 
 if TYPE_CHECKING:
@@ -31,14 +31,19 @@ def _labels(p: Portfolio) -> list[str]:
 
 
 def _rows(labels: list[str]) -> dict[str, Any]:
-    """A category axis listing rows top to bottom in the given order, labels never clipped."""
+    """A category axis listing rows top to bottom in the given order, every label wrapped."""
     return {
         "type": "category",
         "categoryorder": "array",
         "categoryarray": labels,
         "autorange": "reversed",
-        "automargin": True,
+        **wrapped_ticks(labels),
     }
+
+
+#: The stage names as column labels, "production candidate" on two lines: the columns
+#: share a phone's width with the initiatives' names.
+STAGE_WIDTH = 12
 
 
 def _empty_note(title: str, height: int = 160) -> dict[str, Any]:
@@ -74,8 +79,8 @@ def gate_heatmap(p: Portfolio) -> Chart:
     }
     layout = _layout(
         title,
-        120 + 30 * len(p.initiatives),
-        xaxis={"side": "top", "type": "category"},
+        120 + row_height(heat["y"], 30) * len(p.initiatives),
+        xaxis={"side": "top", "type": "category", **wrapped_ticks(heat["x"], STAGE_WIDTH)},
         yaxis=_rows(heat["y"]),
     )
     return Chart([heat], layout)
@@ -125,8 +130,9 @@ def stage_chart(p: Portfolio) -> Chart:
     ]  # fmt: skip
     layout = _layout(
         title,
-        160 + 30 * len(p.initiatives),
-        xaxis={"tickvals": list(range(len(STAGES))), "ticktext": [stage_label(s) for s in STAGES],
+        160 + row_height(labels, 30) * len(p.initiatives),
+        xaxis={**wrapped_ticks([stage_label(s) for s in STAGES], STAGE_WIDTH),
+               "tickvals": list(range(len(STAGES))),
                "range": [-0.4, len(STAGES) - 0.6], "side": "top", "gridcolor": "#E5ECF6",
                "zeroline": False},
         yaxis=_rows(labels),
@@ -163,7 +169,9 @@ def blockers_by_area(p: Portfolio) -> Chart:
             ", ".join(f"{stage_label(g)} {by_gate[a][g]}" for g in GATES if by_gate[a][g]) or "none"
             for a in AREAS
         ],
-        "textposition": "outside",
+        # A long bar holds its text: beside it, the text ran off a phone's chart.
+        "textposition": ["inside" if top and count[a] > top / 2 else "outside" for a in AREAS],
+        "insidetextanchor": "end",
         "cliponaxis": False,
         "hovertemplate": "%{y}: %{text}"
         + PLOT_BREAK
@@ -172,9 +180,9 @@ def blockers_by_area(p: Portfolio) -> Chart:
     }
     layout = _layout(
         title,
-        120 + 40 * len(AREAS),
+        120 + row_height(areas, 40) * len(AREAS),
         xaxis={"title": {"text": "conditions not yet met"}, "gridcolor": "#E5ECF6",
-               "rangemode": "tozero", "range": [0, max(top, 1) * 1.35]},
+               "rangemode": "tozero", "range": [0, max(top, 1) * 1.1]},
         yaxis=_rows(areas),
     )  # fmt: skip
     return Chart([bar], layout)

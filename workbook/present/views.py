@@ -59,8 +59,21 @@ def _text_facts(pairs: Sequence[tuple[str, object]]) -> str:
 # --- cover and verdict --------------------------------------------------------
 
 
-def cover(a: Assessment) -> View:
-    """The honest headline and the facts a reader needs before anything else."""
+#: How many of the next gate's blockers, and of the people who must act, the cover names:
+#: the executive summary is one printed page (its readiness chart included).
+COVER_BLOCKERS = 3
+COVER_PEOPLE = 6
+
+
+def cover(a: Assessment, rules: Rules | None = None) -> View:
+    """The executive summary: the honest headline (claimed against supported stage) and its
+    flags, what blocks the next gate (how many, the most urgent few with the chapter that
+    fixes each), who must act (``next_steps``: each person or role and how many steps),
+    then the facts. It prints as page 1 with the readiness chart.
+
+    ``rules`` are the catalogue's (its roles say which field names whom); without them, the
+    rules ``a`` was assessed under.
+    """
     r = a.record
     weakest = a.weakest_area or "none"
     flagged = a.overclaimed or a.shadow_production or a.uncontrolled_use or a.goalposts
@@ -69,6 +82,14 @@ def cover(a: Assessment) -> View:
     tone = LOUD if flagged else STATUS_STYLE["met" if not a.blockers else "waived"][1]
     expired = len(a.expired_waivers)
     earlier = sum(not s.current for s in a.signoffs)
+    steps = steps_of(a, rules)
+    # One line per blocker of the next gate, in next_steps' order (gate, then area), each
+    # with the chapter of its first step: that is where it is fixed.
+    blocking = list(
+        {s.result.criterion.id: s for s in steps if s.result.criterion.gate == a.next_gate}.values()
+    )
+    later = sum(b.criterion.gate != a.next_gate for b in a.blockers)
+    people = by_person(steps)
     html = render(
         "cover.html.j2",
         a=a,
@@ -79,12 +100,22 @@ def cover(a: Assessment) -> View:
         in_force=len(a.counting_waivers) - expired,
         moved=sum(g.kind == "changed" for g in a.goalposts),
         shift_flags=shift_flags(a),
+        blocking=blocking,
+        urgent=blocking[:COVER_BLOCKERS],
+        later=later,
+        people=people[:COVER_PEOPLE],
+        more_people=len(people) - COVER_PEOPLE,
     )
     text = f"{r.name} ({r.id})\n{a.headline}" + (" OVERCLAIMED" if a.overclaimed else "")
     text += " POSSIBLE SHADOW PRODUCTION" if a.shadow_production else ""
     text += " UNCONTROLLED USE" if a.uncontrolled_use else ""
     text += "".join(f" {f}" for f in shift_flags(a))
     text += f"\nNext gate: {a.next_gate or 'none'}; weakest area: {weakest}"
+    if blocking:
+        first = ", ".join(s.result.criterion.id for s in blocking[:COVER_BLOCKERS])
+        text += f"\nBlocking the next gate: {len(blocking)} (first: {first})"
+    if people:
+        text += "\nWho must act: " + ", ".join(f"{p.who} ({len(p.steps)})" for p in people)
     if expired or earlier:
         text += f"\nWaivers expired: {expired}; sign-offs for an earlier version: {earlier}"
     return View(html, text)

@@ -23,12 +23,14 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, cast
 
 import bleach
 import nbformat
 import plotly
+import tinycss2
 from bleach.css_sanitizer import CSSSanitizer
 from bs4 import BeautifulSoup
 from jinja2 import pass_context
@@ -201,8 +203,19 @@ _OUTPUT_TAGS = {
 _SHAREABLE_LINK = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\.html)?(?:#[A-Za-z0-9.,_-]+)?$")
 
 
+#: Data attributes the tables script reads (templates/dossier/tables.js.j2), by element:
+#: text it compares and shows as text, never markup or an address.
+_TABLE_DATA = {
+    "table": ("data-wb-sortable",),
+    "th": ("data-wb-filter",),
+    "td": ("data-wb-sort", "data-wb-value"),
+}
+
+
 def _output_attribute(tag: str, name: str, value: str) -> bool:
     if name in ("class", "style", "role", "aria-label", "aria-level"):
+        return True
+    if name in _TABLE_DATA.get(tag, ()):
         return True
     if tag == "a" and name == "href":
         return bool(value) and _SHAREABLE_LINK.match(value) is not None
@@ -491,6 +504,115 @@ def inert_chart(value: Any) -> Any:
     return value
 
 
+# --- the lab template's style sheet, cut to what the page uses ------------------------
+
+#: Class prefixes of JupyterLab's own widgets and editors: in a page, only the lab
+#: template's markup carries them (the page's scripts never add one).
+_LAB_CLASS = re.compile(r"^(?:jp-|lm-|p-|cm-|CodeMirror)")
+_CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
+
+
+def _lab_classes_needed(selector: list[Any]) -> set[str]:
+    """The lab classes one selector needs, outside functional pseudo-classes (``:not(.x)``
+    needs no ``x``; those are function tokens, not looked into)."""
+    needed, dot = set(), False
+    for token in selector:
+        if token.type == "ident" and dot and _LAB_CLASS.match(token.value):
+            needed.add(token.value)
+        dot = token.type == "literal" and token.value == "."
+    return needed
+
+
+def _used_rules(rules: Iterable[Any], classes: set[str] | None) -> list[str]:
+    """The rules (serialized) whose selectors can match with these classes; all of them
+    when ``classes`` is None."""
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors: list[list[Any]] = [[]]
+            for token in rule.prelude:
+                if token.type == "literal" and token.value == ",":
+                    selectors.append([])
+                else:
+                    selectors[-1].append(token)
+            if classes is None or any(_lab_classes_needed(s) <= classes for s in selectors):
+                kept.append(rule.serialize())
+        elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports"):
+            inner = tinycss2.parse_rule_list(
+                rule.content or [], skip_comments=True, skip_whitespace=True
+            )
+            used = _used_rules(inner, classes)
+            if used:
+                prelude = tinycss2.serialize(rule.prelude)
+                kept.append(f"@{rule.at_keyword}{prelude}{{{chr(10).join(used)}}}")
+        elif rule.type == "at-rule":
+            kept.append(rule.serialize())
+        else:  # a parse error: leave the style sheet as it was
+            raise ValueError(getattr(rule, "message", "unreadable CSS"))
+    return kept
+
+
+def trim_lab_css(html: str) -> str:
+    """The page with every CSS rule dropped that needs a JupyterLab class it does not carry.
+
+    nbconvert's lab template inlines all of JupyterLab's style sheet (menus, dialogs, file
+    browser, editors: 240 KB); a rule needing a class no element of the page has can match
+    nothing, so the page looks the same without it (benchmarks/page_size.py; screenshots
+    compared byte for byte at 1280 px, 390 px and in print). Rules on elements, other
+    classes and attributes are all kept. A style sheet tinycss2 cannot read is kept whole.
+    """
+    classes = {c for m in _CLASS_ATTRIBUTE.finditer(html) for c in m.group(1).split()}
+    out, done = [], 0
+    for start, end in _style_sheets(html):
+        try:
+            rules = tinycss2.parse_stylesheet(
+                html[start:end], skip_comments=True, skip_whitespace=True
+            )
+            used = _used_rules(rules, classes)
+        except ValueError:
+            continue
+        if used != _used_rules(rules, None):  # else nothing to drop: kept as written
+            out += [html[done:start], "\n".join(used)]
+            done = end
+    return "".join(out) + html[done:]
+
+
+class _StyleSheets(HTMLParser):
+    """Where the text of each style element of the page's head begins and ends."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
+        self.spans: list[tuple[int, int]] = []
+        self.opened: int | None = None
+        self.in_head = True
+
+    def position(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.in_head = False
+        elif tag == "style" and self.in_head:
+            self.opened = self.position() + len(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self.in_head = False
+        elif tag == "style" and self.opened is not None:
+            self.spans.append((self.opened, self.position()))
+            self.opened = None
+
+
+def _style_sheets(html: str) -> list[tuple[int, int]]:
+    """(start, end) of the text of every style element in the page's head."""
+    parser = _StyleSheets(html)
+    parser.feed(html)
+    parser.close()
+    return parser.spans
+
+
 def export_html(
     nb: nbformat.NotebookNode,
     title: str,
@@ -526,5 +648,6 @@ def export_html(
             "csp": csp,
         },
     )
+    html = trim_lab_css(html)
     check_page(html, csp=csp, nonce=nonce, source=str(source or title))
     return html
