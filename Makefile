@@ -31,13 +31,14 @@ demo: $(STAMP)
 	$(BIN)/workbook batch data/examples -o $(DOSSIERS) $(if $(AS_OF),--as-of $(AS_OF))
 	@echo "Dossiers: $(abspath $(DOSSIERS))/ (start with index.html; every page works offline)"
 
-# The browser tests drive Debian's Chromium; nothing is downloaded by the tests.
+# The browser tests drive Debian's Chromium; the print tests read PDFs with poppler's
+# pdfinfo, pdftotext and pdftoppm. Nothing is downloaded by the tests.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  command -v apt-get >/dev/null 2>&1 || { echo "make: install Chromium (Debian: apt-get install chromium)" >&2; exit 2; }; \
-	  echo "make: installing Debian chromium for the browser tests" >&2; \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "make: install Chromium and poppler-utils (Debian: apt-get install chromium poppler-utils)" >&2; exit 2; }; \
+	  echo "make: installing Debian chromium and poppler-utils for the browser and print tests" >&2; \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils; }
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .

@@ -58,19 +58,15 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from workbook.render.pdf import FLAGS
+
 T = TypeVar("T")
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-# The flags from the project brief. Playwright adds flags of its own, and launches with
-# a fresh temporary --user-data-dir of ours (it refuses --user-data-dir in `args`).
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-)
+# The flags from the project brief, as `workbook --pdf` runs Chromium with them. Playwright
+# adds flags of its own, and launches with a fresh temporary --user-data-dir of ours (it
+# refuses --user-data-dir in `args`).
+CHROMIUM_FLAGS = FLAGS
 # A proxy nobody listens on: a backstop for connections that request interception
 # cannot see (preconnect hints, for instance) - they go to a closed local port.
 BLACKHOLE_PROXY = "http://127.0.0.1:9"

@@ -188,8 +188,14 @@ def test_user_text_in_charts_is_plotly_text(default_catalogue):
             "evidence/invoice-coding/eval-2026-11-release.csv",
             "evidence/invoice-coding/<br>eval-2026-11-release.csv",
         ),
-        # Nowhere to break (no space, '/', '-' or '_'): the word stays whole, never cut.
-        ("x" * 30, "x" * 30),
+        # Nowhere to break (no space, '/', '-' or '_'): cut at the 24th character.
+        ("x" * 30, "x" * 24 + "<br>" + "x" * 6),
+        # ... but never inside an entity: 22 x then "&lt;" would be cut after "&l"; the cut
+        # moves before the "&" (22 characters), and "&lt;" plus 4 y (8) is the next line.
+        ("x" * 22 + "&lt;" + "y" * 4, "x" * 22 + "<br>&lt;yyyy"),
+        # A 200-letter name: 24 + 24 + 24 + 24 shown on 4 lines (MAX_LINES), the last
+        # ending in "…"; the hover keeps the whole name.
+        ("n" * 200, "<br>".join(["n" * 24] * 3) + "<br>" + "n" * 24 + "…"),
         # Already escaped text: an entity holds no space, '/', '-' or '_', so stays whole.
         ("a &lt;b&gt; c", "a &lt;b&gt; c"),
     ],

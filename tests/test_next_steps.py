@@ -272,6 +272,22 @@ def test_named_builders_are_one_group(catalogue):
     assert got == [("Di", "builders")]
 
 
+def test_a_team_is_never_folded_into_one_of_its_members(catalogue):
+    """Builders Ann (also the business owner) and Di; no guardrails, so trust.guardrails is
+    the team's. The full record's other blockers are Ann's and Bo's sign-offs. By hand:
+    three groups (Ann 1 step, the team "Ann, Di" 1 step, Bo 1 step), not Ann with 2."""
+    record = full_record({"trust.guardrails": [], "ownership.builders": ["Ann", "Di"]})
+    a = assess(record, catalogue, AS_OF, findings(record))
+    groups = {g.who: (g.roles, len(g.steps)) for g in by_person(next_steps(a, catalogue.rules))}
+    assert groups["Ann, Di"] == (("builders",), 1)
+    assert groups["Ann"] == (("business owner",), 1)
+    # A team of one is that person: Ann alone building folds into Ann's group.
+    record = full_record({"trust.guardrails": [], "ownership.builders": ["Ann"]})
+    a = assess(record, catalogue, AS_OF, findings(record))
+    groups = {g.who: (g.roles, len(g.steps)) for g in by_person(next_steps(a, catalogue.rules))}
+    assert set(groups["Ann"][0]) == {"business owner", "builders"} and groups["Ann"][1] == 2
+
+
 def test_a_critical_gap_closed_without_evidence_is_its_owners_to_prove(catalogue):
     """The catalogue counts a closed gap as open without cited closure evidence
     (closed_needs_evidence): Gil closed a critical gap and cited nothing, so Gil must act."""

@@ -225,6 +225,14 @@ def batch(tmp_path_factory) -> dict[str, object]:
     }
 
 
+def batch_again(batch: dict[str, object], out: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """The fixture's `workbook batch --pdf` run again on ``out``, with the environment ``env``."""
+    return workbook_with(
+        env, "batch", batch["records"], "-o", out, "--as-of", AS_OF.isoformat(),
+        "--workers", "1", "--pdf",
+    )  # fmt: skip
+
+
 def copy_run(batch: dict[str, object], tmp_path: Path) -> Path:
     """A copy of the batch's output folder, modification times kept, to run again on."""
     out = tmp_path / "out"
@@ -249,6 +257,20 @@ def test_batch_pdf_writes_one_per_dossier_and_one_for_the_portfolio(batch):
         assert [o for o in openings if o not in text] == [], pdf
     assert "pdf: 3 printed, 0 failed" in batch["stdout"].splitlines()
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_no_pdf_holds_a_local_path(batch):
+    """A printed link to a sibling page would be file:///<output folder>/<id>.html: a local
+    path in a mailed document (and a dead link). The portfolio links every dossier; its PDF
+    names them (the file name written beside each link) but links none. Skia writes each
+    link's /URI in plain text (no object streams), so the bytes show one if it is there."""
+    out = batch["out"]
+    for pdf in sorted(out.glob("*.pdf")):
+        data = pdf.read_bytes()
+        assert b"file:" not in data, pdf.name
+        assert str(out).encode() not in data and str(out.resolve()).encode() not in data, pdf
+    # pdftotext joins a name hyphenated at a line end ("invoice-" + "coding.html").
+    assert re.search(r"\(invoice-?coding\.html\)", text_of(out / "index.pdf"))
 
 
 def test_portfolio_pdf_holds_its_three_charts(batch):
@@ -292,18 +314,7 @@ def test_batch_without_chromium_exits_2_with_the_html_intact(batch, tmp_path):
     (out / "invoice-coding.pdf").unlink()
     empty = tmp_path / "bin"
     empty.mkdir()
-    code, _stdout, stderr = workbook_with(
-        environment(PATH=str(empty)),
-        "batch",
-        batch["records"],
-        "-o",
-        out,
-        "--as-of",
-        AS_OF.isoformat(),
-        "--workers",
-        "1",
-        "--pdf",
-    )
+    code, _stdout, stderr = batch_again(batch, out, environment(PATH=str(empty)))
     assert code == 2
     lines = [line for line in stderr.splitlines() if not line.startswith("[")]  # progress
     assert len(lines) == 1, stderr
@@ -318,18 +329,7 @@ def test_batch_chromium_failing_is_one_line_and_exit_1(batch, tmp_path):
     out = copy_run(batch, tmp_path)
     (out / "invoice-coding.pdf").unlink()
     broken = fake_chromium(tmp_path / "bin", "echo 'it broke' >&2\nexit 3")
-    code, stdout, stderr = workbook_with(
-        environment(WORKBOOK_CHROMIUM=str(broken)),
-        "batch",
-        batch["records"],
-        "-o",
-        out,
-        "--as-of",
-        AS_OF.isoformat(),
-        "--workers",
-        "1",
-        "--pdf",
-    )
+    code, stdout, stderr = batch_again(batch, out, environment(WORKBOOK_CHROMIUM=str(broken)))
     assert code == 1, stderr
     failed = [line for line in stdout.splitlines() if "PDF FAILED" in line]
     # The missing PDF at least; the others too if the run rewrote their pages (a dossier

@@ -279,11 +279,11 @@ def test_hand_written_summary_table_links_each_dossier():
     # Beside each link, the dossier's file name: the attachment to open when this page is
     # mailed alone (the page says so above the table).
     assert cells == [
-        ["Alpha triage (alpha.html) alpha", "not named", "mvp", "prototype", "⚠ OVERCLAIMED", "trust",
+        ["Alpha triage (alpha.html) alpha", "prototype", "⚠ OVERCLAIMED", "mvp", "not named", "trust",
          "2", "rendered"],
-        ["Beta search (beta.html) beta", "Ben Ortiz", "production candidate",
-         "production candidate", "no", "—", "1", "skipped"],
-        ["Gamma drafts gamma", "Cleo Park", "production", "mvp", "⚠ OVERCLAIMED", "governance",
+        ["Beta search (beta.html) beta", "production candidate", "no", "production candidate",
+         "Ben Ortiz", "—", "1", "skipped"],
+        ["Gamma drafts gamma", "mvp", "⚠ OVERCLAIMED", "production", "Cleo Park", "governance",
          "1", "⚠ FAILED: cell 3 (chapter 'Trust'): KeyError"],
     ]  # fmt: skip
     assert "open the attachment of that name" in soup.select_one("p.wb-files-note").get_text()
@@ -301,20 +301,20 @@ def test_the_initiatives_table_carries_what_the_script_sorts_and_filters_on():
     table = soup.select_one("table.wb-portfolio")
     assert table["data-wb-sortable"] == "initiatives"
     assert [th.get("data-wb-filter") for th in table.select("thead th")] == [
-        None, "Owner", None, "Supported stage", "Overclaimed", "Weakest area", None, None
+        None, "Supported stage", "Overclaimed", None, "Owner", "Weakest area", None, None
     ]  # fmt: skip
     rows = table.select("tbody tr")
     sort = [[td.get("data-wb-sort") for td in tr.select("td")] for tr in rows]
     assert sort == [
-        [None, None, "1", "0", "1", "2", None, None],
-        [None, None, "2", "2", "0", "7", None, None],
-        [None, None, "3", "1", "1", "6", None, None],
+        [None, "0", "1", "1", None, "2", None, None],
+        [None, "2", "0", "2", None, "7", None, None],
+        [None, "1", "1", "3", None, "6", None, None],
     ]
     values = [[td.get("data-wb-value") for td in tr.select("td")] for tr in rows]
     assert values == [
-        [None, None, None, "prototype", "overclaimed", "trust", None, None],
-        [None, None, None, "production candidate", "not overclaimed", "none", None, None],
-        [None, None, None, "mvp", "overclaimed", "governance", None, None],
+        [None, "prototype", "overclaimed", None, None, "trust", None, None],
+        [None, "production candidate", "not overclaimed", None, None, "none", None, None],
+        [None, "mvp", "overclaimed", None, None, "governance", None, None],
     ]
 
 
@@ -342,6 +342,11 @@ def test_the_verdict_comes_first_in_words_and_figures():
         "⚠ 1 dossier failed",
         "⚠ 1 record not assessed",
     ]
+    # HAND_WRITTEN's as_of and run_id, on the first screen with the answer.
+    assert (
+        soup.select_one(".wb-verdict .wb-kicker").get_text() == "Assessed as of 2026-11-23, run 5"
+    )
+    assert view.text.splitlines()[-1] == "Assessed as of 2026-11-23, run 5"
     honest = copy.deepcopy(HAND_WRITTEN)
     honest["initiatives"] = [honest["initiatives"][1]]
     honest["failed"] = []
@@ -589,8 +594,9 @@ def test_initiatives_table_rows(pf, summary):
     ]
     for row, entry in zip(rows, summary["initiatives"], strict=True):
         assert row[0].startswith(entry["name"])
-        assert row[1] == (entry["owner"] or "not named")
-        row = [row[0], *row[2:]]  # the rest as before the owner column
+        # Columns: initiative, supported, warnings, claimed, owner, weakest area, ...
+        assert row[4] == (entry["owner"] or "not named")
+        row = [row[0], row[3], row[1], row[2], *row[5:]]  # initiative, claimed, supported, ...
         assert row[1] == entry["claimed_stage"].replace("_", " ")
         assert row[2] == entry["supported_stage"].replace("_", " ")
         flags = [
@@ -611,7 +617,7 @@ def test_initiatives_table_rows(pf, summary):
         for r, e in zip(rows, summary["initiatives"], strict=True)
         if e["id"] == "it-ticket-routing"
     )
-    assert ticket[4] == "⚠ OVERCLAIMED ⚠ UNCONTROLLED USE"
+    assert ticket[2] == "⚠ OVERCLAIMED ⚠ UNCONTROLLED USE"
 
 
 def test_heatmap_cells_match_gates(pf, summary):

@@ -15,7 +15,7 @@ print stylesheet the invoice-coding dossier printed to 31-32 pages and the portf
 every page to fit). With it, at 9 pt and nothing shrunk: 17 and 10-12 (the portfolio page
 is still growing). The budgets leave room for that, about 25 %: 22 and 14 pages.
 
-The first two pages of each PDF are kept as PNG (pdftoppm, 60 dpi) in build/artifacts/,
+The first two pages of each PDF are kept as PNG (pdftoppm, 60 dpi) in test-artifacts/,
 with screenshots of the top of the dossier (its executive summary) at 1280 and 390 px:
 cover-1280.png, cover-390.png.
 """
@@ -37,7 +37,7 @@ from workbook.cli import main
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = REPO / "build" / "artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 #: The largest example page (benchmarks/page_size.py prints every page's size).
 LARGEST = "invoice-coding"
 #: 186 mm of A4 content width in CSS px (see the module docstring).
@@ -165,7 +165,7 @@ def print_pdf(page: OpenPage, pdf: Path) -> Path:
 
 
 def keep_first_pages(pdf: Path, name: str) -> list[Path]:
-    """The first two pages as PNG in build/artifacts/ (name-1.png, name-2.png)."""
+    """The first two pages as PNG in test-artifacts/ (name-1.png, name-2.png)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     prefix = ARTIFACTS / f"print-{name}"
     for old in ARTIFACTS.glob(f"print-{name}-*.png"):

@@ -56,6 +56,9 @@ ROLE_LABELS: dict[str, str] = {
 #: Record fields naming the holders of the roles the catalogue's ``roles`` do not cover.
 EXTRA_ROLE_FIELDS: dict[str, str] = {"builders": "ownership.builders"}
 
+#: How the names of a team (a role a list of people holds) are joined into one ``name``.
+TEAM_JOIN = ", "
+
 #: Each area's default: who answers that area's questions when nothing more specific does.
 AREA_ROLES: dict[str, str] = {
     "scope": "business_owner",  # the business decides the workflow, its bounds and its users
@@ -136,7 +139,22 @@ class Actor:
     @property
     def key(self) -> str:
         """Groups one person's steps across roles; unnamed roles stay apart."""
-        return f"person:{person_key(self.name)}" if self.name else f"role:{self.role}"
+        return actor_key(self.role, self.name)
+
+
+def actor_key(role: str, name: str | None) -> str:
+    """One group per person (across roles and initiatives), per team, or per unnamed role.
+
+    A team of two or more (the builders) is its own group, keyed by all its members: it is
+    never folded into one of them, who may hold another role too. A team of one is that
+    person.
+    """
+    if not name:
+        return f"role:{role}"
+    members = sorted({person_key(n) for n in name.split(TEAM_JOIN)})
+    if len(members) > 1:
+        return "team:" + "|".join(members)
+    return f"person:{members[0]}"
 
 
 def _named(value: object, rules: Rules) -> str | None:
@@ -151,7 +169,7 @@ def role_actor(record: Record, role: str, rules: Rules) -> Actor:
     value = get_field(record, where) if where else None
     if isinstance(value, list):  # builders: one group for the team that built it
         names = [n for n in (_named(v, rules) for v in value) if n]
-        return Actor(role, ", ".join(names) or None, where)
+        return Actor(role, TEAM_JOIN.join(names) or None, where)
     return Actor(role, _named(value, rules), where)
 
 

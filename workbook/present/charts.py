@@ -68,6 +68,8 @@ class Chart:
 #: Characters per line of a wrapped label: a 390 px phone leaves a chart about 350 px,
 #: some 50 characters of 13 px text, shared by the labels and the plot.
 LABEL_WIDTH = 24
+#: The most lines a wrapped label takes (a 200-letter name must not fill a chart).
+MAX_LINES = 4
 #: Size in px of a chart title, and the height of one of its lines (plotly sets lines
 #: 1.3 font sizes apart). The dossier's chart script wraps a title to its chart's width
 #: and grows the top margin by a line for each line added (templates/dossier/chart.js.j2).
@@ -82,7 +84,8 @@ def wrap(text: str, width: int = LABEL_WIDTH) -> str:
     """Plotly text (already escaped) broken into lines of about ``width`` characters.
 
     Lines break at spaces; a word longer than a line (a file path) also after a '/', '-'
-    or '_'. An entity (``&lt;``) holds none of those, so it is never cut in half.
+    or '_', else at the width itself, never inside an entity (``&lt;``). A label that would
+    take more than ``MAX_LINES`` lines ends its last line with "…" (the hover keeps it whole).
     """
     # (piece, whether it continues the previous piece without a space)
     pieces: list[tuple[str, bool]] = []
@@ -90,8 +93,9 @@ def wrap(text: str, width: int = LABEL_WIDTH) -> str:
         glued = False
         while len(word) > width:
             cut = max(word.rfind(c, 0, width) for c in "/-_") + 1
-            if cut <= 0:
-                break  # nowhere to break: the word stays whole
+            if cut <= 0:  # nowhere to break: at the width, before an entity it would split
+                amp = word.rfind("&", 0, width)
+                cut = amp if amp > 0 and ";" not in word[amp:width] else width
             pieces.append((word[:cut], glued))
             word, glued = word[cut:], True
         pieces.append((word, glued))
@@ -102,6 +106,8 @@ def wrap(text: str, width: int = LABEL_WIDTH) -> str:
             lines[-1] = joined
         else:
             lines.append(piece)
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 1], lines[MAX_LINES - 1] + "…"]
     return PLOT_BREAK.join(lines)
 
 

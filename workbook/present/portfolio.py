@@ -20,8 +20,7 @@ from typing import Any
 
 from workbook.errors import one_line
 from workbook.model import summary as contract
-from workbook.model.actors import ROLE_LABELS
-from workbook.model.answers import person_key
+from workbook.model.actors import ROLE_LABELS, actor_key
 from workbook.model.assess import stage_label
 from workbook.model.criteria import GATES
 from workbook.model.records import AREAS, STAGES
@@ -272,8 +271,14 @@ def verdict(p: Portfolio) -> View:
             if n[key]
         ),
     ]  # fmt: skip
-    text = "\n".join([" ".join(sentences), "; ".join(f"{v} {label}" for v, label, _ in figures)])
-    return _view("verdict", text, sentences[0], sentences[1:], figures)
+    # Which assessment this is, on the first screen and the first printed page.
+    when = f"Assessed as of {p.as_of.isoformat()}" + (
+        f", run {p.run_id}" if p.run_id is not None else ""
+    )
+    text = "\n".join(
+        [" ".join(sentences), "; ".join(f"{v} {label}" for v, label, _ in figures), when]
+    )
+    return _view("verdict", text, sentences[0], sentences[1:], figures, when)
 
 
 @dataclass(frozen=True)
@@ -309,7 +314,7 @@ def who_must_act_rows(p: Portfolio) -> list[Acting]:
                 if actor is None:
                     key, who, named = "none", "not recorded in the summary", False
                 elif actor.name:
-                    key, who, named = f"person:{person_key(actor.name)}", actor.name, True
+                    key, who, named = actor_key(actor.role, actor.name), actor.name, True
                 else:
                     label = _role_label(actor.role)
                     key, who, named = f"role:{actor.role}", f"{label} (not named yet)", False

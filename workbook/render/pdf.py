@@ -127,7 +127,11 @@ def print_pdf(
             f"--print-to-pdf={printed}",
             page.resolve().as_uri(),
         ]
-        _run(command, page, timeout)
+        # Chromium keeps caches and certificates under HOME: in the throwaway folder, so a
+        # nightly batch run as root leaves nothing in root's home.
+        home = str(Path(tmp) / "home")
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home, "XDG_CACHE_HOME": home}
+        _run(command, page, timeout, env)
         try:
             data = printed.read_bytes()
         except OSError:
@@ -144,7 +148,7 @@ def print_pdf(
     return target
 
 
-def _run(command: list[str], page: Path, timeout: float) -> None:
+def _run(command: list[str], page: Path, timeout: float, env: Mapping[str, str]) -> None:
     """Run Chromium to its end, or stop it (and every process it started) at ``timeout``."""
     try:
         # A session of its own: on a timeout its whole process group is stopped.
@@ -154,6 +158,7 @@ def _run(command: list[str], page: Path, timeout: float) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            env=env,
         )
     except OSError as exc:
         raise PdfFailed(
