@@ -287,17 +287,7 @@ def test_rerun_keeps_current_pdfs_and_prints_a_missing_one(batch, tmp_path):
     out = copy_run(batch, tmp_path)
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     (out / "invoice-coding.pdf").unlink()
-    code, _stdout, stderr, _ = workbook_process(
-        "batch",
-        batch["records"],
-        "-o",
-        out,
-        "--as-of",
-        AS_OF.isoformat(),
-        "--workers",
-        "1",
-        "--pdf",
-    )
+    code, _stdout, stderr = batch_again(batch, out, environment())
     assert code == 0, stderr
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert (out / "invoice-coding.pdf").read_bytes().startswith(b"%PDF-")
@@ -355,19 +345,9 @@ def test_batch_refuses_a_link_at_a_pdf_name_before_any_work(batch, tmp_path, nam
     # Every file but the lock, which the run takes before it looks at the names.
     files = [p for p in out.iterdir() if not p.is_symlink() and p.name != ".workbook-batch.lock"]
     before = {p.name: p.stat().st_mtime_ns for p in files}
-    code, _stdout, stderr, _ = workbook_process(
-        "batch",
-        batch["records"],
-        "-o",
-        out,
-        "--as-of",
-        AS_OF.isoformat(),
-        "--workers",
-        "1",
-        "--pdf",
-    )
+    code, _stdout, stderr = batch_again(batch, out, environment())
     assert code == 2
-    assert stderr.decode().splitlines() == [
+    assert stderr.splitlines() == [
         f"{out / name}: is a symbolic link; refusing to use it (expected a plain file; remove "
         "the link, which anyone who can write this folder could plant)"
     ]
