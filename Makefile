@@ -53,7 +53,7 @@ lint: $(STAMP)
 # Re-run the walk-through chapters and the portfolio notebook (their outputs are
 # what nbval checks) and rebuild notebooks/dossier.ipynb from the chapters.
 notebooks: $(STAMP)
-	$(BIN)/python -m workbook.render.authoring
+	$(BIN)/python -m workbook.render.authoring $(if $(AS_OF),--as-of $(AS_OF))
 
 # Mutation testing, not part of `make test`: mutmut changes the assessment, criteria,
 # thresholds, sign-off rule, evidence inspectors and batch plan one small edit at a time and

@@ -127,7 +127,6 @@ def _stop(process: subprocess.Popen[bytes], lab_origin: str, token: str) -> None
 def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
     """JupyterLab serving `root` on 127.0.0.1 with a random token; stopped on exit."""
     port, token = free_port(), secrets.token_hex(24)
-    lab = Lab(f"http://127.0.0.1:{port}", token, home / "jupyter-lab.log")
     command = [
         sys.executable, "-m", "jupyter", "lab",
         "--no-browser",
@@ -146,11 +145,46 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
         # window.jupyterapp, to run the notebook's commands.
         "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
-    env = isolated_env(home)
+    with serving(command, root, home, port, token) as lab:
+        yield lab
+
+
+@contextlib.contextmanager
+def workbook_open(
+    record: Path, home: Path, folder: Path, extra: tuple[str, ...] = ()
+) -> Iterator[Lab]:
+    """`workbook open RECORD --no-browser` as a user runs it; the Lab serves the working copy
+    in `folder`. The token is given through JUPYTER_TOKEN, which `workbook open` honours."""
+    port, token = free_port(), secrets.token_hex(24)
+    command = [
+        sys.executable, "-c", "from workbook.cli import main; main()",
+        "open", str(record), "--no-browser", "--port", str(port), "--dir", str(folder), *extra,
+    ]  # fmt: skip
+    env = {
+        "JUPYTER_TOKEN": token,
+        # window.jupyterapp, to run the notebook's commands from the test.
+        "WORKBOOK_LAB_ARGS": "--LabApp.expose_app_in_browser=True",
+    }
+    with serving(command, record.parent, home, port, token, env) as lab:
+        yield lab
+
+
+@contextlib.contextmanager
+def serving(
+    command: list[str],
+    cwd: Path,
+    home: Path,
+    port: int,
+    token: str,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Lab]:
+    """Run `command` (a JupyterLab on `port`) until it answers; stop it, kernels and all."""
+    lab = Lab(f"http://127.0.0.1:{port}", token, home / "jupyter-lab.log")
+    env = {**isolated_env(home), **(extra_env or {})}
     with lab.log.open("wb") as log:
         process = subprocess.Popen(
             command,
-            cwd=root,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -171,6 +205,15 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
         yield lab
     finally:
         _stop(process, lab.origin, token)
+
+
+def api_json(lab: Lab, path: str) -> Any:
+    """GET a JupyterLab REST path, as JSON."""
+    request = urllib.request.Request(
+        f"{lab.origin}{path}", headers={"Authorization": f"token {lab.token}"}
+    )
+    with _DIRECT.open(request, timeout=5) as response:
+        return json.loads(response.read())
 
 
 # --- the temporary workbook -------------------------------------------------------------

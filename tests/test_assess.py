@@ -319,7 +319,7 @@ STATUS_TABLE = [
         {},
         "t.logs",
         "unverified",
-        "log_sample evidence l.jsonl is dated 2027-01-01, after the assessment date "
+        "log_sample evidence l.jsonl is dated 2027-01-01, after the as-of date "
         "2026-11-23, so it does not count yet",
     ),
     (
@@ -689,8 +689,8 @@ def test_to_dict_is_the_check_json_contract(tiny):
         "goalposts": [],
         "next_gate": "production",
         "weakest_area": "governance",
-        "headline": "Labelled mvp; the evidence supports production candidate. "
-        "1 condition is not yet met for production.",
+        "headline": "Labelled mvp. The evidence supports production candidate: you may claim "
+        "it (set stage: production_candidate). 1 condition is not yet met for production.",
         "as_of": "2026-11-23",
         "catalogue": "Tiny",
         "digest": digest,

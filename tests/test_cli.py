@@ -191,7 +191,11 @@ def test_usage_errors_exit_2(runner, tmp_path, monkeypatch, args, message):
 def test_empty_folder_is_a_usage_error(runner, tmp_path):
     result = run(runner, "check", str(tmp_path))
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"{tmp_path}: no record files found (expected *.yaml records)"
+    # Where to go from an empty folder: the command that starts a record in it.
+    assert result.stderr == (
+        f"{tmp_path}: no record files found (expected *.yaml records; start one with: "
+        f"workbook new NAME --dir {tmp_path})\n"
+    )
 
 
 def test_new_writes_a_valid_commented_record_and_never_overwrites(runner, tmp_path):

@@ -34,7 +34,9 @@ def test_readable_file_is_fingerprinted(tmp_path):
 @pytest.mark.parametrize(
     ("setup", "path", "reason"),
     [
-        (lambda d: None, "nope.jsonl", "file not found"),
+        # Outside the working folder, the path is shown as cited (tests/test_messages.py
+        # shows it from the working folder).
+        (lambda d: None, "nope.jsonl", "read from the record's folder: nope.jsonl does not exist"),
         (lambda d: (d / "empty.jsonl").write_bytes(b""), "empty.jsonl", "file is empty"),
         (lambda d: (d / "sub").mkdir(), "sub", "not a regular file"),
         (
@@ -70,7 +72,11 @@ def test_readable_file_is_fingerprinted(tmp_path):
             "a/../../records/a/l.jsonl",
             "path leaves the record's folder",
         ),
-        (lambda d: (d / "f.jsonl").write_text("{}\n"), "f.jsonl/x.jsonl", "file not found"),
+        (
+            lambda d: (d / "f.jsonl").write_text("{}\n"),
+            "f.jsonl/x.jsonl",
+            "read from the record's folder: f.jsonl/x.jsonl does not exist",
+        ),
         (lambda d: os.mkfifo(d / "pipe.jsonl"), "pipe.jsonl", "not a regular file"),
     ],
     ids=[
@@ -312,7 +318,11 @@ def test_every_cited_item_gets_its_finding_in_order(tmp_path):
     link, gone, bad, fine = find_evidence(make_record({"evidence": items}), tmp_path).items
     # A link cannot be fetched offline: it counts as cited, unhashed and unmeasured.
     assert (link.readable, link.reason, link.sha256, link.measured) == (True, None, None, None)
-    assert (gone.readable, gone.reason, gone.sha256) == (False, "file not found", None)
+    assert (gone.readable, gone.reason, gone.sha256) == (
+        False,
+        "read from the record's folder: gone.jsonl does not exist",
+        None,
+    )
     # A file that cannot be measured is still fingerprinted: its digest covers the bytes.
     assert (bad.readable, bad.sha256, bad.measured) == (
         False,

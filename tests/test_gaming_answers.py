@@ -482,7 +482,7 @@ WAIVERS = [
     ("a four-word reason", waiver(reason="Drill booked for January"), "missing",
      "its reason is too short (4 words; at least 8)", "production_candidate"),
     ("granted after the assessment date", waiver(granted="2026-12-01"), "missing",
-     "it is granted on 2026-12-01, after the assessment date", "production_candidate"),
+     "it is granted on 2026-12-01, after the as-of date 2026-11-23", "production_candidate"),
     # Builder Lena Fischer, written with an initial, is still not independent.
     ("approved by a builder's initial", waiver(approver="L. Fischer"), "missing",
      "L. Fischer is one of its builders", "production_candidate"),

@@ -284,13 +284,13 @@ DOCUMENTS = {
         (without("training", {"kind": "training", "path": "evidence/training.md",
                               "date": "2026-12-15", "outcome": "passed"}),
          None, None, None, "unverified",
-         "training evidence evidence/training.md is dated 2026-12-15, after the assessment "
+         "training evidence evidence/training.md is dated 2026-12-15, after the as-of "
          "date 2026-11-23, so it does not count yet"),
     ),
     "a drill dated after the assessment date": (
         "trust.fallback_exercised",
         (without("drill", {**DRILL_NEW, "date": "2026-11-24"}), None, None, None,
-         "unverified", "is dated 2026-11-24, after the assessment date 2026-11-23"),
+         "unverified", "is dated 2026-11-24, after the as-of date 2026-11-23"),
     ),
     # The older training (2026-10-01) counts; the later one does not exist yet.
     "honest: a later training beside a current one": (

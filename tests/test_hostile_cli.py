@@ -80,7 +80,7 @@ def test_a_timeout_that_is_not_whole_seconds_is_refused_at_once(portfolio, comma
 def test_a_timeout_in_whole_seconds_or_none_is_accepted(tmp_path, value):
     """Class 5: the values the refusal names are accepted (an invalid record stops the run)."""
     record = tmp_path / "r.yaml"
-    record.write_text("schema_version: 1\n")
+    record.write_text("schema_version: 1\nid: r\nname: R\n")  # one problem: no stage
     code, _, err = cli("dossier", record, "--timeout", value, "-o", tmp_path / "out")
     assert_one_line(code, err, f"{record}: ")
     assert "--timeout" not in err

@@ -299,7 +299,7 @@ def test_a_form_in_a_read_only_folder_says_so_once_and_keeps_the_values(tmp_path
     before = path.read_bytes()
     f = ChapterForm(path, "stage", catalogue, AS_OF)
     box = next(x for x in f._all_fields() if x.path == "scope.workflow")
-    draft = tmp_path / ".claims-triage.yaml.draft.json"
+    draft = tmp_path / ".claims-triage.yaml.stage.draft.json"
     with read_only(tmp_path):
         box.input.value = "M"  # a keystroke: the draft cannot be written
         first = f.message.value

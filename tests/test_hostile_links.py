@@ -322,5 +322,5 @@ def test_a_form_save_through_a_link_out_of_its_folder_is_refused(tmp_path, catal
     assert target.read_bytes() == before
     assert link.is_symlink()
     with contextlib.suppress(FileNotFoundError):
-        (folder / ".claims-triage.yaml.draft.json").unlink()
+        (folder / ".claims-triage.yaml.stage.draft.json").unlink()
     assert sorted(p.name for p in folder.iterdir()) == ["claims-triage.yaml"]

@@ -98,7 +98,10 @@ def test_check_spells_out_a_hostile_record_file_name(portfolio):
     assert f"({portfolio}/{NAME_SPELLED}.yaml)" in out
     # the invalid one: its name spelled out, the forged line kept inside it
     assert err.startswith(f"{portfolio}/bad{SPELLED}\\x0aFORGED run 99: 0 failed.yaml: ")
-    assert len(err.splitlines()) == 1
+    # One line per problem (`name` and `stage` are missing), each starting with the
+    # spelled-out file name: no line is forged.
+    prefix = f"{portfolio}/bad{SPELLED}\\x0aFORGED run 99: 0 failed.yaml: "
+    assert [line.startswith(prefix) for line in err.splitlines()] == [True, True]
 
 
 @pytest.mark.parametrize("view", ["--summary", "--json"])

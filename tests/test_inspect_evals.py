@@ -173,7 +173,13 @@ def test_score_and_pass_mark(tmp_path):
 
 # (case, file name, content, columns, phrase the reason must contain)
 BAD_EVALS = [
-    ("missing", "eval.csv", None, None, "file not found"),
+    (
+        "missing",
+        "eval.csv",
+        None,
+        None,
+        "read from the record's folder: eval.csv does not exist",
+    ),
     ("empty", "eval.csv", "", None, "file is empty"),
     ("wrong format", "eval.xlsx", "case_id,passed\n1,1\n", None, "cannot measure a '.xlsx' file"),
     (

@@ -287,7 +287,12 @@ def test_no_expectations_means_nothing_is_checked(tmp_path):
 
 # (case, file name, content, phrase the reason must contain)
 BAD_EXTRACTS = [
-    ("missing", "claims.csv", None, "file not found"),
+    (
+        "missing",
+        "claims.csv",
+        None,
+        "read from the record's folder: claims.csv does not exist",
+    ),
     ("empty", "claims.csv", b"", "file is empty"),
     ("header only", "claims.csv", b"claim_id,status\n", "the extract has a header but no rows"),
     (

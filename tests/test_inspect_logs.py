@@ -712,7 +712,13 @@ def truncated_gzip(path):
 
 # (case, file name, how to write it, mapping, phrase the reason must contain)
 BAD_LOGS = [
-    ("missing", "logs.jsonl", None, None, "file not found"),
+    (
+        "missing",
+        "logs.jsonl",
+        None,
+        None,
+        "read from the record's folder: evidence/logs.jsonl does not exist",
+    ),
     ("empty", "logs.jsonl", lambda p: p.write_bytes(b""), None, "file is empty"),
     (
         "binary in .jsonl",

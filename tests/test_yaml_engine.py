@@ -157,11 +157,8 @@ def test_saving_a_hand_written_record_quotes_what_yaml_1_1_would_misread(tmp_pat
         "scope:\n"
         "  workflow: '1:20'\n"
         "  in_scope: ['off', 'y']\n"
-        # The form writes every field of a section it shows; these three were absent.
-        "  controlled_use:\n"
-        "    users: null\n"
-        "    max_daily_volume: null\n"
-        "    max_users: null\n"
+        # The form shows controlled_use's three fields, all unanswered: nothing is written
+        # for them (no `users: null` clutter).
     )
     other = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert (other["id"], other["name"], other["sponsor"]) == ("no", "yes", "on")

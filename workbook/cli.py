@@ -58,15 +58,31 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+#: At most this many problems are listed for one file: a generated file with 100,000
+#: unknown keys must not bury the other records' lines.
+MAX_PROBLEM_LINES = 50
+
+
+def problem_lines(exc: WorkbookError) -> list[str]:
+    """Every problem ``exc`` reports, one line each (a record with three typos is fixed
+    in one run), up to ``MAX_PROBLEM_LINES`` and a line counting the rest."""
+    lines = exc.lines()
+    if len(lines) <= MAX_PROBLEM_LINES:
+        return lines
+    rest = len(lines) - MAX_PROBLEM_LINES
+    return [*lines[:MAX_PROBLEM_LINES], f"... and {rest:,} more problem{'s' * (rest != 1)}"]
+
+
 def reports_errors(func: F) -> F:
-    """Turn a WorkbookError into its one line on stderr and exit 2."""
+    """Turn a WorkbookError into its lines (one per problem) on stderr and exit 2."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except WorkbookError as exc:
-            fail(exc.line())
+            say(*problem_lines(exc), err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -396,8 +412,8 @@ def check(
 
     Prints the claimed and supported stage of each, every condition not yet
     met grouped by gate and area, and the weakest area. Invalid records are
-    listed on stderr, one line each; the others are still reported. A record
-    that pins a catalogue (catalogue_pin) is held to it too.
+    listed on stderr, each problem on its own line; the others are still
+    reported. A record that pins a catalogue (catalogue_pin) is held to it too.
     """
     from workbook.ledger import Ledger
 
@@ -415,9 +431,7 @@ def check(
     good = [(c.path, c.assessment) for c in checked if c.assessment is not None]
     bad = [c for c in checked if c.error is not None]
     if not checked:
-        raise UsageError(
-            "no record files found", path=", ".join(map(str, targets)), expected="*.yaml records"
-        )
+        raise no_records(targets)
     if as_json:
         # ASCII JSON: every control, bidi and non-ASCII character is a \u escape.
         say(*json.dumps([{**a.to_dict(), "path": str(p)} for p, a in good], indent=2).split("\n"))
@@ -439,13 +453,30 @@ def check(
             f"{len(bad)} invalid (as of {as_of}; catalogue: {one_line(catalogue.name)})"
         )
     for c in bad:
-        say(c.error.line() if c.error else c.path, err=True)
+        say(*(problem_lines(c.error) if c.error else [c.path]), err=True)
     if bad:
         sys.exit(2)
     # A gate passed only under a changed catalogue is a label the earlier gates refused.
     moved = any(g.kind == "changed" for _, a in good for g in a.goalposts)
     if strict and (moved or any(a.overclaimed for _, a in good)):
         sys.exit(1)
+
+
+def no_records(targets: list[Path]) -> UsageError:
+    """No record below the folders named: how to start one there."""
+    folder = next((t for t in targets if t.is_dir()), targets[0])
+    return UsageError(
+        "no record files found",
+        path=", ".join(map(str, targets)),
+        expected=f"*.yaml records; start one with: workbook new NAME --dir {shown_arg(folder)}",
+    )
+
+
+def shown_arg(path: Path) -> str:
+    """A path as typed on a command line: quoted when the shell would split or expand it."""
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 # --- new ---------------------------------------------------------------------
@@ -473,6 +504,77 @@ def new(name: str, folder: Path, stage: str) -> None:
     """Start a record for a new initiative from the commented template (never overwrites)."""
     target = create_record(name, folder, stage)
     say(f"wrote {target}")
+
+
+# --- open ----------------------------------------------------------------------
+
+
+@main.command("open")
+@click.argument("record", type=click.Path(path_type=Path))
+@click.option(
+    "--port",
+    type=click.IntRange(min=1, max=65535),
+    default=None,
+    help="Port for JupyterLab on 127.0.0.1 (default: a free one).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@click.option(
+    "--as-of",
+    type=IsoDate(),
+    default=None,
+    help="Assess as of this date (YYYY-MM-DD) in every chapter (default: today).",
+)
+@gates_option
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the working copy of the notebooks (default: one per record in your "
+    "user cache).",
+)
+@reports_errors
+def open_(
+    record: Path,
+    port: int | None,
+    no_browser: bool,
+    as_of: dt.date | None,
+    gates_file: Path | None,
+    folder: Path | None,
+) -> None:
+    """Open a record in JupyterLab: the walk-through chapters, each set to RECORD.
+
+    The chapters are a working copy (the shipped notebooks never change); the record
+    and its drafts hold the work. Runs until JupyterLab stops (Ctrl-C).
+    """
+    import importlib.util
+
+    if not record.exists():
+        raise UsageError(
+            "no such record",
+            path=record,
+            expected="an initiative record file; start one with: workbook new NAME --dir "
+            + shown_arg(record.parent),
+        )
+    if not record.is_file():
+        raise UsageError("not a record file", path=record, expected="one initiative's .yaml file")
+    if gates_file is not None:
+        load_catalogue(gates_file)  # a broken catalogue is one line now, not in every chapter
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise UsageError(
+            "JupyterLab is not installed", expected="pip install 'workbook[notebooks]'"
+        )
+    from workbook.present import lab
+
+    code = lab.open_record(
+        record.absolute(),
+        port=port,
+        open_browser=not no_browser,
+        as_of=as_of.isoformat() if as_of else "",
+        gates=gates_file.absolute() if gates_file else None,
+        folder=folder,
+    )
+    sys.exit(code)
 
 
 # --- dossier -------------------------------------------------------------------
@@ -525,7 +627,7 @@ def dossier(
     require_existing(list(paths))
     records = discover(paths)
     if not records:
-        raise UsageError("no record files found", path=", ".join(map(str, paths)))
+        raise no_records(list(paths))
     failed = invalid = 0
     written: list[Path] = []
     for record in records:
@@ -544,7 +646,7 @@ def dossier(
             say(exc.line(), err=True)
         except WorkbookError as exc:
             invalid += 1
-            say(exc.line(), err=True)
+            say(*problem_lines(exc), err=True)
         else:
             written.append(target)
             say(f"wrote {target}")
@@ -664,6 +766,11 @@ def batch(
         )
     targets = list(paths) or [Path("data/initiatives")]
     require_existing(targets)
+    from workbook.pipeline import discover
+
+    if not discover(targets):
+        # An empty portfolio page would say all is well about nothing.
+        raise no_records(targets)
     options = BatchOptions(
         paths=targets,
         out_dir=out_dir,
@@ -766,7 +873,8 @@ def schema() -> None:
 def gates(gates_file: Path | None) -> None:
     """Validate a gate catalogue and list its criteria by gate and area."""
     catalogue: Catalogue = load_catalogue(gates_file)
-    say(f"{one_line(catalogue.name)}: {len(catalogue.criteria)} criteria")
+    n = len(catalogue.criteria)
+    say(f"{one_line(catalogue.name)}: {n} criteri{'on' if n == 1 else 'a'}")
     for gate in GATES:
         crits = catalogue.for_gate(gate)
         counts = ", ".join(

@@ -52,9 +52,47 @@ class WorkbookError(Exception):
         text = self.problem if not self.expected else f"{self.problem} (expected {self.expected})"
         return ": ".join([*parts, text])
 
+    def lines(self) -> list[str]:
+        """Every problem, one line each (one here; see RecordProblems)."""
+        return [self.line()]
+
 
 class RecordError(WorkbookError):
     """An initiative record cannot be read or is invalid."""
+
+
+class RecordProblems(RecordError):
+    """Several problems in one record, all reported at once (three typos, one run).
+
+    ``line()`` is the first problem's line with the count of the rest, for the places
+    that have room for one line (a batch table, a form's headline); ``lines()`` is
+    every problem on its own line, each naming the file, the field and what was expected.
+    """
+
+    def __init__(self, problems: list[RecordError]) -> None:
+        self.problems = tuple(problems)
+        first, rest = problems[0], len(problems) - 1
+        more = f" (and {rest} more problem{'s' if rest != 1 else ''})" if rest else ""
+        super().__init__(
+            first.problem + more, path=first.path, field=first.field, expected=first.expected
+        )
+
+    def lines(self) -> list[str]:
+        return [p.line() for p in self.problems]
+
+
+def problems_of(exc: WorkbookError) -> list[tuple[str, str, str | None]]:
+    """(field, problem, expected) of every problem ``exc`` reports, for showing beside fields."""
+    found = exc.problems if isinstance(exc, RecordProblems) else (exc,)
+    return [(p.field or "", p.problem, p.expected) for p in found]
+
+
+def raise_all(problems: list[RecordError]) -> None:
+    """Raise nothing for no problem, the problem itself for one, RecordProblems for more."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise RecordProblems(problems)
 
 
 class CatalogueError(WorkbookError):

@@ -27,9 +27,9 @@ from workbook.model.goalposts import (
     shifts,
     with_shifts,
 )
-from workbook.model.records import Record, load_record
+from workbook.model.records import WHAT, Record
 from workbook.model.validation import validate_record
-from workbook.model.yamlio import shown
+from workbook.model.yamlio import parse_mapping, read_text, shown
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -78,7 +78,10 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def _load(path: Path, catalogue: Catalogue) -> tuple[Record, Findings]:
     """Load and validate a record (as a form's save does); find its evidence."""
-    record = validate_record(load_record(path), catalogue, path)
+    # From the mapping, not a loaded Record: the schema's problems and the catalogue's
+    # are reported together, in one run.
+    text = read_text(path, RecordError, WHAT)
+    record = validate_record(parse_mapping(text, path, RecordError, WHAT), catalogue, path, text)
     return record, find_evidence(record, path.parent)
 
 

@@ -33,6 +33,10 @@ class EvidenceFinding:
     sha256: str | None = None
     #: What the inspector measured (LogMeasures, ExtractMeasures, EvalMeasures), if any.
     measured: Any = None
+    #: The cited file (or a folder on its way) does not exist. ``reason`` then names the
+    #: path as resolved, which reads differently from another working folder: the digest
+    #: counts the fact (``NOT_FOUND``), not the words.
+    missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Findings:
 #: A file's identity while it is read: device, inode, size, modification time (ns).
 Identity = tuple[int, int, int, int]
 CHANGED = "changed while it was read"
+#: The reason ``open_cited`` gives for a file that is not there (``missing_reason`` says more).
+NOT_FOUND = "file not found"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -73,7 +79,7 @@ def _refusal(exc: OSError, dir_fd: int, name: str, shown: str, folder: bool) -> 
         where = f"folder '{shown}'" if folder else "the file"
         return Unreadable(f"{where} is a symbolic link; cite the file itself")
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        return Unreadable("file not found")
+        return Unreadable(NOT_FOUND)
     if exc.errno == errno.EISDIR:
         return Unreadable("not a regular file")
     return Unreadable(f"cannot read: {exc.strerror}")
@@ -95,7 +101,7 @@ def open_cited(base_dir: Path, cited: str) -> int:
     try:
         dir_fd = os.open(base_dir, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        raise Unreadable("file not found") from None
+        raise Unreadable(NOT_FOUND) from None
     try:
         for depth, part in enumerate(parts[:-1], start=1):
             try:
@@ -110,6 +116,24 @@ def open_cited(base_dir: Path, cited: str) -> int:
             raise _refusal(exc, dir_fd, parts[-1], cited, False) from None
     finally:
         os.close(dir_fd)
+
+
+def missing_reason(base_dir: Path, cited: str) -> str:
+    """Why a cited file is not read, naming where it was looked for: paths are read from
+    the record's folder, so one written from the repository's root (``data/...``) reads as
+    ``data/initiatives/data/...``, which says what went wrong.
+
+    The path is shown relative to the working folder; outside it (a shared report must
+    not sketch the author's disk), as cited from the record's folder.
+    """
+    where = Path(os.path.abspath(base_dir.joinpath(*cited_file(cited))))
+    try:
+        relative = Path(os.path.relpath(where, Path.cwd()))
+    except ValueError:  # another drive on Windows
+        relative = Path("..")
+    inside = relative.parts[:1] != ("..",)
+    shown = relative.as_posix() if inside else "/".join(cited_file(cited))
+    return f"read from the record's folder: {shown} does not exist"
 
 
 #: Digests by file identity and change time: a file cited by many records of a run is
@@ -318,11 +342,15 @@ def find_evidence(record: Record, base_dir: Path, inspect: bool = True) -> Findi
             by_file.setdefault(cited_file(item.path), []).append(i)
     reading = _Reading(base_dir)
     for indices in by_file.values():
+        cited = record.evidence[indices[0]].path or ""
         try:
-            fd = open_cited(base_dir, record.evidence[indices[0]].path or "")
+            fd = open_cited(base_dir, cited)
         except Unreadable as exc:
+            gone = exc.reason == NOT_FOUND
+            reason = missing_reason(base_dir, cited) if gone else exc.reason
             found.update(
-                (i, EvidenceFinding(record.evidence[i], False, exc.reason)) for i in indices
+                (i, EvidenceFinding(record.evidence[i], False, reason, missing=gone))
+                for i in indices
             )
             continue
         try:

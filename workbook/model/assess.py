@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook.evidence import Findings, finding_dict
+from workbook.evidence import NOT_FOUND, EvidenceFinding, Findings, finding_dict
 from workbook.model.answers import argument_problem, is_placeholder, person_name, same_person
 from workbook.model.catalogue import Catalogue
 from workbook.model.criteria import GATES, PASSING, Context, Criterion, Measurement, Status
@@ -133,6 +133,19 @@ class Assessment:
         return STAGES.index(self.claimed_stage) > STAGES.index(self.supported_stage)
 
     @property
+    def underclaimed(self) -> bool:
+        """The evidence supports a later stage than the one claimed: it may be claimed."""
+        return STAGES.index(self.claimed_stage) < STAGES.index(self.supported_stage)
+
+    @property
+    def may_claim(self) -> str | None:
+        """The sentence that says a later stage may be claimed, and how; None when not."""
+        if not self.underclaimed:
+            return None
+        stage = self.supported_stage
+        return f"The evidence supports {stage_label(stage)}: you may claim it (set stage: {stage})."
+
+    @property
     def next_gate(self) -> str | None:
         """The gate that would admit the next stage after the supported one."""
         i = STAGES.index(self.supported_stage)
@@ -200,6 +213,9 @@ class Assessment:
         conditions = f"{n} condition{'s are' if n != 1 else ' is'} not yet met"
         claimed = stage_label(self.claimed_stage)
         lead = f"Labelled {claimed}; the evidence supports {stage_label(self.supported_stage)}."
+        if self.may_claim:
+            # Said where the verdict is read: a team that earned a stage should know it.
+            lead = f"Labelled {claimed}. {self.may_claim}"
         if n == 0:
             text = f"{lead} Every condition is met."
         elif self.overclaimed:
@@ -276,7 +292,7 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
     """
     body = record.model_dump(mode="json", exclude={"signoffs"}, exclude_defaults=True)
     files = sorted(
-        (f.item.location, (f.sha256 or f"unreadable: {f.reason}") if f.item.path else "link")
+        (f.item.location, (f.sha256 or f"unreadable: {_unread(f)}") if f.item.path else "link")
         for f in evidence.items
     )
     # A suite an extract is judged by is assessed input too: editing it voids a sign-off.
@@ -292,6 +308,12 @@ def compute_digest(record: Record, evidence: Findings, catalogue: Catalogue) -> 
         ensure_ascii=False,  # pragma: no mutate -- None reads as False: the same text
     )
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _unread(f: EvidenceFinding) -> str | None:
+    """Why a file was not read, as the digest counts it: a missing file is missing from
+    whichever folder it is checked (its reason names the path as seen from there)."""
+    return NOT_FOUND if f.missing else f.reason
 
 
 #: Who may not approve a waiver, as the record names them (``rules.waivers.independent_of``).
@@ -321,15 +343,15 @@ def waiver_problems(waiver: Waiver, record: Record, rules: Rules, as_of: dt.date
     out = []
     most = rules.waivers.max_days
     if waiver.granted is not None and waiver.granted > as_of:
-        out.append(f"it is granted on {waiver.granted}, after the assessment date")
+        out.append(f"it is granted on {waiver.granted}, after the as-of date {as_of}")
     # Counted from its grant (or, without one, from today): from an earlier grant the
     # length is never shorter than what is left of it, so one figure covers both.
     start = waiver.granted if waiver.granted is not None and waiver.granted <= as_of else as_of
     days = (waiver.expires - start).days
     if days > most:
         out.append(
-            f"it runs {days:,} days, from {start} to {waiver.expires}, and "
-            f"waivers.max_days allows at most {most}"
+            f"it runs {days:,} day{'' if days == 1 else 's'}, from {start} to "
+            f"{waiver.expires}, and waivers.max_days allows at most {most}"
         )
     reason = argument_problem(waiver.reason, rules.answers)
     if reason:

@@ -27,6 +27,7 @@ from workbook.errors import one_line
 from workbook.model.criteria import PASSING
 from workbook.model.records import STAGES
 from workbook.model.summary import Initiative, Summary
+from workbook.words import counted
 
 DIGEST_MD = "digest.md"
 DIGEST_TXT = "digest.txt"
@@ -199,7 +200,7 @@ def waivers(s: Summary, within_days: int = WAIVER_DAYS) -> Section:
                 when = f"expires on {w.expires} ({days} day{'' if days == 1 else 's'} left)"
             approver = f", approved by {cut(w.approver, MAX_NAME)}" if w.approver else ""
             items.append(_item(i, (days,), f"{crit} {when}{approver}", (w.criterion,)))
-    title = f"Waivers expired or expiring within {within_days} days"
+    title = f"Waivers expired or expiring within {counted(within_days, 'day')}"
     return Section(title, items, f"No waiver expires by {s.as_of + dt.timedelta(within_days)}.")
 
 

@@ -8,6 +8,7 @@ catalogue asks for it, and a sign-off counts only from the person the record nam
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
@@ -45,6 +46,7 @@ from workbook.model.records import (
 from workbook.model.rules import SampleRule, looser_than_limits, outcome_problem
 from workbook.model.selection import evidence_outcome
 from workbook.model.yamlio import shown
+from workbook.words import counted
 
 
 def _along(record: BaseModel, path: str) -> list[Any]:
@@ -230,20 +232,29 @@ class RegisterCriterion(Criterion):
         return f"#{index + 1}"
 
     @staticmethod
-    def _cited(ctx: Context) -> dict[str, list[str]]:
-        """Evidence cited by the assessment date, by location without ``./``: its locations.
+    def _cited(ctx: Context) -> tuple[dict[str, list[str]], dict[str, dt.date]]:
+        """Evidence cited by the assessment date, by location without ``./``: its locations;
+        and evidence dated only after it, by location: its earliest date.
 
         Built once per judgement: a register and an evidence list of thousands of entries
         each must not be compared pair by pair.
         """
         cited: dict[str, list[str]] = {}
+        later: dict[str, dt.date] = {}
         for e in ctx.record.evidence:
+            key = e.location.removeprefix("./")
             if e.date <= ctx.as_of:
-                cited.setdefault(e.location.removeprefix("./"), []).append(e.location)
-        return cited
+                cited.setdefault(key, []).append(e.location)
+            else:
+                later[key] = min(e.date, later.get(key, e.date))
+        return cited, {k: d for k, d in later.items() if k not in cited}
 
     def _unproven_closure(
-        self, entry: BaseModel, ctx: Context, cited: dict[str, list[str]], broken: set[str]
+        self,
+        entry: BaseModel,
+        ctx: Context,
+        cited: tuple[dict[str, list[str]], dict[str, dt.date]],
+        broken: set[str],
     ) -> str | None:
         """Why a closed entry still counts as open (None: it is open anyway, or proven)."""
         if not self.closed_needs_evidence or getattr(entry, "status", None) != "closed":
@@ -251,7 +262,13 @@ class RegisterCriterion(Criterion):
         named = (getattr(entry, "closure_evidence", None) or "").strip()
         if is_placeholder(named, ctx.rules.answers):
             return "marked closed with no evidence of closure"
-        locations = cited.get(named.removeprefix("./"), [])
+        locations = cited[0].get(named.removeprefix("./"), [])
+        later = cited[1].get(named.removeprefix("./"))
+        if not locations and later is not None:
+            return (
+                f"marked closed, but its closure evidence {shown(named)} is dated {later}, "
+                f"after the as-of date {ctx.as_of}, so it does not count yet"
+            )
         if not locations:
             return f"marked closed, but its closure evidence {shown(named)} is not cited evidence"
         if all(location in broken for location in locations):
@@ -260,9 +277,8 @@ class RegisterCriterion(Criterion):
 
     def judge(self, ctx: Context) -> Outcome:
         entries = get_field(ctx.record, self.register_path)
-        counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
         if len(entries) < self.min_items:
-            have = f"{self.register_path} has {counted}"
+            have = f"{self.register_path} has {counted(len(entries), 'entry', 'entries')}"
             return Outcome("missing", f"{have}; at least {self.min_items} needed")
         gaps = []
         for i, entry in enumerate(entries):
@@ -285,7 +301,7 @@ class RegisterCriterion(Criterion):
                 hits.append(f"{label} ({unproven})" if unproven else label)
         if hits:
             return Outcome("missing", f"{len(hits)} {self.forbid_label}: {', '.join(hits)}")
-        return Outcome("met", f"{counted}, complete")
+        return Outcome("met", f"{counted(len(entries), 'entry', 'entries')}, complete")
 
 
 @register
@@ -341,6 +357,13 @@ class SignoffCriterion(Criterion):
             if s.gate == gate and s.role == self.role and s.date <= ctx.as_of
         ]
         if not given:
+            later = [s.date for s in ctx.record.signoffs if s.gate == gate and s.role == self.role]
+            if later:
+                return Outcome(
+                    "missing",
+                    f"the {self.role} sign-off for the {gate} gate is dated {min(later)}, after "
+                    f"the as-of date {ctx.as_of}, so it does not count yet",
+                )
             return Outcome("missing", f"no {self.role} sign-off for the {gate} gate")
         role = self.role.replace("_", " ")
         where = ctx.rules.roles.get(self.role)

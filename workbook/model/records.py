@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from workbook.errors import RecordError
+from workbook.errors import RecordError, RecordProblems
 from workbook.model.yamlio import parse_mapping, read_text, shown, typed_text
 
 SCHEMA_VERSION = 1
@@ -667,14 +667,14 @@ class EvalColumns(Section):
 
 
 #: The outcomes each kind of reviewed or exercised evidence can record.
-_OUTCOMES_OF: dict[str, tuple[str, ...]] = {
+OUTCOMES_OF: dict[str, tuple[str, ...]] = {
     "security_review": get_args(ReviewOutcome),
     "drill": get_args(CheckOutcome),
     "training": get_args(CheckOutcome),
 }
 #: Which inspection settings belong to which evidence kind.
-_SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
-_MEASURED_KINDS = ("log_sample", "data_extract", "evaluation")
+SETTINGS_KIND = {"mapping": "log_sample", "expectations": "data_extract", "columns": "evaluation"}
+MEASURED_KINDS = ("log_sample", "data_extract", "evaluation")
 #: The fields of an evidence item that decide what measuring its file gives.
 MEASURE_SETTINGS = frozenset({"kind", "mapping", "expectations", "columns", "format", "records"})
 #: Measuring a file costs a query engine's start and a pass over the data (tenths of a
@@ -701,7 +701,7 @@ def cited_file(path: str) -> tuple[str, ...]:
 
 #: Which evidence kinds each format can be read for (a tool's format for its own kind).
 _FORMAT_KINDS: dict[str, tuple[str, ...]] = {
-    **{f: _MEASURED_KINDS for f in ("jsonl", "json", "csv", "parquet")},
+    **{f: MEASURED_KINDS for f in ("jsonl", "json", "csv", "parquet")},
     "otlp": ("log_sample",),
     "otel_console": ("log_sample",),
     **{f: ("evaluation",) for f in ("promptfoo", "inspect", "lm_eval", "mlflow")},
@@ -750,10 +750,10 @@ class EvidenceItem(Section):
     def _one_location(self) -> EvidenceItem:
         if (self.path is None) == (self.url is None):
             raise ValueError("give exactly one of path or url")
-        for name, kind in _SETTINGS_KIND.items():
+        for name, kind in SETTINGS_KIND.items():
             if getattr(self, name) is not None and self.kind != kind:
                 raise ValueError(f"{name} belongs to {kind} evidence, not {self.kind}")
-        if self.outcome is not None and self.kind in _SETTINGS_KIND.values():
+        if self.outcome is not None and self.kind in SETTINGS_KIND.values():
             raise ValueError(f"{self.kind} evidence is measured; an outcome is for a review, "
                              "drill or training")  # fmt: skip
         fits = _FORMAT_KINDS.get(self.format or "auto")
@@ -761,11 +761,11 @@ class EvidenceItem(Section):
             raise ValueError(
                 f"format {self.format} is read for {' or '.join(fits)} evidence, not {self.kind}"
             )
-        if self.records is not None and self.kind not in _SETTINGS_KIND.values():
+        if self.records is not None and self.kind not in SETTINGS_KIND.values():
             raise ValueError(f"records belongs to measured evidence, not {self.kind}")
         if self.records is not None and self.format not in (None, "auto", "json"):
             raise ValueError(f"records is for a JSON document; format {self.format} knows its own")
-        allowed = _OUTCOMES_OF.get(self.kind)
+        allowed = OUTCOMES_OF.get(self.kind)
         if self.outcome is not None and allowed and self.outcome not in allowed:
             raise ValueError(
                 f"{self.kind} outcome {self.outcome} is not one of {', '.join(allowed)}"
@@ -878,7 +878,7 @@ class Record(Section):
         measured = {
             (cited_file(e.path), e.model_dump_json(include=set(MEASURE_SETTINGS)))
             for e in value
-            if e.path is not None and e.kind in _MEASURED_KINDS
+            if e.path is not None and e.kind in MEASURED_KINDS
         }
         if len(measured) > MAX_MEASURED:
             raise ValueError(
@@ -991,6 +991,26 @@ def describe_error(
     return loc, msg, None
 
 
+def validation_problems(
+    path: Path | str,
+    exc: ValidationError,
+    text: str | None = None,
+    *,
+    model: type[BaseModel] | None = None,
+) -> list[RecordError]:
+    """Every problem pydantic found, each a RecordError naming its field.
+
+    ``text``: the YAML the record was read from, so values are quoted as typed.
+    ``model``: what was validated, when not a Record (it names the keys an unknown one
+    could have been).
+    """
+    found = []
+    for err in exc.errors():
+        loc, problem, expected = describe_error(err, model, text=text)
+        found.append(RecordError(problem, path=path, field=loc, expected=expected))
+    return found
+
+
 def validation_error(
     path: Path | str,
     exc: ValidationError,
@@ -998,17 +1018,9 @@ def validation_error(
     *,
     model: type[BaseModel] | None = None,
 ) -> RecordError:
-    """The first problem as a RecordError; the count of the rest in the text.
-
-    ``text``: the YAML the record was read from, so values are quoted as typed.
-    ``model``: what was validated, when not a Record (it names the keys an unknown one
-    could have been).
-    """
-    errors = exc.errors()
-    loc, problem, expected = describe_error(errors[0], model, text=text)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return RecordError(problem, path=path, field=loc, expected=expected)
+    """All problems as one error: a RecordError for one, RecordProblems for several."""
+    found = validation_problems(path, exc, text, model=model)
+    return found[0] if len(found) == 1 else RecordProblems(found)
 
 
 def parse_record(data: dict[str, Any], path: Path | str, text: str | None = None) -> Record:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbook.errors import RecordError
@@ -50,43 +53,105 @@ def _empty(value: Any) -> bool:
     return value is None or value is False or value == [] or value == {} or value == ""
 
 
-def _to_yaml(value: Any) -> Any:
+def _blank(value: Any) -> bool:
+    # Unanswered. Not False: `logged: false` is an answer (and a required one).
+    return value is None or value == [] or value == {} or value == ""
+
+
+def _strip(annotation: Any) -> Any:
+    """The type under Optional[...] and Annotated[...]."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            rest = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(rest) != 1:
+                return annotation
+            annotation = rest[0]
+        else:
+            return annotation
+
+
+def _shape(annotation: Any) -> Any:
+    """What a value of this type holds: a model, ("items", shape) for a list or a mapping."""
+    annotation = _strip(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict):
+        return ("items", _shape(typing.get_args(annotation)[-1]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _field_shape(shape: Any, key: str) -> Any:
+    """The shape of ``key`` inside a value of ``shape``."""
+    if isinstance(shape, tuple):
+        return shape[1]
+    if isinstance(shape, type) and issubclass(shape, BaseModel) and key in shape.model_fields:
+        return _shape(shape.model_fields[key].annotation)
+    return None
+
+
+def _default(shape: Any, key: str, value: Any) -> bool:
+    """The value is the model's default for an optional field: absent already means it."""
+    if not (isinstance(shape, type) and issubclass(shape, BaseModel) and key in shape.model_fields):
+        return False
+    info = shape.model_fields[key]
+    return not info.is_required() and info.get_default(call_default_factory=True) == value
+
+
+def _to_yaml(value: Any, shape: Any = None) -> Any:
+    """A new value as YAML nodes; unanswered keys and defaults are left out, never ``null``."""
     if isinstance(value, dict):
         out = CommentedMap()
         for k, v in value.items():
-            out[k] = _to_yaml(v)
+            if not _blank(v) and not _default(shape, k, v):
+                node = _to_yaml(v, _field_shape(shape, k))
+                if not _blank(node):
+                    out[k] = node
         return out
     if isinstance(value, list):
-        return CommentedSeq([_to_yaml(v) for v in value])
+        return CommentedSeq([_to_yaml(v, _field_shape(shape, "")) for v in value])
     return value
 
 
-def merge(node: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``node[key]`` to ``value`` touching only what differs (comments stay put)."""
+def merge(node: dict[str, Any], key: str, value: Any, shape: Any = Record) -> None:
+    """Set ``node[key]`` to ``value`` touching only what differs (comments stay put).
+
+    ``shape``: the model ``node`` is a value of, so new keys leave out its defaults.
+    """
+    inner = _field_shape(shape, key)
     if key not in node:
-        if not _empty(value):
-            node[key] = _to_yaml(value)
+        new = _to_yaml(value, inner)
+        if not _empty(new) and not _default(shape, key, value):
+            node[key] = new
         return
     old = node[key]
     if plain(old) == value:
         return
+    if _blank(value):
+        # Cleared in the form: the key goes, rather than a `null` or `[]` left behind.
+        del node[key]
+        return
     if isinstance(old, dict) and isinstance(value, dict):
         for k, v in value.items():
-            merge(old, k, v)
+            merge(old, k, v, inner)
         for k in [k for k in old if k not in value]:
             del old[k]
         return
     if isinstance(old, list) and isinstance(value, list) and len(old) == len(value):
+        row = _field_shape(inner, "")
         for i, v in enumerate(value):
             if isinstance(old[i], dict) and isinstance(v, dict):
                 for k, item in v.items():
-                    merge(old[i], k, item)
+                    merge(old[i], k, item, row)
                 for k in [k for k in old[i] if k not in v]:
                     del old[i][k]
             elif plain(old[i]) != v:
-                old[i] = _to_yaml(v)
+                old[i] = _to_yaml(v, row)
         return
-    node[key] = _to_yaml(value)
+    node[key] = _to_yaml(value, inner)
 
 
 class RecordFile:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import cast
 
@@ -22,6 +22,7 @@ from workbook.evidence.extracts import ExtractMeasures
 from workbook.evidence.logs import LogMeasures
 from workbook.model.criteria import Context, Outcome, Status
 from workbook.model.rules import SampleRule, outcome_problem, sample_for
+from workbook.words import counted
 
 #: Evidence kinds the inspectors measure: a link or an unmeasured file cannot show its size.
 MEASURED_KINDS = frozenset({"log_sample", "evaluation", "data_extract"})
@@ -125,8 +126,9 @@ def unmeasured(finding: EvidenceFinding) -> Outcome:
     return Outcome("unverified", f"{item.kind} evidence {item.location} of {item.date} {why}")
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _s(n: int) -> str:
+    """The plural ending for ``n`` of a noun that takes an s (figures written as they were)."""
+    return "" if n == 1 else "s"
 
 
 def _share(share: float) -> str:
@@ -150,7 +152,7 @@ def _sample_problem(
             or squeezed
             or span.active < rule.active_days
         )
-        seen = f"{_plural(m.records, 'record')} over {_plural(span.days, 'day')}"
+        seen = f"{counted(m.records, 'record')} over {counted(span.days, 'day')}"
         if squeezed:
             # Rounded down: 5.99 days must not read as the 6 required.
             shown = math.floor(span.elapsed * 10) / 10
@@ -162,10 +164,10 @@ def _sample_problem(
                 f", {span.active} of them with at least {span.least:.1f} records "
                 f"({_share(rule.min_day_share)} of the mean day)"
             )
-        need = f"at least {_plural(rule.records, 'record')}"
+        need = f"at least {counted(rule.records, 'record')}"
         if rule.span_days > 1:
-            full = _plural(rule.span_days - 1, "full day")
-            need += f" over {_plural(rule.span_days, 'day')} ({full} from first to last entry)"
+            full = counted(rule.span_days - 1, "full day")
+            need += f" over {counted(rule.span_days, 'day')} ({full} from first to last entry)"
         if rule.active_days > 1 and rule.min_day_share > 0:
             need += (
                 f", with {rule.active_days} days each holding at least "
@@ -176,13 +178,13 @@ def _sample_problem(
     elif isinstance(m, EvalMeasures):
         real, synthetic, why = real_cases(m, ctx.rules.plausibility.synthetic_markers)
         small = real.cases < rule.records
-        seen = _plural(real.cases, "real case")
+        seen = counted(real.cases, "real case")
         if synthetic:
             seen += f" ({synthetic:,} synthetic, {why}, left out)"
-        need = f"at least {_plural(rule.records, 'real case')}"
+        need = f"at least {counted(rule.records, 'real case')}"
     elif isinstance(m, ExtractMeasures):
         small = m.rows < rule.records
-        seen, need = _plural(m.rows, "row"), f"at least {_plural(rule.records, 'row')}"
+        seen, need = counted(m.rows, "row"), f"at least {counted(rule.records, 'row')}"
     else:
         return None
     if not small:
@@ -203,15 +205,15 @@ def _log_problem(ctx: Context, finding: EvidenceFinding, m: LogMeasures) -> Outc
             return Outcome(
                 "unverified",
                 f"{finding.item.location} is dated {finding.item.date} but its newest entry is "
-                f"{m.last.date()} ({gap} days earlier; at most {p.max_redate_days} allowed, "
-                "plausibility.max_redate_days): the measured dates decide",
+                f"{m.last.date()} ({gap} day{_s(gap)} earlier; at most {p.max_redate_days} "
+                "allowed, plausibility.max_redate_days): the measured dates decide",
             )
     inputs = m.distinct.get("inputs")
     if inputs is not None and m.records > 1 and inputs / m.records < p.min_distinct_input_share:
         return Outcome(
             "unverified",
             f"looks like a canned load test: {inputs:,} distinct inputs in "
-            f"{_plural(m.records, 'record')} ({inputs / m.records:.1%}; at least "
+            f"{counted(m.records, 'record')} ({inputs / m.records:.1%}; at least "
             f"{p.min_distinct_input_share:.0%} expected, plausibility.min_distinct_input_share) "
             f"({where})",
         )
@@ -226,7 +228,7 @@ def _document_problem(ctx: Context, finding: EvidenceFinding) -> Outcome | None:
         return None
     return Outcome(
         "unverified",
-        f"{finding.item.location} holds {_plural(m.words, 'word')}; a document needs at least "
+        f"{finding.item.location} holds {counted(m.words, 'word')}; a document needs at least "
         f"{least} (plausibility.min_document_words)",
     )
 
@@ -248,19 +250,42 @@ def _outcome_problem(ctx: Context, finding: EvidenceFinding) -> Outcome | None:
     return None if problem is None else Outcome(cast(Status, problem[0]), problem[1])
 
 
+def after_as_of(ctx: Context, kind: str) -> str:
+    """Why the evidence of ``kind`` dated after the assessment date does not count, e.g.
+    "evaluation evidence e.csv is dated 2026-11-28, after the as-of date 2026-11-23, so it
+    does not count yet" (its earliest such item); "" when there is none.
+
+    Said wherever such evidence exists, so a file cited in a record never reads as
+    missing, or as overlooked, when it is only dated after the day assessed.
+    """
+    later = sorted(
+        (f for f in ctx.evidence.of_kind(kind) if f.item.date > ctx.as_of),
+        key=lambda f: f.item.date,
+    )
+    if not later:
+        return ""
+    first = later[0].item
+    more = f" (and {len(later) - 1} more, later still)" if len(later) > 1 else ""
+    return (
+        f"{kind} evidence {first.location} is dated {first.date}{more}, after the as-of "
+        f"date {ctx.as_of}, so it does not count yet"
+    )
+
+
 def _not_yet(ctx: Context, kind: str) -> Outcome | None:
     """Evidence of ``kind`` cited only with dates after the assessment date: why it does not
     count (it did not exist yet); None when none is cited at all."""
-    later = sorted((f for f in ctx.evidence.of_kind(kind)), key=lambda f: f.item.date)
-    if not later:
-        return None
-    first = later[0].item
-    more = f" (and {len(later) - 1} more, later still)" if len(later) > 1 else ""
-    return Outcome(
-        "unverified",
-        f"{kind} evidence {first.location} is dated {first.date}{more}, after the assessment "
-        f"date {ctx.as_of}, so it does not count yet",
-    )
+    why = after_as_of(ctx, kind)
+    return Outcome("unverified", why) if why else None
+
+
+def noting_later(ctx: Context, kind: str, outcome: Outcome) -> Outcome:
+    """``outcome`` (about older evidence, not met) with the later evidence that does not
+    count yet named after it; the status stays what it is."""
+    why = after_as_of(ctx, kind)
+    if not why or outcome.status == "met" or why in outcome.detail:
+        return outcome
+    return replace(outcome, detail=f"{outcome.detail}; {why}")
 
 
 def select_evidence(
@@ -274,6 +299,13 @@ def select_evidence(
     overrides the catalogue's window for this kind; ``min_sample`` the fields of the
     catalogue's minimum sample it sets.
     """
+    finding, problem = _select(ctx, kind, max_age_days, min_sample)
+    return finding, None if problem is None else noting_later(ctx, kind, problem)
+
+
+def _select(
+    ctx: Context, kind: str, max_age_days: int | None, min_sample: SampleRule | None
+) -> tuple[EvidenceFinding | None, Outcome | None]:
     newest, broken = newest_cited(ctx, kind)
     if newest is None and broken is None:
         return None, _not_yet(ctx, kind)
@@ -295,8 +327,8 @@ def select_evidence(
         shown = f"{item.date}" if dated == item.date else f"{item.date}, {since} {dated}"
         return None, Outcome(
             "stale",
-            f"newest {kind} evidence ({item.location}, {shown}) is {age} days old; "
-            f"at most {window} days allowed",
+            f"newest {kind} evidence ({item.location}, {shown}) is {age} day{_s(age)} old; "
+            f"at most {window} day{_s(window)} allowed",
         )
     if isinstance(m, LogMeasures) and (problem := _log_problem(ctx, newest, m)):
         return None, problem

@@ -31,8 +31,10 @@ from workbook.model.criteria import (
 from workbook.model.records import SIGNALS
 from workbook.model.rules import SampleRule, looser_than_limits
 from workbook.model.selection import (
+    after_as_of,
     is_synthetic,
     newest_cited,
+    noting_later,
     real_cases,
     select_evidence,
     unmeasured,
@@ -168,7 +170,8 @@ def _coverage(
     lowest = min(planned, key=m.coverage)
     return Outcome(
         "met",
-        f"{len(planned)} planned signals each in at least {share(need)} of {m.records} records "
+        f"{len(planned)} planned signal{_s(len(planned))} each in at least {share(need)} of "
+        f"{m.records} record{_s(m.records)} "
         f"(lowest: {lowest} {share(m.coverage(lowest))}; {where})",
         measured,
     )
@@ -209,7 +212,7 @@ def _latency(
     p95 = m.latency.p95
     places = _places([p95], limit, 0)
     reading = _at_most("p95", p95, limit, lambda v: f"{v:,.{places}f} ms")
-    text = f"measured p95 {reading.shown} over {m.latency.count:,} requests"
+    text = f"measured p95 {reading.shown} over {_count(m.latency.count, 'request')}"
     return _at_most_outcome(reading, text, where, about)
 
 
@@ -382,8 +385,9 @@ def _loose_expectations(ctx: Context, m: ExtractMeasures, declared: Any) -> list
         fresh = declared.freshness
         if fresh is not None and fresh.max_age_days > p.max_freshness_days:
             out.append(
-                f"{fresh.column} counts as fresh up to {fresh.max_age_days} days old; at most "
-                f"{p.max_freshness_days} (plausibility.max_freshness_days)"
+                f"{fresh.column} counts as fresh up to {fresh.max_age_days} "
+                f"day{_s(fresh.max_age_days)} old; at most {p.max_freshness_days} "
+                "(plausibility.max_freshness_days)"
             )
     return out
 
@@ -421,6 +425,11 @@ def _data(
         )
     held = "the expectation holds" if len(results) == 1 else f"all {len(results)} expectations hold"
     return Outcome("met", f"{held} on {_count(m.rows, 'row')} ({where})")
+
+
+def _s(n: int) -> str:
+    """The plural ending for ``n`` of a noun that takes an s."""
+    return "" if n == 1 else "s"
 
 
 def _count(n: int, noun: str) -> str:
@@ -557,7 +566,8 @@ class ThresholdCriterion(Criterion):
         kind = EVIDENCE_FOR[self.measure]
         # The newest file decides: a broken new export must not pass on an older one.
         newest, broken = newest_cited(ctx, kind)
-        outcome = broken or self._judge_newest(ctx, kind, newest)
+        # An older file judged: a later one, not counted yet, is named beside the verdict.
+        outcome = noting_later(ctx, kind, broken or self._judge_newest(ctx, kind, newest))
         if outcome.measurement is not None:
             return outcome
         # Unreadable, stale, too small, a link or nothing cited: the verdict is about the
@@ -570,6 +580,9 @@ class ThresholdCriterion(Criterion):
             # A known gap must be registered however old or small the measurement; no
             # extract measured yet means no measured gap to register.
             if newest is None:
+                later = after_as_of(ctx, kind)
+                if later:
+                    return Outcome("met", f"no measured gap to register yet: {later}")
                 return Outcome("met", f"no {kind} is cited yet, so no measured gap to register")
             finding, problem = newest, None
         else:

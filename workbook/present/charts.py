@@ -36,6 +36,7 @@ from workbook.present.html import (
     status_label,
 )
 from workbook.present.measured import judged_file
+from workbook.words import counted
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FONT = "Helvetica, Arial, sans-serif"
@@ -400,7 +401,7 @@ def coverage_chart(a: Assessment) -> Chart | None:
         for cid, j in judged.items() if j.readings
     ]  # fmt: skip
     layout = _layout(
-        f"Signal coverage in {found.item.location} ({m.records:,} records)",
+        f"Signal coverage in {found.item.location} ({counted(m.records, 'record')})",
         140 + row_height(labels, 34) * len(SIGNALS),
         notes=len(lines),
         xaxis={"range": [0, 1.05], "tickvals": [0, 0.5, 1], "tickformat": ".0%",
@@ -450,7 +451,7 @@ def latency_chart(a: Assessment) -> Chart | None:
         label = f"threshold: p95 at most {judged.limit_shown}"
         lines.append(_vline(judged.limit, label, WEAK, log=True))
     layout = _layout(
-        f"Latency of {m.latency.count:,} requests",
+        f"Latency of {counted(m.latency.count, 'request')}",
         340,
         notes=len(lines),
         # Powers of ten only: the 2 and 5 between them collide on a phone.
@@ -552,7 +553,7 @@ def expectations_chart(a: Assessment) -> Chart | None:
         "marker": {"color": [STATUS_STYLE["met"][1] if c.passed else WEAK for c in results]},
         # Short enough to read on a phone; the detail is in the hover (and the table).
         "text": [
-            "✓ met" if c.passed else f"✗ gap: {c.rows:,} of {m.rows:,} rows" if c.rows
+            "✓ met" if c.passed else f"✗ gap: {c.rows:,} of {counted(m.rows, 'row')}" if c.rows
             else "✗ gap" for c in results
         ],
         "customdata": [plot_text(c.detail) for c in results],
@@ -562,7 +563,7 @@ def expectations_chart(a: Assessment) -> Chart | None:
         "hovertemplate": "%{y}: %{text}" + PLOT_BREAK + "%{customdata}" + PLOT_NO_TRACE_BOX,
     }  # fmt: skip
     layout = _layout(
-        f"Data expectations on {found.item.location} ({m.rows:,} rows)",
+        f"Data expectations on {found.item.location} ({counted(m.rows, 'row')})",
         120 + row_height(labels, 34) * len(results),
         # Three ticks: the plot beside the labels is narrow on a phone.
         xaxis={"range": [0, 1], "tickvals": [0, 0.5, 1], "tickformat": ".0%", "gridcolor": GRID,

@@ -28,6 +28,7 @@ from workbook.model.criteria import Measurement, Reading
 from workbook.model.records import SIGNALS
 from workbook.present.html import macro
 from workbook.present.views import View, note
+from workbook.words import counted
 
 
 def findings(a: Assessment, kind: str) -> list[EvidenceFinding]:
@@ -168,7 +169,7 @@ def _log(a: Assessment, f: EvidenceFinding) -> View:
     )
     lat = m.latency
     text = (
-        f"{f.item.location}: {m.records} records; p95 "
+        f"{f.item.location}: {counted(m.records, 'record')}; p95 "
         f"{'-' if lat is None else f'{lat.p95:.0f} ms'}; errors {_text_rate(m.error_rate)}; "
         f"personal data items {sum(x.total for x in m.pii)}"
     )

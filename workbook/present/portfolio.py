@@ -32,6 +32,7 @@ from workbook.present.html import (
     macro,
 )
 from workbook.present.views import SHIFT_FLAGS, View, note
+from workbook.words import counted
 
 __all__ = [
     "Acting",
@@ -463,7 +464,8 @@ def expiring_waivers(p: Portfolio, within_days: int = 30) -> View:
                 found.append((days, i, w))
     if not found:
         return note(
-            f"No waiver expires within {within_days} days of {p.as_of}, and none has expired."
+            f"No waiver expires within {counted(within_days, 'day')} of {p.as_of}, "
+            "and none has expired."
         )
     rows, lines = [], []
     for days, i, w in sorted(found, key=lambda f: (f[0], f[1].id, f[2].criterion)):

@@ -19,6 +19,7 @@ from workbook.model.rules import Rules
 from workbook.present.html import LOUD, STATUS_STYLE, macro, render
 from workbook.present.next_steps import by_person
 from workbook.present.next_steps import next_steps as steps_of
+from workbook.words import counted
 
 
 class View:
@@ -216,7 +217,9 @@ def data_record(r: Record, as_of: dt.date) -> View:
     d = r.data
     gaps = [(g, g.status == "open" and g.due is not None and g.due < as_of) for g in d.gaps]
     open_gaps = [g for g in d.gaps if g.status == "open"]
-    text = f"{len(d.sources)} sources; {len(d.gaps)} gaps, {len(open_gaps)} open"
+    text = (
+        f"{counted(len(d.sources), 'source')}; {counted(len(d.gaps), 'gap')}, {len(open_gaps)} open"
+    )
     return View(render("data_record.html.j2", record=r, gaps=gaps), text)
 
 
@@ -257,7 +260,7 @@ def evidence_list(r: Record, a: Assessment) -> View:
     cited = [(e, found[i] if i < len(found) else None) for i, e in enumerate(r.evidence)]
     unreadable = sum(not f.readable for f in found)
     text = (
-        f"{len(cited)} items" + (f", {unreadable} unreadable" if unreadable else "")
+        counted(len(cited), "item") + (f", {unreadable} unreadable" if unreadable else "")
         if cited
         else "No evidence."
     )

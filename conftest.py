@@ -1,0 +1,27 @@
+"""nbval re-runs the committed notebooks as of the day their outputs were made.
+
+Here, at the root, so it applies to `pytest notebooks/` as much as to `make test`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: The day the committed outputs are assessed as of (`make notebooks`, tests/conftest.py).
+AS_OF = "2026-11-23"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """nbval re-runs the committed notebooks as of the day their outputs were made.
+
+    The notebooks' parameters say ``as_of = ""`` (today, for an analyst); the date is pinned
+    here, through the parameters cell nbval executes, as ``make notebooks`` pins it.
+    """
+    from workbook.present.lab import set_parameters
+
+    for item in items:
+        cell = getattr(item, "cell", None)
+        if cell is None or "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        if "as_of" in cell.source and "summary_path" not in cell.source:
+            cell.source = set_parameters(cell.source, {"as_of": AS_OF})
