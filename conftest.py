@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-#: The day the committed outputs are assessed as of (`make notebooks`, tests/conftest.py).
-AS_OF = "2026-11-23"
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """nbval re-runs the committed notebooks as of the day their outputs were made.
@@ -17,7 +14,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     The notebooks' parameters say ``as_of = ""`` (today, for an analyst); the date is pinned
     here, through the parameters cell nbval executes, as ``make notebooks`` pins it.
     """
+    # One date for both: `make notebooks` (workbook.render.authoring) made the outputs with it.
     from workbook.present.lab import set_parameters
+    from workbook.render.authoring import AS_OF
 
     for item in items:
         cell = getattr(item, "cell", None)

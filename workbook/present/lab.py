@@ -9,6 +9,7 @@ shipped chapters each time a record is opened.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -146,6 +147,10 @@ def open_record(
     folder: Path | None = None,
 ) -> int:
     """Make the working copy and run JupyterLab on it until it stops; its exit code."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise UsageError(
+            "JupyterLab is not installed", expected="pip install 'workbook[notebooks]'"
+        )
     copy = working_copy(record, as_of=as_of, gates=gates, folder=folder)
     port = port or _free_port()
     # JUPYTER_TOKEN, when set, is the token (scripts and tests know it); else a random one.

@@ -4,7 +4,7 @@
 chapters and the portfolio notebook in place (their outputs are what nbval checks) and
 rewrites ``notebooks/dossier.ipynb`` from the chapters. The committed parameters say
 ``as_of = ""`` (today, for an analyst); the outputs are made as of one pinned day, set
-through the parameters of the copy that runs, as nbval pins it (tests/conftest.py).
+through the parameters of the copy that runs, as nbval pins it (conftest.py).
 """
 
 from __future__ import annotations
@@ -22,18 +22,22 @@ from workbook.render.dossier import main as write_dossier_notebook
 from workbook.render.kernels import KERNEL, SocketKernelManager
 
 #: The day the committed outputs are assessed as of (the example portfolio's day; the
-#: Makefile's AS_OF and tests/conftest.py's AS_OF say the same).
+#: Makefile's AS_OF says the same; nbval pins it through the root conftest.py).
 AS_OF = "2026-11-23"
 
 
-def refresh_chapter(name: str, as_of: str = AS_OF) -> None:
-    """Execute one notebook top to bottom where it lives, as JupyterLab would."""
+def refresh_chapter(name: str, as_of: str | None = AS_OF) -> None:
+    """Execute one notebook top to bottom where it lives, as JupyterLab would.
+
+    ``as_of`` is set in the parameters of the copy that runs (None: run as committed);
+    the committed parameters cell is written back unchanged.
+    """
     path = NOTEBOOKS / name
     nb = nbformat.read(path, as_version=4)
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     committed = [c.source for c in params]
     for cell in params:
-        if "as_of" in cell.source:
+        if as_of is not None and "as_of" in cell.source:
             cell.source = set_parameters(cell.source, {"as_of": as_of})
     # No timing metadata: committed outputs should change only when content does.
     NotebookClient(
@@ -60,7 +64,7 @@ def main() -> None:
     for chapter in CHAPTERS:
         refresh_chapter(chapter.notebook, as_of)
     # The portfolio notebook's own default is the example's day: run as committed.
-    refresh_chapter(PORTFOLIO_NOTEBOOK, "")
+    refresh_chapter(PORTFOLIO_NOTEBOOK, None)
     write_dossier_notebook()
 
 
