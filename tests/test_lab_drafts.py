@@ -53,7 +53,7 @@ RECORD_NAME = "Lab drafts probe"
 RECORD_FILE = "lab-drafts-probe.yaml"  # what `workbook new "Lab drafts probe"` names it
 CH4 = "04-logging-and-observability.ipynb"
 CH5 = "05-promotion-verdict.ipynb"
-# Each chapter's form has a class of its own (/work/notes/i15-selectors.md): with both
+# Each chapter's form has a class of its own: with both
 # notebooks open in one page, every selector is scoped to one of them.
 FORM4 = ".wb-form-observability"
 FORM5 = ".wb-form-verdict"
