@@ -1,11 +1,19 @@
-"""nbval re-runs the committed notebooks as of the day their outputs were made.
+"""nbval re-runs the committed notebooks as of the day their outputs were made; no test
+reads or writes the measurement cache.
 
 Here, at the root, so it applies to `pytest notebooks/` as much as to `make test`.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Every test measures its evidence itself (the disk cache, workbook/evidence/cache.py, is
+# off for the whole run, the commands and kernels tests start included); the cache's own
+# tests turn it on in a folder of their own.
+os.environ["WORKBOOK_CACHE"] = "off"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,10 +1,11 @@
 """A portfolio rendered by the naive loop (serial, then in parallel) and by `workbook batch`.
 
-Run: .venv/bin/python benchmarks/batch.py [--records N] [--workers W] [--reuse-kernels]
+Run: .venv/bin/python benchmarks/batch.py [--records N ...] [--workers W] [--fresh-kernels]
+                                         [--initiatives 1000]
 
-Builds a portfolio of N records in a temporary folder (the twelve examples,
-cycled, each copy with its own id and its evidence copied once), then times,
-side by side in one run:
+For each size N (default 8 and 24) it builds a portfolio of N records in a temporary
+folder (the twelve examples, cycled, each copy with its own id and its evidence copied
+once), then times, side by side in one run:
 
   naive serial  per record, a fresh `papermill notebooks/dossier.ipynb ...` and a
                 fresh `jupyter nbconvert --to html --no-input ...`, one record at a time
@@ -15,14 +16,19 @@ side by side in one run:
 
 For each step it reports the wall time and the peak memory: the RSS of the
 command and all its descendants (kernels, workers), summed, sampled every
-50 ms (psutil when the venv has it, /proc otherwise). `--reuse-kernels` is
-passed to both batch runs when `workbook batch --help` lists it.
+50 ms (psutil when the venv has it, /proc otherwise). The batch keeps one kernel per
+worker (its default); `--fresh-kernels` is passed to both batch runs when asked. Each
+size has a measurement cache of its own, emptied before the cold batch.
+
+`--initiatives 1000` adds a generated portfolio of that many records (built the same
+way) without the naive loop: `workbook check` over all of them, a cold batch, an
+unchanged batch, and the size of the portfolio page.
 
 Every step is checked: each command exits 0, every record has its HTML, the
 cold batch renders every record and the portfolio page, the unchanged batch
 renders none. Any failure prints one `FAILED step: what` line per failure and
-exits 1 without a ratio. Otherwise the last line is the three ratios:
-naive serial/cold, naive -P W/cold and cold/unchanged.
+exits 1 without a ratio. Otherwise the last line holds, per size, the three ratios
+naive serial/cold, naive -P W/cold and cold/unchanged (and the large portfolio's times).
 """
 
 from __future__ import annotations
@@ -298,7 +304,9 @@ def naive_parallel(records: Path, ids: list[str], out: Path, logs: Path, jobs: i
 
 # The batch's closing line: "run ID: 3 rendered, 0 unchanged, 0 failed, 0 invalid".
 RUN_LINE = re.compile(
-    r"^run \S+: (\d+) rendered, (\d+) unchanged, (\d+) failed, (\d+) invalid$", re.MULTILINE
+    r"^run \S+: (\d+) rendered, (\d+) unchanged, (\d+) failed, (\d+) invalid"
+    r"(?: \(as of \S+\))?$",
+    re.MULTILINE,
 )
 # The lines under it that name each failure and its reason.
 REASON_PREFIXES = ("FAILED", "INVALID", "PORTFOLIO FAILED")
@@ -341,23 +349,71 @@ def batch(name: str, cmd: list[str], ids: list[str], out: Path, logs: Path, cold
     return step
 
 
-def supports_reuse_kernels() -> bool:
-    helptext = subprocess.run(
-        [str(BIN / "workbook"), "batch", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return "--reuse-kernels" in helptext
-
-
 # --- report ----------------------------------------------------------------------------------
+
+
+def run_size(n: int, w: int, extra: list[str], naive: bool, keep: Path | None = None) -> list[Step]:
+    """The four steps (or, without ``naive``, the two batch steps) on an N-record portfolio."""
+    with tempfile.TemporaryDirectory(prefix="workbook-batch-bench-") as tmp:
+        base = Path(tmp)
+        records = base / "portfolio"
+        logs = base / "logs"
+        logs.mkdir()
+        ids = build_portfolio(records, n)
+        out_batch = base / "out-batch"
+        cmd = [str(BIN / "workbook"), "batch", str(records), "-o", str(out_batch),
+               "--as-of", AS_OF, "--workers", str(w), *extra]  # fmt: skip
+        # The measurement cache of this run only: the cold batch measures every file.
+        env_cache = base / "cache"
+        os.environ["WORKBOOK_CACHE"] = str(env_cache)
+        print(f"records={n} workers={w} as_of={AS_OF} batch_options={' '.join(extra) or '-'}",
+              flush=True)  # fmt: skip
+        steps = []
+        if naive:
+            steps.append(naive_serial(records, ids, base / "out-naive-serial", logs))
+            print(f"  naive serial done: {steps[-1].wall:.1f} s", flush=True)
+            steps.append(naive_parallel(records, ids, base / "out-naive-parallel", logs, w))
+            print(f"  naive -P {w} done: {steps[-1].wall:.1f} s", flush=True)
+        shutil.rmtree(env_cache, ignore_errors=True)  # the naive loop's kernels filled it
+        steps.append(batch(f"batch cold, {w} workers", cmd, ids, out_batch, logs / "cold", True))
+        print(f"  cold done: {steps[-1].wall:.1f} s", flush=True)
+        steps.append(batch("batch unchanged", cmd, ids, out_batch, logs / "unchanged", False))
+        print(f"  unchanged done: {steps[-1].wall:.1f} s", flush=True)
+        if not naive:
+            check = run_measured(
+                [str(BIN / "workbook"), "check", str(records), "--summary", "--as-of", AS_OF],
+                logs / "check",
+            )
+            step = Step("workbook check", check.wall, check.peak)
+            if check.returncode not in (0, 1):
+                step.failures.append(f"check exited {check.returncode}: {last_line(check.stderr)}")
+            steps.insert(0, step)
+            page = out_batch / "index.html"
+            size = page.stat().st_size if page.is_file() else 0
+            steps[-1].checks.append(f"index.html {size / 1e6:.2f} MB")
+            if keep is not None and page.is_file():
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(page, keep / "index.html")  # to look at (benchmarks/README.md)
+        for s in steps:
+            s.name = f"{n:>5} {s.name}"
+        return steps
+
+
+def report(steps: list[Step], n: int) -> None:
+    width = max(len(s.name) for s in steps)
+    print(f"{'step':<{width}}  {'wall s':>8}  {'peak MiB':>9}  {'per record s':>12}  checks")
+    for s in steps:
+        print(
+            f"{s.name:<{width}}  {s.wall:>8.1f}  {s.peak / MIB:>9.0f}  "
+            f"{s.wall / n:>12.3f}  {'; '.join(s.checks)}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=24, help="portfolio size (default 24)")
+    parser.add_argument(
+        "--records", type=int, nargs="+", default=[8, 24], help="portfolio sizes (default 8 24)"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -365,75 +421,54 @@ def main() -> None:
         help="batch workers, and records at a time in the parallel naive loop (default 2)",
     )
     parser.add_argument(
-        "--reuse-kernels",
+        "--fresh-kernels",
         action="store_true",
-        help="pass --reuse-kernels to both batch runs (when the CLI has it)",
+        help="pass --fresh-kernels to the batch runs (a kernel per dossier)",
+    )
+    parser.add_argument(
+        "--initiatives",
+        type=int,
+        default=0,
+        help="also a generated portfolio of this many initiatives (e.g. 1000): workbook check, "
+        "a cold batch, an unchanged batch and the portfolio page's size; no naive loop",
+    )
+    parser.add_argument(
+        "--keep-page",
+        type=Path,
+        default=None,
+        help="copy the large portfolio's index.html into this folder, to look at",
     )
     args = parser.parse_args()
-    if args.records < 1 or args.workers < 1:
+    if min(args.records) < 1 or args.workers < 1:
         parser.error("--records and --workers must be at least 1")
     tools = [BIN / "papermill", BIN / "jupyter", BIN / "workbook"]
     missing = [str(t) for t in tools if not t.is_file()]
     missing += [] if shutil.which("xargs") else ["xargs"]
     if missing:
         sys.exit(f"FAILED setup: not found: {', '.join(missing)}")
-
-    extra = []
-    if args.reuse_kernels:
-        if supports_reuse_kernels():
-            extra = ["--reuse-kernels"]
-        else:
-            print("note: `workbook batch --help` does not list --reuse-kernels; running without it")
-
+    extra = ["--fresh-kernels"] if args.fresh_kernels else []
     w = args.workers
-    with tempfile.TemporaryDirectory(prefix="workbook-batch-bench-") as tmp:
-        base = Path(tmp)
-        records = base / "portfolio"
-        logs = base / "logs"
-        logs.mkdir()
-        ids = build_portfolio(records, args.records)
-        out_batch = base / "out-batch"
-        cmd = [
-            str(BIN / "workbook"),
-            "batch",
-            str(records),
-            "-o",
-            str(out_batch),
-            "--as-of",
-            AS_OF,
-            "--workers",
-            str(w),
-            *extra,
-        ]
-        print(
-            f"records={args.records} workers={w} as_of={AS_OF} "
-            f"batch_options={' '.join(extra) or '-'}",
-            flush=True,
-        )
-        steps = [naive_serial(records, ids, base / "out-naive-serial", logs)]
-        print(f"  naive serial done: {steps[-1].wall:.1f} s", flush=True)
-        steps.append(naive_parallel(records, ids, base / "out-naive-parallel", logs, w))
-        print(f"  naive -P {w} done: {steps[-1].wall:.1f} s", flush=True)
-        steps.append(batch(f"batch cold, {w} workers", cmd, ids, out_batch, logs / "cold", True))
-        print(f"  cold done: {steps[-1].wall:.1f} s", flush=True)
-        steps.append(batch("batch unchanged", cmd, ids, out_batch, logs / "unchanged", False))
-        print(f"  unchanged done: {steps[-1].wall:.1f} s", flush=True)
+    runs = {n: run_size(n, w, extra, naive=True) for n in args.records}
+    large = (
+        run_size(args.initiatives, w, extra, naive=False, keep=args.keep_page)
+        if args.initiatives
+        else []
+    )
 
-    failures = [f"FAILED {s.name}: {f}" for s in steps for f in s.failures]
+    failures = [f"FAILED {s.name.strip()}: {f}" for steps in [*runs.values(), large]
+                for s in steps for f in s.failures]  # fmt: skip
     if failures:
         # A figure from a failed run would flatter whichever side did less work: no ratio.
         print("\n".join(failures), file=sys.stderr)
         sys.exit(1)
 
     print()
-    width = max(len(s.name) for s in steps)
-    print(f"{'step':<{width}}  {'wall s':>8}  {'peak MiB':>9}  {'per record s':>12}  checks")
-    for s in steps:
-        print(
-            f"{s.name:<{width}}  {s.wall:>8.1f}  {s.peak / MIB:>9.0f}  "
-            f"{s.wall / args.records:>12.2f}  {'; '.join(s.checks)}"
-        )
-    print()
+    for n, steps in runs.items():
+        report(steps, n)
+        print()
+    if large:
+        report(large, args.initiatives)
+        print()
     print(
         f"machine: {os.cpu_count()} cores, Python {platform.python_version()} "
         f"({platform.system()} {platform.machine()}), memory sampled with {SAMPLER} "
@@ -443,11 +478,20 @@ def main() -> None:
         f"naive serial renders one record at a time; naive -P {w} renders {w} at a time "
         f"(xargs -P {w}), as many as the batch's {w} workers"
     )
-    serial, parallel, cold, unchanged = (s.wall for s in steps)
-    print(
-        f"naive_serial_over_cold={serial / cold:.1f} naive_p{w}_over_cold={parallel / cold:.1f} "
-        f"cold_over_unchanged={cold / unchanged:.1f}"
-    )
+    ratios = []
+    for n, steps in runs.items():
+        serial, parallel, cold, unchanged = (s.wall for s in steps)
+        ratios.append(
+            f"records={n}: naive_serial_over_cold={serial / cold:.1f} "
+            f"naive_p{w}_over_cold={parallel / cold:.1f} cold_over_unchanged={cold / unchanged:.1f}"
+        )
+    if large:
+        check, cold, unchanged = (s.wall for s in large)
+        ratios.append(
+            f"initiatives={args.initiatives}: check_s={check:.1f} cold_s={cold:.1f} "
+            f"unchanged_s={unchanged:.1f} cold_over_unchanged={cold / unchanged:.1f}"
+        )
+    print(" | ".join(ratios))
 
 
 if __name__ == "__main__":

@@ -290,8 +290,14 @@ def test_first_run_renders_every_dossier_and_the_portfolio(baseline):
     assert [p.name for p in out.rglob("*.tmp")] == []
     assert sorted((d, t) for *_, d, t in baseline["progress"]) == [(i, 4) for i in range(1, 5)]
     assert {(o, rid) for o, rid, *_ in baseline["progress"]} == {("rendered", r) for r in IDS}
-    assert summary_lines(result) == [
-        f"run {result.run_id}: 4 rendered, 0 unchanged, 0 failed, 0 invalid",
+    lines = summary_lines(result)
+    assert (
+        lines[0]
+        == f"run {result.run_id}: 4 rendered, 0 unchanged, 0 failed, 0 invalid (as of {AS_OF})"
+    )
+    assert lines[-3:] == [
+        "  first run: nothing to compare with yet",
+        f"digest: {out / 'digest.txt'}",
         f"portfolio: {out / 'index.html'}",
     ]
 
@@ -302,7 +308,10 @@ def test_unchanged_rerun_renders_nothing_and_touches_no_dossier(rerun):
     assert counts(result) == {"rendered": 0, "skipped": 4, "failed": 0, "invalid": 0}
     assert result.exit_code == 0 and result.portfolio == out / "index.html"
     assert files(out) == rerun["before"], "dossiers and index.html: same bytes, same mtimes"
-    assert summary_lines(result)[0] == "run 2: 0 rendered, 4 unchanged, 0 failed, 0 invalid"
+    assert (
+        summary_lines(result)[0]
+        == f"run 2: 0 rendered, 4 unchanged, 0 failed, 0 invalid (as of {AS_OF})"
+    )
     with Ledger(out / LEDGER_NAME) as ledger:
         runs = ledger.runs()
     assert [(r.id, r.status) for r in runs] == [(2, "ok"), (1, "ok")]
@@ -347,8 +356,11 @@ def test_nothing_changed_imports_neither_papermill_nor_nbconvert(baseline, tmp_p
         timeout=120,
         check=False,
     )
-    assert run.stdout.splitlines() == [
-        "run 2: 0 rendered, 4 unchanged, 0 failed, 0 invalid",
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"run 2: 0 rendered, 4 unchanged, 0 failed, 0 invalid (as of {AS_OF})"
+    assert lines[-4:] == [
+        "  no new blockers, regressions or resolved blockers since run 1",
+        f"digest: {out / 'digest.txt'}",
         f"portfolio: {out / 'index.html'}",
         "exit 0 heavy none",
     ], run.stderr
@@ -361,8 +373,12 @@ def test_force_rerenders_every_dossier_and_the_portfolio(baseline, tmp_path):
     before = files(out)
     run = batch_cli(records, out, "--workers", "2", "--force")
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[0] == "run 2: 4 rendered, 0 unchanged, 0 failed, 0 invalid"
-    progress = [line.split(" (")[0].split() for line in run.stderr.splitlines()]
+    assert (
+        run.stdout.splitlines()[0]
+        == f"run 2: 4 rendered, 0 unchanged, 0 failed, 0 invalid (as of {AS_OF})"
+    )
+    # Each plain line starts with its time (ISO 8601, UTC), then [n/N], the outcome, the id.
+    progress = [line.split(" (")[0].split()[1:] for line in run.stderr.splitlines()]
     assert sorted(p[0] for p in progress) == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
     assert sorted(p[1:] for p in progress) == [["rendered", rid] for rid in IDS]
     after = files(out)
@@ -466,7 +482,10 @@ def line_for(lines: list[str], prefix: str) -> str:
 def test_invalid_record_is_named_and_the_others_are_produced(troubled):
     run, out, records = troubled["run"], troubled["out"], troubled["records"]
     assert run.returncode == 1, run.stderr
-    assert troubled["lines"][0] == "run 1: 2 rendered, 0 unchanged, 2 failed, 1 invalid"
+    assert (
+        troubled["lines"][0]
+        == f"run 1: 2 rendered, 0 unchanged, 2 failed, 1 invalid (as of {AS_OF})"
+    )
     line = line_for(troubled["lines"], f"  INVALID {records / 'broken.yaml'}: ")
     assert ": malformed YAML at line 4, column 6: " in line, line
     assert (out / "claims-triage.html").is_file() and (out / "hr-policy-assistant.html").is_file()
@@ -738,7 +757,8 @@ def resumed(killed, tmp_path_factory) -> dict[str, Any]:
 def test_rerun_after_sigkill_finishes_the_portfolio(resumed):
     run, out = resumed["run"], resumed["out"]
     m = re.fullmatch(
-        r"run 2: (\d) rendered, (\d) unchanged, 0 failed, 0 invalid", resumed["lines"][0]
+        r"run 2: (\d) rendered, (\d) unchanged, 0 failed, 0 invalid \(as of 2026-11-23\)",
+        resumed["lines"][0],
     )
     assert m, resumed["lines"]
     assert int(m[1]) + int(m[2]) == len(IDS)
@@ -757,8 +777,8 @@ def test_rerun_after_sigkill_finishes_the_portfolio(resumed):
 def test_rerun_after_sigkill_skips_the_dossiers_already_written(resumed):
     progress = resumed["run"].stderr.splitlines()
     done = resumed["before"]["before_kill"]
-    skipped = sorted(line.split()[-1] for line in progress if " skipped " in line)
-    rendered = sorted(line.split()[2] for line in progress if " rendered " in line)
+    skipped = sorted(line.split()[-1] for line in progress if " unchanged " in line)
+    rendered = sorted(line.split()[3] for line in progress if " rendered " in line)
     assert skipped == done
     assert rendered == sorted(set(IDS) - set(done))
 

@@ -68,15 +68,19 @@ def test_a_waiver_expiring_changes_the_key_though_the_bytes_do_not(catalogue):
     assert render_key(in_force, ENV) != render_key(expired, ENV), "the dossier must be redrawn"
 
 
-def test_a_later_as_of_that_changes_no_verdict_keeps_the_key(catalogue):
+def test_a_later_as_of_re_renders_even_when_no_verdict_changes(catalogue):
     # 2026-11-23 and 2026-11-24: the waiver expired weeks before both days and the example
-    # was written so that no evidence crosses its freshness window in between.
+    # was written so that no evidence crosses its freshness window in between. The dossier
+    # shows its as-of date, so it is redrawn anyway: kept, it would say 2026-11-23 beside a
+    # portfolio page that says 2026-11-24.
     a = assessed(catalogue, dt.date(2026, 11, 23))
     b = assessed(catalogue, dt.date(2026, 11, 24))
     assert [(r.criterion.id, r.status, r.detail) for r in a.results] == [
         (r.criterion.id, r.status, r.detail) for r in b.results
     ]
-    assert render_key(a, ENV) == render_key(b, ENV), "the as-of date counts only via the verdict"
+    assert render_key(a, ENV) != render_key(b, ENV), "the dossier shows the date: redraw"
+    # The same day twice: the same key (nothing else moved).
+    assert render_key(a, ENV) == render_key(assessed(catalogue, dt.date(2026, 11, 23)), ENV)
 
 
 @pytest.mark.parametrize(

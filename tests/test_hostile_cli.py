@@ -127,11 +127,12 @@ def test_an_unparseable_scheduler_is_one_line(portfolio, address):
     assert_one_line(code, err, "workbook: Invalid value for '--scheduler': ", SCHEDULER_EXPECTED)
 
 
-def test_a_scheduler_without_the_dask_executor_is_refused(portfolio):
-    """Class 5: --scheduler with the local executor would be silently ignored."""
+def test_a_scheduler_with_the_local_executor_is_refused(portfolio):
+    """Class 5: --scheduler with --executor local would be silently ignored; alone, it
+    means Dask (tests/test_dask_cluster.py)."""
     code, _, err = cli("batch", portfolio, "--scheduler", "tcp://127.0.0.1:8786",
-                       "-o", portfolio.parent / "out")  # fmt: skip
-    assert_one_line(code, err, "--scheduler names a Dask scheduler: use it with --executor dask")
+                       "--executor", "local", "-o", portfolio.parent / "out")  # fmt: skip
+    assert_one_line(code, err, "--scheduler names a Dask scheduler: leave out --executor local")
 
 
 def test_an_unreachable_scheduler_fails_in_bounded_time(portfolio):

@@ -245,12 +245,13 @@ def test_progress_lines_and_closing_summary_spell_out_names_and_errors(tmp_path)
     import io
 
     stream = io.StringIO()
-    show = progress_printer(stream)
+    at = dt.datetime(2026, 11, 23, 2, 30, 5, tzinfo=dt.UTC)
+    show = progress_printer(stream, now=lambda: at)
     show(entry(f"p/{NAME}.yaml", "invalid"), 1, 2)
     show(entry(f"p/x{FORGED}.yaml", "failed"), 2, 2)
     assert stream.getvalue().splitlines() == [
-        f"[1/2] invalid p/{NAME_SPELLED}.yaml (1.2 s)",  # 1.25 to one decimal: 1.2
-        r"[2/2] failed p/x\x0aFORGED run 99: 0 failed.yaml (1.2 s)",
+        f"2026-11-23T02:30:05Z [1/2] invalid p/{NAME_SPELLED}.yaml (1.2 s)",  # 1.25 -> 1.2
+        r"2026-11-23T02:30:05Z [2/2] failed p/x\x0aFORGED run 99: 0 failed.yaml (1.2 s)",
     ]
     result = BatchResult(
         run_id=7,
@@ -266,10 +267,12 @@ def test_progress_lines_and_closing_summary_spell_out_names_and_errors(tmp_path)
         portfolio_error=f"portfolio: {HOSTILE}",
     )
     assert summary_lines(result) == [
-        "run 7: 0 rendered, 0 unchanged, 1 failed, 1 invalid",
+        "run 7: 0 rendered, 0 unchanged, 1 failed, 1 invalid (as of 2026-11-23)",
         f"  INVALID a.yaml: name: {SPELLED}",
         r"  FAILED b.yaml: cell 3: \x0aFORGED run 99: 0 failed",
         f"  PORTFOLIO FAILED portfolio: {SPELLED}",
+        "  first run: nothing to compare with yet",
+        f"digest: {tmp_path / 'digest.txt'}",
     ]
 
 

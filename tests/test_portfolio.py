@@ -282,7 +282,7 @@ def test_hand_written_summary_table_links_each_dossier():
         ["Alpha triage (alpha.html) alpha", "prototype", "⚠ OVERCLAIMED", "mvp", "not named", "trust",
          "2", "rendered"],
         ["Beta search (beta.html) beta", "production candidate", "no", "production candidate",
-         "Ben Ortiz", "—", "1", "skipped"],
+         "Ben Ortiz", "—", "1", "unchanged"],
         ["Gamma drafts gamma", "mvp", "⚠ OVERCLAIMED", "production", "Cleo Park", "governance",
          "1", "⚠ FAILED: cell 3 (chapter 'Trust'): KeyError"],
     ]  # fmt: skip
@@ -1168,3 +1168,44 @@ def test_the_catalogues_roles_decide_who_is_named():
     assert entry.owner == "Henrik Aalto"
     named = {w.name for b in entry.blockers for w in b.who if w.role == "business_owner"}
     assert named == {"Henrik Aalto"}
+
+
+def test_a_thousand_initiatives_are_counted_not_drawn_one_row_each():
+    # 1,000 initiatives: initiative i claims STAGES[i % 4] (250 each); it is supported at
+    # its claim when i % 10 == 0, else at prototype. By hand: i % 10 == 0 means i even, so
+    # i % 4 is 0 (i % 20 == 0: 50 of them, prototype) or 2 (i % 20 == 10: 50, production
+    # candidate). So 50 are supported at production candidate, 950 at prototype; 750 claim
+    # above prototype, 50 of them honestly: 700 overclaimed; the mvp gate passes 50.
+    stages = ("prototype", "mvp", "production_candidate", "production")
+    many = []
+    for i in range(1000):
+        claimed = stages[i % 4]
+        supported = claimed if i % 10 == 0 else "prototype"
+        gates = {g: stages.index(supported) >= stages.index(g)
+                 for g in ("mvp", "production_candidate", "production")}  # fmt: skip
+        many.append(hand(f"i{i:04d}", f"Initiative {i}", claimed, supported, gates=gates))
+    data = {**copy.deepcopy(HAND_WRITTEN), "initiatives": many, "failed": []}
+    p = portfolio.parse_summary(data)
+    assert sum(i.overclaimed for i in p.initiatives) == 700
+    heat = p.stage_chart()
+    (trace,) = heat.data
+    assert len(trace["z"]) == 4 and all(len(row) == 4 for row in trace["z"])
+    assert sum(map(sum, trace["z"])) == 1000
+    # Rows claimed, columns supported (prototype .. production).
+    assert trace["z"] == [[250, 0, 0, 0], [250, 0, 0, 0], [200, 0, 50, 0], [250, 0, 0, 0]]
+    assert trace["z"][1] == [250, 0, 0, 0]
+    assert trace["z"][2] == [200, 0, 50, 0]
+    assert "700 overclaimed" in heat.layout["title"]["text"]
+    gates = p.gate_heatmap()
+    passing, not_yet = gates.data
+    assert (
+        passing["x"][0] == 50 + 0 and not_yet["x"][0] == 950
+    )  # mvp gate: i % 20 == 10, i % 4 == 2
+    # Both charts stay within a screen's height, not 30 px per initiative (30,000 px).
+    assert heat.layout["height"] <= 500 and gates.layout["height"] <= 500
+    # The table still lists every one of them, each once, with its dossier.
+    table = BeautifulSoup(p.initiatives_table().html, "html.parser")
+    assert len(table.select("table.wb-portfolio tbody tr")) == 1000
+    assert {a["href"] for a in table.select("a[href$='.html']")} >= {
+        f"i{i:04d}.html" for i in range(1000)
+    }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import click
 
 from workbook import __version__
 from workbook.batch.options import MAX_TIMEOUT, MAX_WORKERS, cell_timeout, default_workers
+from workbook.config import DEFAULT_RECORDS, load_config
 from workbook.errors import UsageError, WorkbookError, one_line
 from workbook.model.assess import Assessment, stage_label
 from workbook.model.catalogue import Catalogue, load_catalogue
@@ -160,7 +162,8 @@ gates_option = click.option(
     "gates_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Gate catalogue YAML to assess against (default: the shipped catalogue).",
+    help="Gate catalogue YAML to assess against (default: gates in workbook.toml, else the "
+    "shipped catalogue).",
 )
 timeout_option = click.option(
     "--timeout",
@@ -239,9 +242,8 @@ def out_option(help_text: str) -> Callable[[F], F]:
         "--out",
         "out_dir",
         type=click.Path(path_type=Path, file_okay=False),
-        default=Path("build/dossiers"),
-        show_default=True,
-        help=help_text,
+        default=None,
+        help=help_text + " Default: out in workbook.toml, else build/dossiers.",
     )
 
 
@@ -408,7 +410,8 @@ def check(
     strict: bool,
     ledger_path: Path | None,
 ) -> None:
-    """Assess initiative records (files or folders; default data/initiatives).
+    """Assess initiative records (files or folders; default: records in workbook.toml, else
+    data/initiatives).
 
     Prints the claimed and supported stage of each, every condition not yet
     met grouped by gate and area, and the weakest area. Invalid records are
@@ -417,8 +420,10 @@ def check(
     """
     from workbook.ledger import Ledger
 
+    config = load_config()
+    gates_file = gates_file or config.gates
     catalogue = load_catalogue(gates_file)
-    targets = list(paths) or [Path("data/initiatives")]
+    targets = list(paths) or config.targets
     require_existing(targets)
     as_of = as_of or dt.date.today()  # one day for every record, even across midnight
     if ledger_path is not None and not ledger_path.is_file():
@@ -488,9 +493,9 @@ def shown_arg(path: Path) -> str:
     "--dir",
     "folder",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("data/initiatives"),
-    show_default=True,
-    help="Folder to write the new record into.",
+    default=None,
+    help="Folder to write the new record into (default: the first records folder in "
+    "workbook.toml, else data/initiatives).",
 )
 @click.option(
     "--stage",
@@ -500,10 +505,47 @@ def shown_arg(path: Path) -> str:
     help="The stage the team claims.",
 )
 @reports_errors
-def new(name: str, folder: Path, stage: str) -> None:
+def new(name: str, folder: Path | None, stage: str) -> None:
     """Start a record for a new initiative from the commented template (never overwrites)."""
+    if folder is None:
+        folders = [p for p in load_config().targets if p.suffix not in (".yaml", ".yml")]
+        folder = folders[0] if folders else DEFAULT_RECORDS
     target = create_record(name, folder, stage)
     say(f"wrote {target}")
+
+
+# --- init ----------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--name",
+    default="First initiative",
+    show_default=True,
+    help="Display name of the first record.",
+)
+@reports_errors
+def init(folder: Path, name: str) -> None:
+    """Start a team's portfolio repository in FOLDER (never overwrites a file).
+
+    A commented first record, the shipped gate catalogue for the team to own, the
+    workbook.toml every command reads there, a README, a pre-commit hook, GitHub Actions
+    and GitLab CI jobs (the check on each push, the batch every night), a crontab line
+    and an Airflow DAG.
+    """
+    from workbook.portfolio_repo import init_portfolio
+
+    written = init_portfolio(folder, name)
+    say(*(f"wrote {p}" for p in written))
+    say(
+        "",
+        "Next, in that folder:",
+        f"  cd {shown_arg(folder)}",
+        "  workbook check            # the first record, as of today",
+        f"  workbook open {shown_arg(written[-1].relative_to(folder))}  # fill it in JupyterLab",
+        "  workbook batch            # dossiers and the portfolio page in build/dossiers/",
+    )
 
 
 # --- open ----------------------------------------------------------------------
@@ -558,6 +600,7 @@ def open_(
         )
     if not record.is_file():
         raise UsageError("not a record file", path=record, expected="one initiative's .yaml file")
+    gates_file = gates_file or load_config().gates
     if gates_file is not None:
         load_catalogue(gates_file)  # a broken catalogue is one line now, not in every chapter
     if importlib.util.find_spec("jupyterlab") is None:
@@ -598,7 +641,7 @@ def open_(
 @reports_errors
 def dossier(
     paths: tuple[Path, ...],
-    out_dir: Path,
+    out_dir: Path | None,
     gates_file: Path | None,
     as_of: dt.date | None,
     timeout: int | None,
@@ -619,6 +662,8 @@ def dossier(
     from workbook.render.dossier import write_dossier
     from workbook.render.execute import NotebookFailed
 
+    config = load_config()
+    gates_file, out_dir = gates_file or config.gates, out_dir or config.out_dir
     load_catalogue(gates_file)  # a broken catalogue is one line, before any kernel starts
     notebooks = require_notebooks(notebooks_dir)
     if ledger_path is not None:
@@ -706,22 +751,23 @@ def print_dossier_pdfs(pages: list[Path]) -> PdfCounts:
     "--executor",
     "executor_name",
     type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where dossiers are rendered.",
+    default=None,
+    help="Where dossiers are rendered (default: dask with --scheduler, else local).",
 )
 @click.option(
     "--scheduler",
     type=SchedulerAddress(),
     default=None,
-    help="Dask scheduler address, tcp://HOST:PORT (with --executor dask; default: a LocalCluster).",
+    help="Dask scheduler address, tcp://HOST:PORT: render on that cluster (its workers need "
+    "workbook, not your files).",
 )
 @click.option("--force", is_flag=True, help="Re-render every dossier, changed or not.")
 @click.option(
-    "--reuse-kernels",
-    is_flag=True,
+    "--reuse-kernels/--fresh-kernels",
+    default=True,
+    show_default=True,
     help="Keep one kernel per worker for successive dossiers, its namespace reset in between "
-    "(faster; imports stay loaded).",
+    "(imports stay loaded), or start a fresh kernel for each dossier (slower).",
 )
 @timeout_option
 @click.option(
@@ -736,11 +782,11 @@ def print_dossier_pdfs(pages: list[Path]) -> PdfCounts:
 @reports_errors
 def batch(
     paths: tuple[Path, ...],
-    out_dir: Path,
+    out_dir: Path | None,
     gates_file: Path | None,
     as_of: dt.date | None,
     workers: int | None,
-    executor_name: str,
+    executor_name: str | None,
     scheduler: str | None,
     force: bool,
     reuse_kernels: bool,
@@ -760,11 +806,14 @@ def batch(
     """
     from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
 
-    if scheduler is not None and executor_name != "dask":
+    if scheduler is not None and executor_name == "local":
         raise click.BadOptionUsage(
-            "scheduler", "--scheduler names a Dask scheduler: use it with --executor dask"
+            "scheduler", "--scheduler names a Dask scheduler: leave out --executor local"
         )
-    targets = list(paths) or [Path("data/initiatives")]
+    executor_name = executor_name or ("dask" if scheduler else "local")
+    config = load_config()
+    gates_file, out_dir = gates_file or config.gates, out_dir or config.out_dir
+    targets = list(paths) or config.targets
     require_existing(targets)
     from workbook.pipeline import discover
 
@@ -816,15 +865,28 @@ def batch(
     "--ledger",
     "ledger_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("build/dossiers/ledger.sqlite"),
-    show_default=True,
-    help="The batch ledger.",
+    default=None,
+    help="The batch ledger (default: ledger.sqlite in the batch's output folder: out in "
+    "workbook.toml, else build/dossiers).",
 )
 @reports_errors
-def history(initiative: str, ledger_path: Path) -> None:
-    """Print every recorded assessment of one initiative, oldest first."""
-    from workbook.ledger import Ledger
+def history(initiative: str, ledger_path: Path | None) -> None:
+    """Print every recorded assessment of one initiative, oldest first, and what changed.
 
+    After the table, one line per run whose blockers changed, naming the criteria that
+    became blockers and those resolved.
+    """
+    from workbook.ledger import LEDGER_NAME, Ledger
+
+    if ledger_path is None:
+        ledger_path = load_config().out_dir / LEDGER_NAME
+        if not ledger_path.is_file():
+            raise UsageError(
+                "no ledger in the batch's output folder",
+                path=ledger_path,
+                expected="run workbook batch first, or name a ledger with --ledger "
+                "OUT/ledger.sqlite",
+            )
     if not ledger_path.is_file():
         raise UsageError(
             "no ledger here", path=ledger_path, expected="the ledger.sqlite a batch wrote"
@@ -856,6 +918,24 @@ def history(initiative: str, ledger_path: Path) -> None:
     table = [header] + [tuple(one_line(c) for c in row) for row in cells]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     say(*("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table))
+    say(*blocker_changes(rows))
+
+
+def blocker_changes(rows: list[Any]) -> list[str]:
+    """Per run whose blockers differ from the run before: the criteria added and resolved."""
+    lines = []
+    for before, after in itertools.pairwise(rows):
+        added = [b for b in after.blockers if b not in before.blockers]
+        resolved = [b for b in before.blockers if b not in after.blockers]
+        if not added and not resolved:
+            continue
+        parts = []
+        if added:
+            parts.append("new blockers: " + ", ".join(added))
+        if resolved:
+            parts.append("resolved: " + ", ".join(resolved))
+        lines.append(one_line(f"run {after.run_id}: " + "; ".join(parts)))
+    return (["", *lines]) if lines else []
 
 
 # --- schema and gates ------------------------------------------------------------
@@ -872,7 +952,7 @@ def schema() -> None:
 @reports_errors
 def gates(gates_file: Path | None) -> None:
     """Validate a gate catalogue and list its criteria by gate and area."""
-    catalogue: Catalogue = load_catalogue(gates_file)
+    catalogue: Catalogue = load_catalogue(gates_file or load_config().gates)
     n = len(catalogue.criteria)
     say(f"{one_line(catalogue.name)}: {n} criteri{'on' if n == 1 else 'a'}")
     for gate in GATES:

@@ -495,6 +495,21 @@ class Ledger:
         )
         return _history_row(self.path, rows[0]) if rows else None
 
+    def assessments_in(self, run_id: int) -> dict[str, HistoryRow]:
+        """Every initiative's assessment in run ``run_id`` (its last, if recorded twice)."""
+        rows = self._read(_HISTORY_SELECT + " WHERE a.run_id = ? ORDER BY a.id", (run_id,))
+        found = (_history_row(self.path, r) for r in rows)
+        return {h.initiative: h for h in found}
+
+    def finished_runs(self, before_run: int, limit: int) -> list[RunRow]:
+        """Up to ``limit`` finished runs started before ``before_run``, newest first."""
+        rows = self._read(
+            "SELECT id, started_at, ended_at, options, counts, status FROM runs"
+            " WHERE ended_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            (before_run, limit),
+        )
+        return [_run_row(self.path, r) for r in rows]
+
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The last ``limit`` runs, newest first (interrupted ones included)."""
         rows = self._read(

@@ -5,17 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-# A checkout (or editable install) reads templates/ at the top of the repository;
-# a wheel carries a copy inside the package.
-TEMPLATES = (
-    _PACKAGE.parent / "templates"
-    if (_PACKAGE.parent / "templates" / "gates").is_dir()
-    else _PACKAGE / "_templates"
-)
-#: The shipped example portfolio (present in a checkout, not in a wheel).
-EXAMPLES = _PACKAGE.parent / "data" / "examples"
+
+
+def _shipped(in_checkout: str, marker: str, in_wheel: str) -> Path:
+    """A checkout (or editable install) reads the folder at the top of the repository;
+    a wheel carries a copy inside the package (``[tool.hatch...force-include]``)."""
+    checkout = _PACKAGE.parent / in_checkout
+    return checkout if (checkout / marker).exists() else _PACKAGE / in_wheel
+
+
+#: Gate catalogues, the record template, the dossier template, ``workbook init``'s files.
+TEMPLATES = _shipped("templates", "gates", "_templates")
+#: The shipped example portfolio.
+EXAMPLES = _shipped("data/examples", "claims-triage.yaml", "_examples")
 #: The walk-through notebooks.
-NOTEBOOKS = _PACKAGE.parent / "notebooks"
+NOTEBOOKS = _shipped("notebooks", "01-stage-and-boundaries.ipynb", "_notebooks")
 #: Inside an output folder: where the notebook of a failed dossier is kept.
 FAILED_FOLDER = "failed"
 #: The portfolio dossier's notebook, inside a notebooks folder.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import CatalogueError, RecordError, WorkbookError
-from workbook.evidence import Findings, find_evidence
+from workbook.evidence import Findings, cache, find_evidence
 from workbook.ledger import Ledger, StoredCatalogue
 from workbook.model.assess import Assessment, assess
 from workbook.model.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
@@ -30,6 +30,7 @@ from workbook.model.goalposts import (
 from workbook.model.records import WHAT, Record
 from workbook.model.validation import validate_record
 from workbook.model.yamlio import parse_mapping, read_text, shown
+from workbook.where import shown_from
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -41,7 +42,7 @@ def display_path(path: Path) -> str:
     the author's disk in a shared file, so it is reduced to the file name.
     """
     try:
-        relative = Path(os.path.relpath(path.resolve(), Path.cwd()))
+        relative = Path(os.path.relpath(path.resolve(), shown_from()))
     except ValueError:  # another drive on Windows
         return path.name
     return path.name if relative.parts[:1] == ("..",) else relative.as_posix()
@@ -81,7 +82,14 @@ def _load(path: Path, catalogue: Catalogue) -> tuple[Record, Findings]:
     # From the mapping, not a loaded Record: the schema's problems and the catalogue's
     # are reported together, in one run.
     text = read_text(path, RecordError, WHAT)
-    record = validate_record(parse_mapping(text, path, RecordError, WHAT), catalogue, path, text)
+    kept = cache.record(text)  # the same text validated by an earlier run: no YAML parse
+    if kept is not None:
+        record = validate_record(kept, catalogue, path, text)
+    else:
+        record = validate_record(
+            parse_mapping(text, path, RecordError, WHAT), catalogue, path, text
+        )
+        cache.keep_record(text, record)
     return record, find_evidence(record, path.parent)
 
 

@@ -58,7 +58,8 @@ class BatchOptions:
     #: Seconds one notebook cell may run (whole seconds; None: no limit).
     timeout: int | None = 600
     log: Path | None = None
-    reuse_kernels: bool = False
+    #: One kernel per worker, reset between records (``render/kernels.py``, KeptKernel).
+    reuse_kernels: bool = True
     #: Also print each dossier and the portfolio page to PDF (``render/pdf.py``).
     pdf: bool = False
 

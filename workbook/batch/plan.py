@@ -1,12 +1,11 @@
 """The plan of a batch run: which dossiers must be written, which are unchanged. Pure.
 
 A dossier is a function of its *render key*: the record's digest (record,
-evidence files, what the catalogue judges), the verdict (what the as-of date
-changes: a waiver expiring, evidence going stale, a sign-off coming into force;
-and what the run found across records: evidence files another initiative cites,
-goalposts) and the environment (chapter notebooks, dossier template, workbook version, and
-the catalogue's whole content: a reworded question is shown in the dossier,
-though it voids no sign-off and so is not in the digest). The
+evidence files, what the catalogue judges), the as-of date it shows, the verdict
+(the statuses, and what the run found across records: evidence files another
+initiative cites, goalposts) and the environment (chapter notebooks, dossier
+template, workbook version, and the catalogue's whole content: a reworded question
+is shown in the dossier, though it voids no sign-off and so is not in the digest). The
 state of the last run maps each initiative to the key its dossier was written
 for; an initiative whose key is unchanged and whose dossier is still there is
 skipped. Nothing here reads a file or a clock: the caller hands in what it read.
@@ -70,8 +69,15 @@ def verdict(a: Assessment) -> dict[str, Any]:
 
 
 def render_key(a: Assessment, environment: Environment) -> str:
-    """Inputs (digest), verdict and environment: the as-of date counts only through the verdict."""
-    blob = json.dumps([a.digest, verdict(a), environment.key], sort_keys=True, default=str)
+    """Inputs (digest), verdict, environment and the as-of date.
+
+    Every dossier shows the date it was assessed as of: one kept from an earlier date would
+    disagree with the portfolio page beside it, so a new as-of date re-renders every dossier
+    (a nightly run as of today renders each once a day; a run repeated the same day does not).
+    """
+    blob = json.dumps(
+        [a.digest, verdict(a), environment.key, a.as_of.isoformat()], sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -43,7 +43,6 @@ from workbook.batch.tasks import Task
 from workbook.errors import LedgerError, UsageError
 from workbook.files import read_nofollow, refuse_link
 from workbook.ledger import JOURNALS, LEDGER_NAME, Ledger, RunRow
-from workbook.model.assess import Assessment
 from workbook.model.catalogue import load_catalogue
 from workbook.model.digest import DIGEST_MD, DIGEST_TXT
 from workbook.model.history import Changes, HistoryRow, compare
@@ -83,6 +82,8 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         log.event("run-start", run=run_id, **options.describe())
         fingerprint = ledger.keep_catalogue(catalogue)
 
+        if options.force or not (out / STATE_NAME).exists():
+            pool.prestart()  # every dossier will be rendered: warm the workers meanwhile
         # Every record is assessed here, once; the assessment travels on from here. The
         # ledger's earlier assessments say whether the catalogue moved under a gate.
         history = History(ledger, options.gates)
@@ -117,6 +118,7 @@ def _open(stack: contextlib.ExitStack, options: BatchOptions) -> tuple[Ledger, R
     ledger = stack.enter_context(Ledger(options.out_dir / LEDGER_NAME))
     log = stack.enter_context(RunLog(options.log or options.out_dir / RUN_LOG))
     pool = make_executor(options.executor, options.workers, options.scheduler)
+    pool.keep_kernel = options.reuse_kernels
     return ledger, log, stack.enter_context(pool)
 
 
@@ -130,6 +132,10 @@ def _settle(entries: Iterable[Entry], actions: list[Action], planned: list[Plann
     return [settled[p.path] for p in planned]
 
 
+#: How many finished runs back the batch looks for the last one that changed something.
+LOOKBACK = 100
+
+
 def _result(
     options: BatchOptions,
     as_of: dt.date,
@@ -138,32 +144,40 @@ def _result(
     run_id: int,
     entries: list[Entry],
 ) -> BatchResult:
-    """The finished run, with what changed per initiative since the previous finished run."""
-    previous = ledger.last_finished_run(before_run=run_id)
+    """The finished run, with what changed per initiative since its baseline run."""
+    current = {e.assessment.id: HistoryRow.of(e.assessment) for e in entries if e.assessment}
+    baseline, changes = compared_with(ledger, run_id, current)
     return BatchResult(
         run_id=run_id,
-        previous_run_id=previous.id if previous else None,
+        previous_run_id=baseline.id if baseline else None,
         as_of=as_of,
         catalogue=catalogue,
         out_dir=options.out_dir,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         entries=entries,
-        changes={
-            e.assessment.id: changes_since(ledger, previous, e.assessment)
-            for e in entries
-            if e.assessment
-        },
+        changes=changes,
     )
 
 
-def changes_since(ledger: Ledger, previous: RunRow | None, a: Assessment) -> Changes:
-    """What changed since ``previous`` run's assessment (none if that run did not make one).
+def compared_with(
+    ledger: Ledger, run_id: int, current: dict[str, HistoryRow]
+) -> tuple[RunRow | None, dict[str, Changes]]:
+    """The run this one is compared with, and what changed per initiative since it.
 
-    The same run the summary names as ``previous_run_id``, so "compared with run N"
-    is what the changes are compared with; an interrupted run in between is not it.
+    The most recent earlier finished run whose assessments differ from this run's: after
+    an unchanged run (a nightly run with nothing new), "what changed" still says what the
+    last change was, compared with the run before it, instead of going blank. When no run
+    within ``LOOKBACK`` differs, the previous finished run (and no changes). An interrupted
+    run is never the point of comparison. One read per run looked at.
     """
-    before = ledger.in_run(a.id, previous.id) if previous else None
-    return compare(before, HistoryRow.of(a))
+    runs = ledger.finished_runs(run_id, LOOKBACK)
+    for run in runs:
+        before = ledger.assessments_in(run.id)
+        changes = {rid: compare(before.get(rid), row) for rid, row in current.items()}
+        if any(not c.empty for c in changes.values()):
+            return run, changes
+    none = {rid: compare(None, row) for rid, row in current.items()}
+    return (runs[0], none) if runs else (None, none)
 
 
 def render(

@@ -71,13 +71,19 @@ class Rendered:
     key: str | None = None
 
 
-def warm_worker() -> None:
-    """Import the heavy parts once per worker process, not once per dossier."""
+def warm_worker(keep_kernel: bool = False) -> None:
+    """Import the heavy parts once per worker process, not once per dossier; with
+    ``keep_kernel``, boot the kernel the worker will keep (``--reuse-kernels``) too."""
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     import workbook.render.dossier
     import workbook.render.export  # noqa: F401
+
+    if keep_kernel:
+        from workbook.render.kernels import kept_kernel
+
+        kept_kernel().boot()
 
 
 def render_dossier(task: Task) -> Rendered:

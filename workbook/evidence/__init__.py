@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import Unreadable
-from workbook.evidence import engine
+from workbook.evidence import cache, engine
 from workbook.model.records import MEASURE_SETTINGS, EvidenceItem, Record, cited_file
+from workbook.where import shown_from
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def missing_reason(base_dir: Path, cited: str) -> str:
     """
     where = Path(os.path.abspath(base_dir.joinpath(*cited_file(cited))))
     try:
-        relative = Path(os.path.relpath(where, Path.cwd()))
+        relative = Path(os.path.relpath(where, shown_from()))
     except ValueError:  # another drive on Windows
         relative = Path("..")
     inside = relative.parts[:1] != ("..",)
@@ -288,10 +289,14 @@ def _measure_once(
     settings = item.model_dump_json(include=set(MEASURE_SETTINGS))
     key = (sha, settings + (suite.sha256 if suite else ""))
     if key not in _MEASURED:
-        measured = measure(item, src, suite)
-        if _identity(src.fd) != before:
-            # Written to while measured: the figures may not be of the bytes hashed.
-            raise Unreadable(CHANGED)
+        # Kept on disk by an earlier run (``cache.py``): the same bytes read the same way.
+        measured = cache.get(*key)
+        if measured is None:
+            measured = measure(item, src, suite)
+            if _identity(src.fd) != before:
+                # Written to while measured: the figures may not be of the bytes hashed.
+                raise Unreadable(CHANGED)
+            cache.put(*key, measured)
         if len(_MEASURED) >= _MEASURED_MAX:
             _MEASURED.pop(next(iter(_MEASURED)))
         _MEASURED[key] = measured

@@ -96,7 +96,7 @@ def _item(
     )
 
 
-def _criteria(names: list[str], gate_of: Mapping[str, str] | None = None) -> str:
+def criteria_named(names: list[str], gate_of: Mapping[str, str] | None = None) -> str:
     shown = [
         cut(c, 48) + (f" ({stage(gate_of[c])} gate)" if gate_of and c in gate_of else "")
         for c in names[:MAX_CRITERIA]
@@ -141,7 +141,7 @@ def new_blockers(s: Summary) -> Section:
             continue
         gate_of = {r.criterion: r.gate for r in i.results}
         earliest = min((STAGES.index(gate_of[c]) for c in new if c in gate_of), default=99)
-        items.append(_item(i, (earliest, -len(new)), _criteria(new, gate_of)))
+        items.append(_item(i, (earliest, -len(new)), criteria_named(new, gate_of)))
     return Section("New blockers", items, _no_change(s, "No new blocker"))
 
 
@@ -174,7 +174,7 @@ def regressions(s: Summary) -> Section:
         if lost:
             parts.append("gate lost: " + ", ".join(stage(g) for g in lost))
         if c.regressions:
-            parts.append("no longer passing: " + _criteria(c.regressions, gate_of))
+            parts.append("no longer passing: " + criteria_named(c.regressions, gate_of))
         items.append(_item(i, (-fall, -len(lost), -len(c.regressions)), "; ".join(parts)))
     return Section("Regressions", items, _no_change(s, "No regression"))
 

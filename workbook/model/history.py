@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 #: write it, or could not assess the record at all.
 Outcome = Literal["rendered", "skipped", "failed", "invalid"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+#: How people read each outcome: a dossier not rendered again because nothing it shows
+#: changed is "unchanged" in every line, page and table ("skipped" stays the stored value).
+OUTCOME_WORDS: dict[str, str] = {"skipped": "unchanged"}
+
+
+def outcome_word(outcome: str) -> str:
+    """The word people read for a stored outcome."""
+    return OUTCOME_WORDS.get(outcome, outcome)
 
 
 @dataclass(frozen=True)

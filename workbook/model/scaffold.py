@@ -28,8 +28,8 @@ def slugify(name: str) -> str:
     return slug[:64].rstrip("-")
 
 
-def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
-    """Write ``folder/<id>.yaml`` from the template; never overwrites an existing file."""
+def record_id(name: str) -> str:
+    """The id a record named ``name`` gets, or one line saying why the name cannot be one."""
     if not name.strip() or any(ord(ch) < 32 for ch in name):
         raise UsageError(
             "the name is empty or holds control characters",
@@ -44,16 +44,22 @@ def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
             field="NAME",
             expected="a plain display name of at most 200 characters",
         ) from None
-    if stage not in STAGES:
-        raise UsageError(
-            f"unknown stage {shown(stage)}", field="stage", expected=f"one of {', '.join(STAGES)}"
-        )
     slug = slugify(name)
     if not slug:
         raise UsageError(
             f"cannot derive an id from {shown(name)}",
             field="NAME",
             expected="a name with letters or digits",
+        )
+    return slug
+
+
+def create_record(name: str, folder: Path, stage: str = "prototype") -> Path:
+    """Write ``folder/<id>.yaml`` from the template; never overwrites an existing file."""
+    slug = record_id(name)
+    if stage not in STAGES:
+        raise UsageError(
+            f"unknown stage {shown(stage)}", field="stage", expected=f"one of {', '.join(STAGES)}"
         )
     template = (TEMPLATES / "record.yaml").read_text(encoding="utf-8")
     # An id such as `2026` or `yes` is quoted, so every YAML reader takes it as text.

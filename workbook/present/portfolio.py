@@ -23,6 +23,7 @@ from workbook.model import summary as contract
 from workbook.model.actors import ROLE_LABELS, actor_key
 from workbook.model.assess import stage_label
 from workbook.model.criteria import GATES
+from workbook.model.history import outcome_word
 from workbook.model.records import AREAS, STAGES
 from workbook.model.summary import SUMMARY_NAME, Failed, Initiative, Summary
 from workbook.pipeline import display_path
@@ -396,6 +397,7 @@ def initiatives_table(p: Portfolio) -> View:
                 "failed": one_line(f"{i.outcome.upper()}: {i.error or 'no dossier'}")
                 if failed
                 else None,
+                "outcome": outcome_word(i.outcome),
                 # What the tables script sorts and filters on (text, read as text).
                 "sort": {
                     "claimed": str(STAGES.index(i.claimed_stage)),
@@ -416,7 +418,7 @@ def initiatives_table(p: Portfolio) -> View:
             + ("  POSSIBLE SHADOW PRODUCTION" if i.shadow_production else "")
             + ("  UNCONTROLLED USE" if i.uncontrolled_use else "")
             + "".join(f"  {f}" for f in _shift_flags(i))
-            + f"  {len(i.blockers)} not met  {i.outcome}"
+            + f"  {len(i.blockers)} not met  {outcome_word(i.outcome)}"
             + (f": {one_line(i.error)}" if failed and i.error else "")
         )
     return _view("initiatives", "\n".join(lines), rows)

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 #: Gate cells of the heatmap (Okabe-Ito, as the status badges).
 PASSES, NOT_YET = STATUS_STYLE["met"][1], STATUS_STYLE["missing"][1]
+#: Above this many initiatives a row per initiative is no longer read (a chart thousands
+#: of rows tall): the charts count instead, and the searchable table lists each one.
+MANY = 40
 
 
 def _labels(p: Portfolio) -> list[str]:
@@ -60,6 +63,8 @@ def gate_heatmap(p: Portfolio) -> Chart:
     title = "Gates each initiative passes"
     if not p.initiatives:
         return Chart([], _empty_note(title))
+    if len(p.initiatives) > MANY:
+        return _gates_counted(p)
     passes = [[getattr(i.gates, g) for g in GATES] for i in p.initiatives]
     heat: dict[str, Any] = {
         "type": "heatmap",
@@ -94,6 +99,8 @@ def stage_chart(p: Portfolio) -> Chart:
     title = "Claimed stage against the stage the evidence supports"
     if not p.initiatives:
         return Chart([], _empty_note(title))
+    if len(p.initiatives) > MANY:
+        return _stages_counted(p)
     labels = [
         label + ("  ⚠ OVERCLAIMED" if i.overclaimed else "")
         for label, i in zip(_labels(p), p.initiatives, strict=True)
@@ -139,6 +146,64 @@ def stage_chart(p: Portfolio) -> Chart:
         legend={"orientation": "h", "y": -0.05, "yanchor": "top"},
     )  # fmt: skip
     return Chart(traces, layout)
+
+
+def _gates_counted(p: Portfolio) -> Chart:
+    """Per gate, how many initiatives pass it and how many do not yet (a large portfolio)."""
+    n = len(p.initiatives)
+    labels = [stage_label(g) for g in GATES]
+    passing = [sum(bool(getattr(i.gates, g)) for i in p.initiatives) for g in GATES]
+    traces = [
+        {"type": "bar", "orientation": "h", "y": labels, "x": passing, "name": "passes",
+         "marker": {"color": PASSES}, "text": passing, "textposition": "inside",
+         "hovertemplate": "%{y} gate: %{x} pass" + PLOT_NO_TRACE_BOX},
+        {"type": "bar", "orientation": "h", "y": labels, "x": [n - k for k in passing],
+         "name": "not yet", "marker": {"color": NOT_YET},
+         "text": [n - k for k in passing], "textposition": "inside",
+         "hovertemplate": "%{y} gate: %{x} not yet" + PLOT_NO_TRACE_BOX},
+    ]  # fmt: skip
+    layout = _layout(
+        f"Gates passed, across {n:,} initiatives (each one is in the table below)",
+        260,
+        barmode="stack",
+        yaxis={**_rows(labels), **wrapped_ticks(labels, STAGE_WIDTH)},
+        xaxis={"title": {"text": "initiatives"}, "range": [0, n]},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
+    )
+    return Chart(traces, layout)
+
+
+def _stages_counted(p: Portfolio) -> Chart:
+    """Initiatives by claimed stage (rows) and supported stage (columns): a large portfolio.
+
+    Cells above the diagonal (claimed beyond the evidence) are the overclaimed labels.
+    """
+    n = len(p.initiatives)
+    counts: Counter[tuple[str, str]] = Counter(
+        (i.claimed_stage, i.supported_stage) for i in p.initiatives
+    )
+    z = [[counts[(c, s)] for s in STAGES] for c in STAGES]
+    over = [[STAGES.index(s) < STAGES.index(c) for s in STAGES] for c in STAGES]
+    labels = [stage_label(s) for s in STAGES]
+    text = [
+        [f"{k:,}" + (" ⚠" if k and o else "") for k, o in zip(row, flags, strict=True)]
+        for row, flags in zip(z, over, strict=True)
+    ]
+    heat = {
+        "type": "heatmap", "z": z, "x": labels, "y": labels, "text": text,
+        "texttemplate": "%{text}", "colorscale": [[0, "#FFFFFF"], [1, STRONG]],
+        "showscale": False, "xgap": 2, "ygap": 2,
+        "hovertemplate": "claims %{y}, supported %{x}: %{z}" + PLOT_NO_TRACE_BOX,
+    }  # fmt: skip
+    overclaimed = sum(i.overclaimed for i in p.initiatives)
+    layout = _layout(
+        f"Claimed (rows) against supported stage (columns), {n:,} initiatives: "
+        f"{overclaimed:,} overclaimed (⚠, above the diagonal)",
+        360,
+        xaxis={"side": "top", "type": "category", **wrapped_ticks(labels, STAGE_WIDTH)},
+        yaxis={**_rows(labels), **wrapped_ticks(labels, STAGE_WIDTH)},
+    )
+    return Chart([heat], layout)
 
 
 def blockers_by_area(p: Portfolio) -> Chart:

@@ -173,6 +173,11 @@ class KeptKernel:
         else:
             km.close_clients()
 
+    def boot(self) -> None:
+        """Start the kernel now (a worker warming up while the run plans), not at first use."""
+        if self.km is None:
+            self.km = start_kernel()
+
     def close(self) -> None:
         if self.km is not None:
             shut_down(self.km)
