@@ -412,7 +412,11 @@ def report(steps: list[Step], n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--records", type=int, nargs="+", default=[8, 24], help="portfolio sizes (default 8 24)"
+        "--records",
+        type=int,
+        nargs="*",
+        default=[8, 24],
+        help="portfolio sizes (default 8 24; none with --initiatives: only the large one)",
     )
     parser.add_argument(
         "--workers",
@@ -439,7 +443,7 @@ def main() -> None:
         help="copy the large portfolio's index.html into this folder, to look at",
     )
     args = parser.parse_args()
-    if min(args.records) < 1 or args.workers < 1:
+    if any(n < 1 for n in args.records) or args.workers < 1:
         parser.error("--records and --workers must be at least 1")
     tools = [BIN / "papermill", BIN / "jupyter", BIN / "workbook"]
     missing = [str(t) for t in tools if not t.is_file()]

@@ -1209,3 +1209,22 @@ def test_a_thousand_initiatives_are_counted_not_drawn_one_row_each():
     assert {a["href"] for a in table.select("a[href$='.html']")} >= {
         f"i{i:04d}.html" for i in range(1000)
     }
+
+
+def test_long_lists_on_the_page_name_twelve_and_count_the_rest():
+    # 30 initiatives share one blocker, each from the same support owner: the criterion's
+    # row and the person's row name 12 of them, then "and 18 more" (30 - 12).
+    many = [
+        hand(f"i{i:02d}", f"Initiative {i}", "prototype", "prototype",
+             blockers=[blocker("ops.runbook", "mvp", "ownership", "stale",
+                               who=[("support_owner", "Ana Ruiz")])])
+        for i in range(30)
+    ]  # fmt: skip
+    p = portfolio.parse_summary({**copy.deepcopy(HAND_WRITTEN), "initiatives": many})
+    for view in (p.blockers_by_criterion(), p.who_must_act()):
+        soup = BeautifulSoup(view.html, "html.parser")
+        (row,) = [tr for tr in soup.select("tbody tr") if "Initiative 0" in tr.get_text()]
+        assert len(row.select("a[href$='.html']")) == 12
+        assert "and 18 more in the table of every initiative" in row.get_text(" ")
+    stale = BeautifulSoup(p.stale_evidence().html, "html.parser")
+    assert len(stale.select("tbody tr")) == 30  # under the 50 listed: all of them

@@ -483,6 +483,10 @@ def expiring_waivers(p: Portfolio, within_days: int = 30) -> View:
     return _view("waivers", "\n".join(lines), rows)
 
 
+#: Stale conditions listed on the page; the rest are counted.
+STALE_ROWS = 50
+
+
 def stale_evidence(p: Portfolio) -> View:
     """Conditions not met only because evidence (or a sign-off) is out of date."""
     rows: list[dict[str, Any]] = [
@@ -498,7 +502,9 @@ def stale_evidence(p: Portfolio) -> View:
         f" ({one_line(r['blocker'].detail or '-')})"
         for r in rows
     ]
-    return _view("stale", "\n".join(lines), rows)
+    # A large portfolio's page lists the first ones: a row per stale condition of a
+    # thousand initiatives is a page nobody reads (each dossier lists its own).
+    return _view("stale", "\n".join(lines), rows[:STALE_ROWS], len(rows))
 
 
 def changes_since_previous(p: Portfolio) -> View:
