@@ -146,7 +146,7 @@ class SpareKernels:
 
 
 class KeptKernel:
-    """One kernel kept for successive notebooks (opt-in), its namespace reset before each.
+    """One kernel kept for successive notebooks (the batch default), reset before each.
 
     Between notebooks every name a notebook defined is gone, while imported
     modules stay loaded: that is the saving. After any failure the kernel is
