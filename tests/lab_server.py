@@ -289,12 +289,20 @@ MESSAGE = "() => (document.querySelector('.wb-form .wb-message') || {}).textCont
 
 
 def run_all_cells(page: Page) -> list[str]:
-    """Wait for the notebook and its kernel, run every cell; the errors of the outputs."""
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", state="visible")
+    """Run every cell of the notebook in front, once its kernel is idle; the errors."""
+    # Another notebook may be open behind this one: its cells are in the page too.
+    page.wait_for_function(f"() => {{ const p = {NOTEBOOK_PANEL}; return !!(p && p.content); }}")
+    panel = page.evaluate(f"() => ({NOTEBOOK_PANEL}).id")
+    page.wait_for_selector(f"#{panel} .jp-Notebook .jp-Cell", state="visible")
     page.wait_for_function(KERNEL_IDLE)
+    # Named by id: the notebook tracker learns which panel is in front a moment after the
+    # shell does, and an unnamed run-all runs the notebook it last knew (seen in CI).
     # Not awaited: the command's promise would hold the harness for as long as it runs;
     # ALL_RAN waits instead, within the page's timeout.
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    page.evaluate(
+        "(id) => { window.jupyterapp.commands.execute('notebook:run-all-cells', {widgetId: id}); }",
+        panel,
+    )
     page.wait_for_function(ALL_RAN)
     return page.evaluate(CELL_ERRORS)
 

@@ -36,12 +36,11 @@ from ruamel.yaml import YAML
 from browser import LabSession, lab_session, origin_of
 from conftest import REPO
 from lab_server import (
-    ALL_RAN,
-    CELL_ERRORS,
     KERNEL_IDLE,
     NOTEBOOK_PANEL,
     PAGE_TIMEOUT_MS,
     Lab,
+    run_all_cells,
     workbook_open,
 )
 from workbook.model.records import load_record
@@ -136,23 +135,13 @@ def open_notebook(page: Page, path: str) -> None:
     )
 
 
-def run_cells(page: Page) -> list[str]:
-    """Run every cell of the notebook in front, once its kernel is idle; the errors."""
-    # Another notebook may be open behind this one: its cells are in the page too.
-    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    page.wait_for_selector(f"#{panel} .jp-Notebook .jp-Cell", state="visible")
-    page.wait_for_function(KERNEL_IDLE)
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    page.wait_for_function(ALL_RAN)
-    return page.evaluate(CELL_ERRORS)
-
-
 def restart_kernel(page: Page) -> None:
     """JupyterLab's "Restart Kernel and Clear Outputs of All Cells", confirmed in its dialog."""
     page.evaluate(
         """() => {
             window.__restarted = false;
-            window.jupyterapp.commands.execute('notebook:restart-clear-output')
+            const id = window.jupyterapp.shell.currentWidget.id;
+            window.jupyterapp.commands.execute('notebook:restart-clear-output', {widgetId: id})
                 .then(() => { window.__restarted = true; });
         }"""
     )
@@ -232,7 +221,7 @@ def start(s: LabSession, served_: Served, chapter: str) -> None:
     """Open a chapter's notebook and run it; its form is ready."""
     form = FORM4 if chapter == "4" else FORM5
     s.run(lambda page: open_notebook(page, served_.notebooks[chapter]))
-    errors = s.run(run_cells, timeout_s=180)
+    errors = s.run(run_all_cells, timeout_s=180)
     assert errors == [], f"chapter {chapter}'s cells failed: {errors}\n{served_.lab.log_tail()}"
     s.run(lambda page: page.wait_for_selector(f"{form} button.wb-save", state="visible"))
 
