@@ -191,6 +191,27 @@ def test_a_connection_is_in_memory_utc_capped_and_spills_to_the_temp_folder(tmp_
     }
 
 
+def test_connections_share_the_macros_but_nothing_else(monkeypatch):
+    # One database per process (the macros defined once), a connection of its own per
+    # file: one file's temporary tables and session settings never reach the next.
+    first = engine.connect()
+    first.execute("CREATE TEMP TABLE wb_retried AS SELECT 1 AS id")
+    first.execute("SET TimeZone = 'America/New_York'")
+    second = engine.connect()
+    with pytest.raises(duckdb.CatalogException):
+        second.execute("SELECT * FROM wb_retried")
+    assert second.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+    assert second.execute("SELECT iban_ok('GB82WEST12345698765432')").fetchone()[0] is True
+    first.close()
+    second.close()
+    # The cap is the one in force when a connection is made (a test lowers it).
+    monkeypatch.setattr(engine, "MEMORY_LIMIT", "64MB")
+    third = engine.connect()
+    limit = third.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    third.close()
+    assert limit == "61.0 MiB"  # 64,000,000 bytes, as DuckDB shows it in MiB (2^20 bytes)
+
+
 def test_a_line_that_is_not_utf8_is_the_bad_line(tmp_path):
     path = tmp_path / "l.jsonl"
     path.write_bytes(b'{"a": 1}\n\xff\xfe{"a": 2}\n')

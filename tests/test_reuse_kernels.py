@@ -1,4 +1,9 @@
-"""--reuse-kernels: one kernel serves successive dossiers, and nothing leaks between them."""
+"""--reuse-kernels: one runner serves successive dossiers, and nothing leaks between them.
+
+The runner is the worker's own shell (``inprocess``) on the main thread, or a kernel kept
+and reset (a Dask worker's thread): both are checked, the second by marking this thread
+unusable for the first.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +18,26 @@ import pytest
 from conftest import EXAMPLES
 from workbook.errors import NotebookFailed
 from workbook.paths import NOTEBOOKS
+from workbook.render import inprocess
 from workbook.render.dossier import write_dossier
-from workbook.render.kernels import kept_kernel
 
 pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 11, 23)
 PROBE = (
     "import os\n"
     "print('kernel pid', os.getpid())\n"
+    "print('shell', id(get_ipython()))\n"
     "print('left behind:', sorted(k for k in globals() if k.startswith('marker_')))\n"
     "globals()['marker_' + wb.record.id.replace('-', '_')] = 1\n"
     "if wb.record.id == 'sales-forecast-narrative': raise RuntimeError('boom for this record only')"
 )
+
+
+@pytest.fixture(params=["own shell", "kept kernel"])
+def runner(request, monkeypatch) -> str:
+    if request.param == "kept kernel":
+        monkeypatch.setattr(inprocess, "usable", lambda: False)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +55,7 @@ def shown(html: Path, label: str) -> str:
     return re.search(rf"{label} ([^\n<]*)", html.read_text()).group(1)
 
 
-def test_successive_dossiers_share_a_kernel_but_no_names(tmp_path, probe_notebooks):
+def test_successive_dossiers_share_a_runner_but_no_names(tmp_path, probe_notebooks, runner):
     first, second = (
         write_dossier(
             EXAMPLES / f"{rid}.yaml",
@@ -54,19 +67,21 @@ def test_successive_dossiers_share_a_kernel_but_no_names(tmp_path, probe_noteboo
         for rid in ("claims-triage", "invoice-coding")
     )
     assert shown(first, "kernel pid") == shown(second, "kernel pid"), "the kernel was reused"
+    assert shown(first, "shell") == shown(second, "shell"), "the shell was reused"
     assert shown(second, "left behind:") == "[]", "the first record's names were reset"
     assert "claims-triage" not in second.read_text()
 
 
-def test_a_failure_replaces_the_kernel_and_the_next_record_is_clean(tmp_path, probe_notebooks):
-    write_dossier(
+def test_a_failure_replaces_the_runner_and_the_next_record_is_clean(
+    tmp_path, probe_notebooks, runner
+):
+    before = write_dossier(
         EXAMPLES / "it-ticket-routing.yaml",
         tmp_path,
         as_of=AS_OF,
         notebooks=probe_notebooks,
         reuse_kernel=True,
     )
-    pid_before = kept_kernel().km.provisioner.pid
     with pytest.raises(NotebookFailed) as failed:
         write_dossier(
             EXAMPLES / "sales-forecast-narrative.yaml",
@@ -87,7 +102,7 @@ def test_a_failure_replaces_the_kernel_and_the_next_record_is_clean(tmp_path, pr
         notebooks=probe_notebooks,
         reuse_kernel=True,
     )
-    assert int(shown(after, "kernel pid")) != pid_before, (
-        "a failed kernel never serves the next record"
-    )
+    # A kept kernel is another process, replaced; the own shell is replaced in this one.
+    changed = "shell" if runner == "own shell" else "kernel pid"
+    assert shown(after, changed) != shown(before, changed), "a failed one never serves the next"
     assert shown(after, "left behind:") == "[]"

@@ -766,8 +766,9 @@ def print_dossier_pdfs(pages: list[Path]) -> PdfCounts:
     "--reuse-kernels/--fresh-kernels",
     default=True,
     show_default=True,
-    help="Keep one kernel per worker for successive dossiers, its namespace reset in between "
-    "(imports stay loaded), or start a fresh kernel for each dossier (slower).",
+    help="Each worker runs dossier after dossier in its own IPython shell (on a Dask worker: "
+    "one kernel it keeps), every name reset in between and replaced after a failure (imports "
+    "stay loaded), or starts a fresh Jupyter kernel for each dossier (slower).",
 )
 @timeout_option
 @click.option(
@@ -798,11 +799,12 @@ def batch(
     """Render a whole portfolio: dossiers for what changed, a portfolio dossier, history.
 
     Unchanged initiatives (same record, evidence, catalogue, notebooks, template,
-    version and verdict) are skipped. With --pdf, each dossier and the portfolio
-    page are also printed to PDF (OUT/<id>.pdf, OUT/index.pdf) where the PDF is
-    missing or older than its page. Exit 0 when all went well, 1 when some
-    failed (each is named with its reason), 2 on bad usage, when another run
-    holds OUT, or when --pdf finds no Chromium (the HTML is still written).
+    version, as-of date and verdict) are not rendered again ("unchanged"). With
+    --pdf, each dossier and the portfolio page are also printed to PDF
+    (OUT/<id>.pdf, OUT/index.pdf) where the PDF is missing or older than its
+    page. Exit 0 when all went well, 1 when some failed (each is named with its
+    reason), 2 on bad usage, when another run holds OUT, or when --pdf finds no
+    Chromium (the HTML is still written).
     """
     from workbook.batch import BatchOptions, progress_printer, run_batch, summary_lines
 

@@ -45,8 +45,11 @@ def start_worker(keep_kernel: bool = False) -> None:
     """
     import sys
 
+    from workbook.render import lighter_imports
+
     if not isinstance(sys.stderr, Escaping):
         sys.stdout, sys.stderr = Escaping(sys.stdout), Escaping(sys.stderr)
+    lighter_imports()
     warm_worker(keep_kernel)
 
 

@@ -58,7 +58,8 @@ class BatchOptions:
     #: Seconds one notebook cell may run (whole seconds; None: no limit).
     timeout: int | None = 600
     log: Path | None = None
-    #: One kernel per worker, reset between records (``render/kernels.py``, KeptKernel).
+    #: Each worker's own shell (``render/inprocess.py``; off the main thread a kept kernel,
+    #: ``render/kernels.py``), reset between records; False: a fresh kernel per record.
     reuse_kernels: bool = True
     #: Also print each dossier and the portfolio page to PDF (``render/pdf.py``).
     pdf: bool = False

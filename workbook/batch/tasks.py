@@ -73,17 +73,23 @@ class Rendered:
 
 def warm_worker(keep_kernel: bool = False) -> None:
     """Import the heavy parts once per worker process, not once per dossier; with
-    ``keep_kernel``, boot the kernel the worker will keep (``--reuse-kernels``) too."""
+    ``keep_kernel`` (``--reuse-kernels``), make ready what will run the cells: this
+    process's own shell, or (off the main thread) the kernel the worker will keep."""
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    import workbook.render.dossier
-    import workbook.render.export  # noqa: F401
+    import workbook.render.dossier  # noqa: F401
+    from workbook.render.export import warm_exporter
 
+    warm_exporter()
     if keep_kernel:
+        from workbook.render import inprocess
         from workbook.render.kernels import kept_kernel
 
-        kept_kernel().boot()
+        if inprocess.usable():
+            inprocess.in_process().warm()
+        else:
+            kept_kernel().boot()
 
 
 def render_dossier(task: Task) -> Rendered:

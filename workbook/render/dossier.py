@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from workbook.model.records import Record
+    from workbook.render.inprocess import InProcessShell
     from workbook.render.kernels import Kernels
 
 DOSSIER_NOTEBOOK = "dossier.ipynb"
@@ -115,12 +116,14 @@ def _run_keeping_failure(
             raise
 
 
-def _kernels(reuse: bool, prestart: bool) -> Kernels | None:
-    """Where the kernel comes from: kept and reset, started ahead, or (None) started now."""
+def _kernels(reuse: bool, prestart: bool) -> Kernels | InProcessShell | None:
+    """Where the cells run: this process's own shell, a kernel kept and reset, one started
+    ahead, or (None) one started now."""
+    from workbook.render import inprocess
     from workbook.render.kernels import kept_kernel, spare_kernels
 
     if reuse:
-        return kept_kernel()
+        return inprocess.in_process() if inprocess.usable() else kept_kernel()
     return spare_kernels() if prestart else None
 
 

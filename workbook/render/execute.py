@@ -17,6 +17,7 @@ from workbook.errors import KernelDidNotStart, NotebookFailed, UsageError
 from workbook.model.yamlio import shown
 
 if TYPE_CHECKING:
+    from workbook.render.inprocess import InProcessShell
     from workbook.render.kernels import Kernels
 
 __all__ = ["KernelDidNotStart", "NotebookFailed", "describe_cell", "run_notebook", "running_cell"]
@@ -52,12 +53,13 @@ def run_notebook(
     record: str | Path,
     partial: Path,
     timeout: int | None = None,
-    kernels: Kernels | None = None,
+    kernels: Kernels | InProcessShell | None = None,
 ) -> nbformat.NotebookNode:
     """Execute ``nb`` with ``parameters``; on failure keep it at ``partial`` and raise.
 
     ``kernels`` says where the kernel comes from (default: one started for this
-    notebook and stopped after it). ``partial`` is written only when something
+    notebook and stopped after it), or that this process's own shell runs the cells
+    (``inprocess.InProcessShell``). ``partial`` is written only when something
     failed: a raising cell (with papermill's error banner), a cell over
     ``timeout`` seconds (whole seconds, at least 1; None: no limit), a dead
     kernel or one that never started; a notebook kept there by an earlier run is
@@ -73,6 +75,7 @@ def run_notebook(
     from papermill.parameterize import parameterize_notebook
 
     from workbook.render.engine import ENGINE
+    from workbook.render.inprocess import InProcessShell
     from workbook.render.kernels import FRESH, KERNEL
 
     # nbclient's timeout is whole seconds, and it reads 0 or less as "no limit": refuse
@@ -91,8 +94,9 @@ def run_notebook(
             prepared = parameterize_notebook(
                 prepared, parameters, kernel_name=KERNEL, language="python", engine_name=ENGINE
             )
+        engine = kernels.engine if isinstance(kernels, InProcessShell) else ENGINE
         executed = papermill_engines.execute_notebook_with_engine(
-            ENGINE,
+            engine,
             prepared,
             kernel_name=KERNEL,
             progress_bar=False,

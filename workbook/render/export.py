@@ -22,6 +22,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -523,10 +524,20 @@ def _lab_classes_needed(selector: list[Any]) -> set[str]:
     return needed
 
 
-def _used_rules(rules: Iterable[Any], classes: set[str] | None) -> list[str]:
-    """The rules (serialized) whose selectors can match with these classes; all of them
-    when ``classes`` is None."""
-    kept = []
+@dataclass(frozen=True)
+class _Rule:
+    """A rule of a style sheet, read once: its text, and the lab classes each of its
+    selectors needs (None: kept on any page, as at-rules other than @media are)."""
+
+    text: str
+    needs: tuple[frozenset[str], ...] | None = None
+    #: An @media or @supports block: its prelude ("@media print") and its own rules.
+    block: tuple[_Rule, ...] | None = None
+
+
+def _read_rules(rules: Iterable[Any]) -> tuple[_Rule, ...]:
+    """Parsed rules as ``_Rule``s; ValueError on a parse error."""
+    read = []
     for rule in rules:
         if rule.type == "qualified-rule":
             selectors: list[list[Any]] = [[]]
@@ -535,21 +546,47 @@ def _used_rules(rules: Iterable[Any], classes: set[str] | None) -> list[str]:
                     selectors.append([])
                 else:
                     selectors[-1].append(token)
-            if classes is None or any(_lab_classes_needed(s) <= classes for s in selectors):
-                kept.append(rule.serialize())
+            needs = tuple(frozenset(_lab_classes_needed(s)) for s in selectors)
+            read.append(_Rule(rule.serialize(), needs))
         elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports"):
             inner = tinycss2.parse_rule_list(
                 rule.content or [], skip_comments=True, skip_whitespace=True
             )
-            used = _used_rules(inner, classes)
-            if used:
-                prelude = tinycss2.serialize(rule.prelude)
-                kept.append(f"@{rule.at_keyword}{prelude}{{{chr(10).join(used)}}}")
+            prelude = tinycss2.serialize(rule.prelude)
+            read.append(_Rule(f"@{rule.at_keyword}{prelude}", block=_read_rules(inner)))
         elif rule.type == "at-rule":
-            kept.append(rule.serialize())
+            read.append(_Rule(rule.serialize()))
         else:  # a parse error: leave the style sheet as it was
             raise ValueError(getattr(rule, "message", "unreadable CSS"))
-    return kept
+    return tuple(read)
+
+
+@lru_cache(maxsize=16)
+def _style_sheet(text: str) -> tuple[_Rule, ...] | None:
+    """A style sheet's rules, read once per process (every page carries the same lab
+    style sheet: parsing it was a third of an export); None when tinycss2 cannot read it."""
+    try:
+        parsed = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        return _read_rules(parsed)
+    except ValueError:
+        return None
+
+
+def _used_rules(rules: tuple[_Rule, ...], classes: set[str]) -> tuple[list[str], bool]:
+    """The rules (as text) whose selectors can match with these classes, and whether any
+    rule was dropped."""
+    kept, dropped = [], False
+    for rule in rules:
+        if rule.block is not None:
+            used, less = _used_rules(rule.block, classes)
+            dropped |= less
+            if used:
+                kept.append(f"{rule.text}{{{chr(10).join(used)}}}")
+        elif rule.needs is None or any(needed <= classes for needed in rule.needs):
+            kept.append(rule.text)
+        else:
+            dropped = True
+    return kept, dropped
 
 
 def trim_lab_css(html: str) -> str:
@@ -564,14 +601,11 @@ def trim_lab_css(html: str) -> str:
     classes = {c for m in _CLASS_ATTRIBUTE.finditer(html) for c in m.group(1).split()}
     out, done = [], 0
     for start, end in _style_sheets(html):
-        try:
-            rules = tinycss2.parse_stylesheet(
-                html[start:end], skip_comments=True, skip_whitespace=True
-            )
-            used = _used_rules(rules, classes)
-        except ValueError:
+        rules = _style_sheet(html[start:end])
+        if rules is None:
             continue
-        if used != _used_rules(rules, None):  # else nothing to drop: kept as written
+        used, dropped = _used_rules(rules, classes)
+        if dropped:  # else nothing to drop: kept as written
             out += [html[done:start], "\n".join(used)]
             done = end
     return "".join(out) + html[done:]
@@ -651,3 +685,13 @@ def export_html(
     html = trim_lab_css(html)
     check_page(html, csp=csp, nonce=nonce, source=str(source or title))
     return html
+
+
+def warm_exporter() -> None:
+    """Export a one-cell notebook, so a worker's first dossier finds the templates compiled
+    and the markdown renderer and sanitizer imported (a third of a second, paid at start)."""
+    cell = nbformat.v4.new_markdown_cell("# Warm")
+    output = nbformat.v4.new_output("display_data", data={"text/html": "warm"})
+    code = nbformat.v4.new_code_cell("", outputs=[output])
+    export_html(nbformat.v4.new_notebook(cells=[cell, code]), title="warm")
+    plotly_js("cartesian")
