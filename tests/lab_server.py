@@ -229,6 +229,14 @@ KERNEL_IDLE = f"""() => {{
               && panel.sessionContext.kernelDisplayStatus === 'idle');
 }}"""
 
+# JupyterLab's widget manager has registered its comm target on the notebook's kernel
+# (a private field of @jupyterlab/services' KernelConnection: tests only).
+WIDGETS_LISTEN = f"""() => {{
+    const panel = {NOTEBOOK_PANEL};
+    const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return !!(kernel && kernel._targetRegistry && kernel._targetRegistry['jupyter.widget']);
+}}"""
+
 # The kernel is idle again and every code cell has run, or one failed (Run All stops
 # there): the notebook is done.
 ALL_RAN = f"""() => {{
@@ -295,6 +303,9 @@ def run_all_cells(page: Page) -> list[str]:
     panel = page.evaluate(f"() => ({NOTEBOOK_PANEL}).id")
     page.wait_for_selector(f"#{panel} .jp-Notebook .jp-Cell", state="visible")
     page.wait_for_function(KERNEL_IDLE)
+    # The widget manager listens for the kernel's widgets once it has registered its comm
+    # target on the kernel; a form displayed before that never shows (seen in CI).
+    page.wait_for_function(WIDGETS_LISTEN)
     # Named by id: the notebook tracker learns which panel is in front a moment after the
     # shell does, and an unnamed run-all runs the notebook it last knew (seen in CI).
     # Not awaited: the command's promise would hold the harness for as long as it runs;

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from ruamel.yaml import YAML
 
 from browser import LabSession, lab_session, origin_of
@@ -217,13 +218,32 @@ def draft_values(record: Path, chapter: str) -> dict | None:
     return json.loads(path.read_text())["values"] if path.exists() else None
 
 
+def wait_for_form(page: Page, form: str) -> None:
+    """The form's Save button shows; if not, the failure says what the form's cell shows."""
+    try:
+        page.wait_for_selector(f"{form} button.wb-save", state="visible")
+    except PlaywrightTimeout:
+        shown = page.evaluate(FORM_CELL_OUTPUT)
+        raise AssertionError(
+            f"the form did not show; its cell's output: {str(shown)[:1500]}"
+        ) from None
+
+
+# What the form cell of the notebook in front shows (text), for a failure's message.
+FORM_CELL_OUTPUT = f"""() => {{
+    const cells = {NOTEBOOK_PANEL}.content.widgets.filter(c => c.model.sharedModel
+        .getSource().includes('wb.form('));
+    return cells.map(c => c.node.querySelector('.jp-OutputArea')?.innerText ?? '<none>');
+}}"""
+
+
 def start(s: LabSession, served_: Served, chapter: str) -> None:
     """Open a chapter's notebook and run it; its form is ready."""
     form = FORM4 if chapter == "4" else FORM5
     s.run(lambda page: open_notebook(page, served_.notebooks[chapter]))
     errors = s.run(run_all_cells, timeout_s=180)
     assert errors == [], f"chapter {chapter}'s cells failed: {errors}\n{served_.lab.log_tail()}"
-    s.run(lambda page: page.wait_for_selector(f"{form} button.wb-save", state="visible"))
+    s.run(lambda page: wait_for_form(page, form))
 
 
 def assert_local_only(s: LabSession, lab: Lab) -> None:
